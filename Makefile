@@ -1,0 +1,41 @@
+# The two commands of the README:
+#   make book   build the whole book into _build/html (venv, packages, data, every chapter executed)
+#   make test   run all tests: unit tests and the execution of every chapter
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+JB_FLAGS := -W -n --keep-going
+
+.PHONY: book test unit-tests data debian-data venv clean
+
+book: data
+	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	@echo "The book is at _build/html/index.html"
+
+test: data
+	$(BIN)/python -m pytest
+
+unit-tests: venv
+	$(BIN)/python -m pytest -m "not book"
+
+# Looks in data/, /usr/share/datasets/fashion-mnist, then the official mirror;
+# if all fail on a Debian machine, installs the package dataset-fashion-mnist and retries.
+data: venv
+	@$(BIN)/python -m fashionlib data || { $(MAKE) --no-print-directory debian-data && $(BIN)/python -m fashionlib data; }
+
+debian-data:
+	@command -v apt-get >/dev/null || { echo "no apt-get here: follow the remedies above"; exit 1; }
+	@echo "Installing the Debian package dataset-fashion-mnist"
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get install -y dataset-fashion-mnist || { $$SUDO apt-get update && $$SUDO apt-get install -y dataset-fashion-mnist; }
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[book,test]"
+	touch $@
+
+clean:
+	rm -rf _build

@@ -1,0 +1,41 @@
+"""Command line: ``python -m fashionlib data`` fetches, verifies and caches Fashion-MNIST."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from fashionlib import data
+
+
+def run_data(args):
+    """Prepare the npz cache and report what was used; exit status 1 with the fix on failure."""
+    folder = Path(args.data_dir) if args.data_dir else data.default_data_dir()
+    print(f"preparing Fashion-MNIST in {folder}")
+    try:
+        data.prepare(folder, download_allowed=not args.no_download)
+    except data.DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print("data ready")
+    return 0
+
+
+def build_parser():
+    """The argument parser with one sub-command per task."""
+    parser = argparse.ArgumentParser(prog="python -m fashionlib", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    data_command = commands.add_parser("data", help="fetch, verify and cache Fashion-MNIST")
+    data_command.add_argument("--data-dir", help="cache folder (default: data/ of the checkout, or $FASHIONLIB_DATA)")
+    data_command.add_argument("--no-download", action="store_true", help="never try the network")
+    data_command.set_defaults(run=run_data)
+    return parser
+
+
+def main(argv=None):
+    """Parse ``argv`` and run the chosen command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

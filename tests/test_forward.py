@@ -1,0 +1,119 @@
+"""Activations, the neuron, the affine layer, the forward pass and initialisation."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import fashionlib as fl
+
+
+def test_activations_on_the_homework_example():
+    assert np.array_equal(fl.relu([-1, 0, 1]), [0, 0, 1])
+    assert np.array_equal(fl.identity([-1, 0, 1]), [-1, 0, 1])
+    assert np.allclose(fl.sigmoid([0.0]), [0.5])
+
+
+def test_activations_do_not_alias_their_input():
+    x = np.array([-1.0, 2.0])
+    y = fl.identity(x)
+    y[0] = 5
+    assert x[0] == -1
+
+
+def test_activations_reject_matrices():
+    with pytest.raises(ValueError, match="ravel"):
+        fl.relu(np.zeros((2, 2)))
+
+
+def test_sigmoid_does_not_overflow():
+    assert np.all(np.isfinite(fl.sigmoid([-1e4, 1e4])))
+
+
+def test_neuron_example_gives_six():
+    assert fl.neuron([-1, 0, 1], [1, 2, 3, 4], fl.relu) == 6
+
+
+def test_neuron_rejects_wrong_number_of_weights():
+    with pytest.raises(ValueError, match="needs 4 weights"):
+        fl.neuron([1, 2, 3], [1, 2, 3], fl.relu)
+
+
+def test_affine_example_gives_three():
+    assert np.array_equal(fl.affine([-1, 0, 0.5, 1, 1.5], np.ones((1, 6))), [3])
+
+
+def test_affine_names_the_shapes_on_mismatch():
+    with pytest.raises(ValueError, match=r"\(2, 3\).*length 3"):
+        fl.affine([1, 2, 3], np.ones((2, 3)))
+
+
+@given(st.integers(1, 6), st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_affine_is_matrix_product_plus_bias(m_in, m_out, seed):
+    rng = np.random.default_rng(seed)
+    x, W = rng.standard_normal(m_in), rng.standard_normal((m_out, m_in + 1))
+    assert np.allclose(fl.affine(x, W), W[:, :-1] @ x + W[:, -1])
+
+
+def test_ones_network_gives_1_6_11():
+    W1, W2 = np.ones((5, 2)), np.ones((1, 6))
+    outputs = [fl.nn(np.array([x]), [W1, W2], [fl.relu, fl.identity])[0] for x in (-1, 0, 1)]
+    assert outputs == [1, 6, 11]
+
+
+def test_nn_needs_one_activation_per_layer():
+    with pytest.raises(ValueError, match="2 weight matrices but 1 activation"):
+        fl.nn([1.0], [np.ones((5, 2)), np.ones((1, 6))], [fl.relu])
+
+
+def test_random_matrix_range_and_reproducibility():
+    W = fl.random_matrix(50, 12, seed=3)
+    assert W.shape == (50, 12)
+    assert np.all(np.abs(W) <= np.sqrt(3 / 12))
+    assert np.array_equal(W, fl.random_matrix(50, 12, seed=3))
+    assert not np.array_equal(W, fl.random_matrix(50, 12, seed=4))
+
+
+def test_initialisation_keeps_unit_variance_through_identity_layers():
+    x = np.random.default_rng(1).uniform(-np.sqrt(3), np.sqrt(3), 1000)  # not seed 0: the weights use it
+    out = fl.nn(x, fl.initialize_network([1000, 1000, 1000]), [fl.identity, fl.identity])
+    assert abs(out.mean()) < 0.1
+    assert abs(out.std() - 1) < 0.1
+
+
+def test_initialize_network_shapes_biases_and_global_rng():
+    state = np.random.get_state()[1].copy()
+    W_list = fl.initialize_network([1, 5, 3, 2])
+    assert np.array_equal(np.random.get_state()[1], state)
+    assert [W.shape for W in W_list] == [(5, 2), (3, 6), (2, 4)]
+    assert all(np.all(W[:, -1] == 0) for W in W_list)
+    assert fl.nn(np.array([10.0]), W_list, [fl.relu, fl.relu, fl.identity]).shape == (2,)
+
+
+def test_initialize_network_accepts_a_generator():
+    rng = np.random.default_rng(5)
+    first = fl.initialize_network([3, 4], seed=rng)
+    second = fl.initialize_network([3, 4], seed=rng)
+    assert not np.array_equal(first[0], second[0])
+
+
+@pytest.mark.parametrize("shape", [[5], [], [3, 0, 2]])
+def test_initialize_network_rejects_bad_shapes(shape):
+    with pytest.raises(ValueError, match="at least two positive widths"):
+        fl.initialize_network(shape)
+
+
+def test_l2_values_and_gradient_shapes():
+    assert fl.l2(np.array([1.0]), np.array([2.0])) == 1
+    assert np.array_equal(fl.d_l2_d_x(np.array([1.0]), np.array([2.0])), [[-2]])
+    assert fl.l2(np.array([-1.0, 0, 1]), np.array([1.0, 1, 2])) == 6
+    assert np.array_equal(fl.d_l2_d_x(np.array([-1.0, 0, 1]), np.array([1.0, 1, 2])), [[-4, -2, -2]])
+
+
+def test_l2_accepts_a_scalar_label_for_one_output():
+    assert fl.l2(np.array([3.0]), 5) == 4
+
+
+def test_l2_rejects_mismatched_target():
+    with pytest.raises(ValueError, match="one-hot"):
+        fl.l2(np.zeros(10), 3)
