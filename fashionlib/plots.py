@@ -76,3 +76,12 @@ def plot_mean_image(image, title="mean of all training images"):
     ax.set_xticks([])
     ax.set_yticks([])
     return finish(fig)
+
+
+# === Figures of the network chapters: activations, neuron, layers, initialisation ===
+
+
+# === Figures of the gradient chapters: Jacobians, objective, backpropagation ===
+
+
+# === Figures of the training chapters: SGD, regression, classification ===
