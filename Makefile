@@ -8,8 +8,11 @@ JB_FLAGS := -W -n --keep-going
 
 .PHONY: book test unit-tests data debian-data venv clean
 
+# --all and a fresh html folder: Sphinx would otherwise skip (not re-execute) chapters whose
+# source did not change, even when fashionlib did, and keep stale images.
 book: data
-	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	rm -rf _build/html
+	$(BIN)/jupyter-book build . --all $(JB_FLAGS)
 	@echo "The book is at _build/html/index.html"
 
 test: data

@@ -23,7 +23,7 @@ def finish(fig):
     return fig
 
 
-def image_grid(num_images, per_row=10, cell=1.6):
+def image_grid(num_images, per_row=10, cell=1.15):
     """A figure with ``num_images`` image axes in rows of ``per_row``: ``(figure, axes list)``."""
     rows = max(1, int(np.ceil(num_images / per_row)))
     columns = min(per_row, max(num_images, 1))
@@ -63,7 +63,7 @@ def plot_items(images, labels=None, gt_labels=None, per_row=10):
             correct = int(labels[i]) == int(gt_labels[i])
             frame(ax, correct)
             text = f"{(RIGHT_STYLE if correct else WRONG_STYLE)['symbol']} {text}"
-        ax.set_xlabel(text, fontsize=8)
+        ax.set_xlabel(text, fontsize=7.5)
     return finish(fig)
 
 
