@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from fashionlib.backprop import backprop_nn_W
 from fashionlib.evaluation import accuracy, output_to_label_regression
@@ -12,11 +13,7 @@ from fashionlib.network import make_rng, nn
 
 def progress_bar(iterable, enabled, **options):
     """Wrap ``iterable`` in a tqdm bar when ``enabled``; otherwise return it as it is."""
-    if not enabled:
-        return iterable
-    from tqdm.auto import tqdm
-
-    return tqdm(iterable, **options)
+    return tqdm(iterable, **options) if enabled else iterable
 
 
 def sample_order(num_samples, seed):

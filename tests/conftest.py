@@ -2,8 +2,13 @@
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 import fashionlib as fl
+
+# Deterministic examples and no per-example deadline: CI machines are shared and noisy.
+settings.register_profile("fashionlib", derandomize=True, deadline=None, max_examples=60)
+settings.load_profile("fashionlib")
 
 
 def make_architecture(shape, activation="relu", seed=0, naive=False):
