@@ -44,22 +44,24 @@ def expect(condition, message):
         raise AssertionError(message)
 
 
+def with_hint(message, hint):
+    """``message`` followed by ``Hint: ...`` when there is a hint."""
+    return f"{message}\nHint: {hint}" if hint else message
+
+
 def expect_close(name, actual, expected, tol=TOL, hint=""):
     """Check that ``actual`` has ``expected``'s shape and values (to ``tol``); ``name`` describes the call."""
     expected = np.asarray(expected, dtype=float)
+    expect(actual is not None, f"{name} returned None: did you forget `return`? Expected {expected.tolist()}")
     try:
         actual_array = np.asarray(actual, dtype=float)
     except (TypeError, ValueError):
         raise AssertionError(f"{name} returned {actual!r}, which is not numeric; expected {expected.tolist()}")
-    expect(actual is not None, f"{name} returned None: did you forget `return`? Expected {expected.tolist()}")
-    expect(
-        actual_array.shape == expected.shape,
-        f"{name} returned shape {actual_array.shape}, expected shape {expected.shape}. {hint}".strip(),
-    )
-    expect(
-        np.allclose(actual_array, expected, atol=tol, rtol=tol),
-        f"{name} returned\n{np.round(actual_array, 6).tolist()}\nexpected\n{np.round(expected, 6).tolist()}. {hint}".strip(),
-    )
+    expect(actual_array.shape == expected.shape,
+           with_hint(f"{name} returned shape {actual_array.shape}, expected shape {expected.shape}", hint))
+    expect(np.allclose(actual_array, expected, atol=tol, rtol=tol),
+           with_hint(f"{name} returned\n{np.round(actual_array, 6).tolist()}\nexpected\n"
+                     f"{np.round(expected, 6).tolist()}", hint))
 
 
 def expect_unchanged(name, fn, *args):
