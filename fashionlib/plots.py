@@ -11,6 +11,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from fashionlib.data import LABEL_NAMES
+from fashionlib.jacobians import d_affine_d_W
+from fashionlib.loss import d_l2_d_x, l2
 
 RIGHT_STYLE = {"edgecolor": "#1a9850", "linestyle": "-", "symbol": "\u2713"}   # green, solid, check mark
 WRONG_STYLE = {"edgecolor": "#d73027", "linestyle": "--", "symbol": "\u2717"}  # red, dashed, cross
@@ -82,6 +84,172 @@ def plot_mean_image(image, title="mean of all training images"):
 
 
 # === Figures of the gradient chapters: Jacobians, objective, backpropagation ===
+
+def draw_jacobian(ax, J, annotate=None):
+    """Draw the matrix ``J`` ``(m_out, m_in)`` as a grid of cells in ``ax``, row 0 at the top.
+
+    A non-zero entry is a grey cell, darker for a larger magnitude; a zero entry is
+    white and hatched, so zeros and non-zeros differ without colour.  With
+    ``annotate`` (default: when ``J`` has at most 150 entries) every cell shows its value.
+    """
+    J = np.atleast_2d(np.asarray(J, dtype=float))
+    rows, columns = J.shape
+    largest = max(float(np.abs(J).max()), 1e-12)
+    annotate = J.size <= 150 if annotate is None else annotate
+    for i in range(rows):
+        for j in range(columns):
+            value = J[i, j] + 0.0   # + 0.0 turns -0.0 into 0.0
+            if value == 0:
+                cell = plt.Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="white",
+                                     edgecolor="#bbbbbb", hatch="///", linewidth=0.5)
+            else:
+                shade = 0.85 - 0.7 * abs(value) / largest   # 0.85 (light) .. 0.15 (dark)
+                cell = plt.Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor=str(shade),
+                                     edgecolor="#888888", linewidth=0.5)
+            ax.add_patch(cell)
+            if annotate:
+                text_colour = "white" if value != 0 and abs(value) / largest > 0.5 else "black"
+                ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=7, color=text_colour,
+                        bbox=None if value != 0 else {"facecolor": "white", "edgecolor": "none", "pad": 0.5})
+    ax.set_xlim(-0.5, columns - 0.5)
+    ax.set_ylim(rows - 0.5, -0.5)
+    ax.set_aspect("equal")
+    ax.set_xticks(range(columns))
+    ax.set_yticks(range(rows))
+    ax.tick_params(length=0, labelsize=8)
+
+
+def plot_jacobian_structure(J, title, row_label="output index $i$", column_label="input index $j$",
+                            column_ticks=None):
+    """One Jacobian ``J`` of shape ``(m_out, m_in)``: grey cells for non-zeros, hatched white cells for zeros.
+
+    ``column_ticks`` (optional, length ``m_in``) replaces the column numbers, e.g. by the input values.
+    """
+    J = np.atleast_2d(np.asarray(J, dtype=float))
+    fig, ax = plt.subplots(figsize=(0.55 * J.shape[1] + 1.6, 0.55 * J.shape[0] + 1.3))
+    draw_jacobian(ax, J)
+    if column_ticks is not None:
+        ax.set_xticklabels(column_ticks)
+    ax.set_title(title, fontsize=10)
+    ax.set_ylabel(row_label)
+    ax.set_xlabel(column_label)
+    return finish(fig)
+
+
+def plot_elementwise_jacobians(x, jacobians):
+    """Side by side, the ``(m, m)`` Jacobians of element-wise functions at one input ``x`` ``(m,)``.
+
+    ``jacobians`` maps a name (the panel's title) to a function ``x -> J``.
+    Each column is labelled by ``j`` and the input value ``x_j``.
+    """
+    x = np.asarray(x, dtype=float)
+    fig, axes = plt.subplots(1, len(jacobians), figsize=(2.6 * len(jacobians) + 0.6, 3.2), squeeze=False)
+    for ax, (name, d_f) in zip(axes[0], jacobians.items()):
+        draw_jacobian(ax, d_f(x))
+        for j in range(x.size):   # outline the diagonal, where an element-wise Jacobian may be non-zero
+            ax.add_patch(plt.Rectangle((j - 0.5, j - 0.5), 1, 1, facecolor="none", edgecolor="black", linewidth=1.5))
+        ax.set_xticklabels([f"{j}\n{value:g}" for j, value in enumerate(x)])
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("input index $j$ and value $x_j$", fontsize=8)
+    axes[0][0].set_ylabel("output index $i$")
+    return finish(fig)
+
+
+def plot_affine_x_jacobian(W):
+    """The Jacobian of ``affine(x, W)`` with respect to ``x``, drawn beside the bias column of ``W`` ``(m_out, m_in + 1)``.
+
+    The Jacobian is ``W[:, :-1]``; the dropped bias column is drawn to its right,
+    dashed and crossed out, because it does not depend on ``x``.
+    """
+    W = np.asarray(W, dtype=float)
+    m_out, m_in = W.shape[0], W.shape[1] - 1
+    fig, ax = plt.subplots(figsize=(0.6 * (m_in + 1) + 2.6, 0.6 * m_out + 1.5))
+    draw_jacobian(ax, W[:, :-1])
+    for i in range(m_out):
+        ax.add_patch(plt.Rectangle((m_in - 0.5, i - 0.5), 1, 1, facecolor="white", edgecolor="black",
+                                   hatch="xx", linestyle="--", linewidth=0.8))
+        ax.text(m_in, i, f"({W[i, -1]:.3g})", ha="center", va="center", fontsize=7, color="#555555",
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+    ax.add_patch(plt.Rectangle((-0.5, -0.5), m_in, m_out, facecolor="none", edgecolor="black", linewidth=2))
+    ax.set_xlim(-0.5, m_in + 0.5)
+    ax.set_xticks(range(m_in + 1))
+    ax.set_xticklabels([str(j) for j in range(m_in)] + ["bias\n(dropped)"])
+    ax.set_title("$J$ of affine w.r.t. $x$: $W$ without its bias column", fontsize=10)
+    ax.set_ylabel("output index $i$")
+    ax.set_xlabel("input index $j$")
+    return finish(fig)
+
+
+def plot_affine_W_jacobian(x, W):
+    """The ``(m_out, m_out (m_in + 1))`` Jacobian of ``affine(x, W)`` with respect to ``W`` flattened row by row.
+
+    Each block of ``m_in + 1`` columns belongs to one row ``k`` of ``W``; blocks are
+    outlined and labelled, columns are labelled by the flattened index and by ``W_{k,l}``.
+    """
+    W = np.asarray(W, dtype=float)
+    m_out, width = W.shape
+    J = d_affine_d_W(x, W)   # the Kronecker product I (x) [x, 1]
+    fig, ax = plt.subplots(figsize=(0.55 * J.shape[1] + 1.6, 0.55 * m_out + 2.0))
+    draw_jacobian(ax, J)
+    for k in range(m_out):
+        ax.add_patch(plt.Rectangle((k * width - 0.5, -0.5), width, m_out, facecolor="none",
+                                   edgecolor="black", linewidth=1.2, linestyle=":"))
+        ax.add_patch(plt.Rectangle((k * width - 0.5, k - 0.5), width, 1, facecolor="none",
+                                   edgecolor="black", linewidth=2.2))
+        ax.text(k * width + (width - 1) / 2, -0.75, f"row {k} of $W$", ha="center", va="bottom", fontsize=8)
+    ax.set_ylim(m_out - 0.5, -1.3)
+    ax.set_yticks(range(m_out))
+    ax.set_xticklabels([f"{n}\n$W_{{{n // width},{n % width}}}$" for n in range(J.shape[1])], fontsize=7)
+    ax.set_title("$J$ of affine w.r.t. $W$: $[x, 1]$ repeated along the diagonal", fontsize=10)
+    ax.set_ylabel("output index $i$")
+    ax.set_xlabel("flattened index of $W_{k,l}$, that is $k\\,(m_{in}+1) + l$")
+    for side in ax.spines.values():
+        side.set_visible(False)
+    return finish(fig)
+
+
+def plot_l2_of_one_prediction(label=8, half_width=6.0):
+    """The loss ``l2([p], [label])`` and its derivative over predictions ``p`` in ``label +- half_width``."""
+    p = np.linspace(label - half_width, label + half_width, 121)
+    loss = [l2([value], [label]) for value in p]
+    slope = [d_l2_d_x([value], [label])[0, 0] for value in p]
+    fig, ax = plt.subplots(figsize=(5.2, 3.2))
+    ax.plot(p, loss, color="black", linewidth=2, label=f"loss $l_2(p, {label})$")
+    ax.plot(p, slope, color="#555555", linestyle="--", label="derivative $2\\,(p - %g)$" % label)
+    ax.axhline(0, color="#999999", linewidth=0.6)
+    ax.plot([label], [0], marker="o", color="black", linestyle="none", label=f"minimum at $p = {label}$")
+    ax.set_xlabel("prediction $p$ of the network")
+    ax.set_ylabel("value")
+    ax.legend(fontsize=8, frameon=False, loc="upper center")
+    return finish(fig)
+
+
+def plot_backprop_timings(timings):
+    """Horizontal bars of the median time per training sample (in ms) for each network and variant.
+
+    ``timings`` maps a network name to ``{variant name: seconds}``; the bars use a
+    logarithmic axis, each bar is labelled with its time, and variants differ by hatch.
+    """
+    variant_names = list(dict.fromkeys(v for variants in timings.values() for v in variants))
+    hatch = dict(zip(variant_names, ["xxx", "///", "", "..", "\\\\"]))
+    fig, ax = plt.subplots(figsize=(6.4, 0.45 * sum(len(v) for v in timings.values()) + 1.2))
+    y, ticks, names = 0, [], []
+    for network, variants in timings.items():
+        for variant, seconds in variants.items():
+            milliseconds = 1e3 * seconds
+            ax.barh(y, milliseconds, color="0.75", edgecolor="black", hatch=hatch.get(variant, ""))
+            ax.text(milliseconds * 1.08, y, f"{milliseconds:.3g} ms", va="center", fontsize=8)
+            ticks.append(y)
+            names.append(f"{network}: {variant}")
+            y += 1
+        y += 0.5
+    ax.set_xscale("log")
+    ax.set_yticks(ticks)
+    ax.set_yticklabels(names, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(right=ax.get_xlim()[1] * 4)
+    ax.set_xlabel("median time of backprop_nn_W per sample (ms, log scale)")
+    return finish(fig)
 
 
 # === Figures of the training chapters: SGD, regression, classification ===
