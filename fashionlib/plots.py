@@ -113,12 +113,14 @@ def plot_learning_curves(runs, window=500):
         losses = np.asarray(run["losses"], dtype=float)
         losses = losses[np.isfinite(losses)]
         smooth = moving_average(losses, window)
-        ax_loss.plot(np.arange(len(smooth)) + min(window, len(losses)), smooth, linestyle=line, label=label)
-        ax_accuracy.plot(run["samples"], run["accuracy"], linestyle=line, marker=marker, markersize=4, label=label)
+        seen = (np.arange(len(smooth)) + min(window, len(losses))) / 1000
+        ax_loss.plot(seen, smooth, linestyle=line, label=label)
+        ax_accuracy.plot(np.asarray(run["samples"]) / 1000, run["accuracy"], linestyle=line, marker=marker,
+                         markersize=4, label=label)
     ax_loss.set_yscale("log")
-    ax_loss.set_xlabel("training samples seen")
+    ax_loss.set_xlabel("training samples seen (thousands)")
     ax_loss.set_ylabel(f"training loss, mean of last {window}")
-    ax_accuracy.set_xlabel("training samples seen")
+    ax_accuracy.set_xlabel("training samples seen (thousands)")
     ax_accuracy.set_ylabel("validation accuracy (%)")
     ax_accuracy.set_ylim(0, 100)
     for ax in (ax_loss, ax_accuracy):
