@@ -42,7 +42,8 @@ def train(data_train, architecture, learning_rate, seed=None, progress=False):
         if not np.isfinite(losses[step]):
             raise FloatingPointError(
                 f"training diverged at step {step} (loss {losses[step]}) with learning rate "
-                f"{learning_rate}: try a learning rate 10 times smaller"
+                f"{learning_rate}: try a learning rate 10 times smaller; if that diverges too, "
+                "check that the update steps against the gradient (W -= ...)"
             )
         for W, JW_E in zip(architecture["W_list"], backprop_nn_W(x, labels[i], **architecture)):
             # scale in place: a second large temporary per step made glibc hand memory
