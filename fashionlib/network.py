@@ -42,7 +42,7 @@ def random_matrix(rows, columns, seed=0):
 
 
 def he_matrix(rows, columns, seed=0):
-    """Weights uniform on ``[-a, a]`` with ``a = sqrt(6 / columns)``: shape ``(rows, columns)``.
+    """He initialisation: uniform on ``+-sqrt(6 / columns)``, shape ``(rows, columns)``.
 
     Variance ``2 / columns``, twice that of :func:`random_matrix`, which
     makes up for relu zeroing half of its inputs (He et al., 2015).
