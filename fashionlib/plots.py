@@ -204,7 +204,7 @@ def plot_network(network_shape):
 
 def plot_network_layers(network_shape):
     """The network ``[m_0, ..., m_n]`` as one box per layer, labelled with its width and ``W^(i)``'s shape."""
-    fig, ax = plt.subplots(figsize=(2.6 * len(network_shape), 2.4))
+    fig, ax = plt.subplots(figsize=(1.8 * len(network_shape), 1.5))
     for i, (m, name) in enumerate(zip(network_shape, layer_names(network_shape))):
         x = 3.0 * i
         ax.add_patch(plt.Rectangle((x - 1.1, -0.8), 2.2, 1.6, facecolor="0.92" if i == 0 else "white",
@@ -214,7 +214,7 @@ def plot_network_layers(network_shape):
         else:
             text = (f"{name}\n$\\mathbf{{a}}^{{({i})}} \\in \\mathbb{{R}}^{{{m}}}$\n"
                     f"$\\mathbf{{W}}^{{({i})}}$: ${m} \\times {network_shape[i - 1] + 1}$")
-        ax.text(x, 0, text, ha="center", va="center", fontsize=10)
+        ax.text(x, 0, text, ha="center", va="center", fontsize=9)
         if i:
             draw_arrow(ax, (x - 1.9, 0), (x - 1.1, 0))
     ax.set_xlim(-1.3, 3.0 * (len(network_shape) - 1) + 1.3)
