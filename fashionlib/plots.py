@@ -525,3 +525,6 @@ def plot_step_losses(runs):
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     return finish(fig)
+
+
+# === Figures of the beyond-the-homework chapter (mini-batch engine) ===
