@@ -11,10 +11,19 @@
 CITATION_LIST = '<div role="list" class="citation-list">'
 
 
+def script_key(script):
+    """Identity of a script tag: file (``None`` and ``""`` both mean inline), priority, attributes."""
+    if isinstance(script, str):
+        return script
+    return (script.filename or "", script.priority, tuple(sorted(script.attributes.items())))
+
+
 def fix_page(app, pagename, templatename, context, doctree):
     """De-duplicate the page's scripts and drop the bibliography's list role."""
-    # Sphinx's script objects compare equal when file, body and attributes are equal.
-    context["script_files"] = list(dict.fromkeys(context.get("script_files", [])))
+    unique = {}
+    for script in context.get("script_files", []):
+        unique.setdefault(script_key(script), script)
+    context["script_files"] = list(unique.values())
     if "body" in context:
         context["body"] = context["body"].replace(CITATION_LIST, '<div class="citation-list">')
 
