@@ -14,7 +14,9 @@ import numpy as np
 from fashionlib.backprop import numerical_jacobian, relative_error
 from fashionlib.loss import l2
 
+#: Seed of the random test vectors every check draws.
 RNG_SEED = 1234
+#: Absolute and relative tolerance of the numerical comparisons.
 TOL = 1e-6
 
 

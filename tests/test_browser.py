@@ -11,7 +11,9 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -175,3 +177,41 @@ def test_chapters_link_the_functions_they_teach_to_the_api_reference(site):
         page = (site.html / f"{docname}.html").read_text()
         for module, name in taught:
             assert f'href="api.html#fashionlib.{module}.{name}"' in page, f"{docname} does not link {module}.{name}"
+
+
+def network_reaches(host, port=443, timeout=3.0):
+    """True if a TCP connection to ``host`` opens: external links are checked only then."""
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_sphinx_linkcheck_finds_no_broken_link(site, capsys):
+    """Sphinx's linkcheck over the build's saved doctrees (no chapter is executed again).
+
+    Internal references (``#label`` and cross-page) must not be broken; external links are
+    checked only where a network exists, otherwise listed as skipped.
+    """
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(ROOT), "--path-output", str(site.build.parent), "--builder", "linkcheck"],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert "reading sources... [" not in result.stdout, "linkcheck re-read (and re-executed) the chapters"
+    output = site.html / "output.json"
+    rows = [json.loads(line) for line in output.read_text().splitlines()]
+    output.unlink()
+    (site.html / "output.txt").unlink(missing_ok=True)
+    assert rows, "linkcheck found no links at all"
+    external = [r for r in rows if r["uri"].startswith(("http:", "https:"))]
+    internal = [r for r in rows if r not in external]
+    assert not [r for r in internal if r["status"] == "broken"]
+    hosts = sorted({r["uri"].split("/")[2] for r in external})
+    if external and not network_reaches(hosts[0]):
+        with capsys.disabled():
+            print(f"\nno network: {len(external)} external links not checked ({', '.join(hosts)})")
+        return
+    assert not [r for r in external if r["status"] == "broken"]
