@@ -14,9 +14,9 @@ from fashionlib.data import LABEL_NAMES
 from fashionlib.jacobians import d_affine_d_W
 from fashionlib.loss import d_l2_d_x, l2
 
-#: Frame of a right prediction: green, solid line, check mark.
+#: Style of a right prediction (green, solid frame and a check mark).
 RIGHT_STYLE = {"edgecolor": "#1a9850", "linestyle": "-", "symbol": "\u2713"}
-#: Frame of a wrong prediction: red, dashed line, cross.
+#: Style of a wrong prediction (red, dashed frame and a cross).
 WRONG_STYLE = {"edgecolor": "#d73027", "linestyle": "--", "symbol": "\u2717"}
 
 
