@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: book test unit-tests data debian-data venv clean
+.PHONY: book test unit-tests data debian-data venv clean browser-deps
 
 # --all and a fresh html folder: Sphinx would otherwise skip (not re-execute) chapters whose
 # source did not change, even when fashionlib did, and keep stale images.
@@ -15,7 +15,7 @@ book: data
 	$(BIN)/jupyter-book build . --all $(JB_FLAGS)
 	@echo "The book is at _build/html/index.html"
 
-test: data
+test: data browser-deps
 	$(BIN)/python -m pytest
 
 unit-tests: venv
@@ -38,6 +38,18 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[book,test]"
+	touch $@
+
+# The browser test (tests/test_browser.py) drives Debian's chromium with playwright-core and
+# audits pages with axe-core: npm packages pinned in tests/browser/package-lock.json,
+# installed without any browser download.
+BROWSER_DEPS := tests/browser/node_modules/.package-lock.json
+browser-deps: $(BROWSER_DEPS)
+	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || { echo "Chromium is missing: apt-get install chromium (Debian's package; the tests never download a browser)"; exit 1; }
+
+$(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install nodejs npm"; exit 1; }
+	cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 	touch $@
 
 clean:

@@ -87,6 +87,7 @@ def backprop_affine_W(Jx_E, x, W):
     return np.asarray(Jx_E).reshape(-1, 1) * homogeneous(x).reshape(1, -1)
 
 
+#: Naive backprop functions (explicit Jacobian products), by layer kind.
 NAIVE = {
     "relu": backprop_relu_x_naive,
     "identity": backprop_identity_x_naive,
@@ -94,6 +95,7 @@ NAIVE = {
     "affine_x": backprop_affine_x_naive,
     "affine_W": backprop_affine_W_naive,
 }
+#: Fast backprop functions (exploit each Jacobian's structure), by layer kind.
 FAST = {
     "relu": backprop_relu_x,
     "identity": backprop_identity_x,

@@ -14,7 +14,9 @@ import numpy as np
 from fashionlib.backprop import numerical_jacobian, relative_error
 from fashionlib.loss import l2
 
+#: Seed of the random test vectors every check draws.
 RNG_SEED = 1234
+#: Absolute and relative tolerance of the numerical comparisons.
 TOL = 1e-6
 
 
@@ -143,7 +145,7 @@ def check_identity(identity):
 
 @verifies("sigmoid")
 def check_sigmoid(sigmoid):
-    """sigmoid(0) == 0.5, 1 / (1 + exp(-x)) on random vectors, finite for large |x|."""
+    """``sigmoid(0) == 0.5``, ``1 / (1 + exp(-x))`` on random vectors, finite for large ``|x|``."""
     check_activation("sigmoid", sigmoid, lambda x: 1 / (1 + np.exp(-x)), 1 / (1 + np.exp([1.0, 0.0, -1.0])))
     with np.errstate(over="ignore"):
         extreme = np.asarray(sigmoid(np.array([-1000.0, 1000.0])), dtype=float)

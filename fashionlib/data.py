@@ -20,26 +20,35 @@ from pathlib import Path
 
 import numpy as np
 
+#: Names of the ten classes, indexed by label 0 to 9.
 LABEL_NAMES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )
+#: Number of classes (10).
 NUM_CLASSES = len(LABEL_NAMES)
 
+#: SHA-256 of each decompressed official IDX file.
 SHA256 = {
     "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
     "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
     "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
     "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
 }
+#: Number of items in each official IDX file.
 COUNTS = {
     "train-images-idx3-ubyte": 60000, "train-labels-idx1-ubyte": 60000,
     "t10k-images-idx3-ubyte": 10000, "t10k-labels-idx1-ubyte": 10000,
 }
+#: Magic numbers of the IDX headers, by kind of file.
 IDX_MAGIC = {"images": 2051, "labels": 2049}  # 0x0803: 3-D uint8, 0x0801: 1-D uint8
+#: Where the Debian package dataset-fashion-mnist puts the files.
 SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
+#: The official download mirror, used where a network exists.
 MIRROR = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
+#: The three splits :func:`load` knows.
 SPLITS = ("train", "validation", "test")
+#: Number of official training images held out for validation (the last ones).
 VALIDATION_SIZE = 10000
 
 

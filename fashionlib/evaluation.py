@@ -4,6 +4,7 @@ import numpy as np
 
 from fashionlib.activations import as_vector
 
+#: Number of classes of the confusion matrix (10).
 NUM_CLASSES = 10
 
 

@@ -14,8 +14,10 @@ from fashionlib.data import LABEL_NAMES
 from fashionlib.jacobians import d_affine_d_W
 from fashionlib.loss import d_l2_d_x, l2
 
-RIGHT_STYLE = {"edgecolor": "#1a9850", "linestyle": "-", "symbol": "\u2713"}   # green, solid, check mark
-WRONG_STYLE = {"edgecolor": "#d73027", "linestyle": "--", "symbol": "\u2717"}  # red, dashed, cross
+#: Style of a right prediction (green, solid frame and a check mark).
+RIGHT_STYLE = {"edgecolor": "#1a9850", "linestyle": "-", "symbol": "\u2713"}
+#: Style of a wrong prediction (red, dashed frame and a cross).
+WRONG_STYLE = {"edgecolor": "#d73027", "linestyle": "--", "symbol": "\u2717"}
 
 
 def finish(fig):
@@ -83,6 +85,7 @@ def plot_mean_image(image, title="mean of all training images"):
 # === Figures of the network chapters: activations, neuron, layers, initialisation ===
 
 # Curves differ by colour, line style and marker, so that they read without colour too.
+#: Colour, line style and marker of each curve in the activation figures.
 CURVE_STYLES = [
     {"color": "#1b9e77", "linestyle": "-", "marker": "o"},
     {"color": "#d95f02", "linestyle": "--", "marker": "s"},
@@ -423,6 +426,7 @@ def moving_average(values, window):
     return (sums[window:] - sums[:-window]) / window
 
 
+#: Line style and marker of each run in the learning-curve figures.
 LINE_STYLES = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D")]
 
 

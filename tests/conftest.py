@@ -1,4 +1,12 @@
-"""Shared fixtures: the architecture dicts used across tests."""
+"""Shared fixtures: the architecture dicts used across tests, and the built book."""
+
+import functools
+import subprocess
+import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -29,3 +37,47 @@ def make_architecture(shape, activation="relu", seed=0, naive=False):
 def rng():
     """A fresh seeded Generator per test."""
     return np.random.default_rng(42)
+
+
+# --- the built site, shared by every test marked "book" ---------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory):
+    """Build the whole book once per test session; return the completed build (folder and log).
+
+    ``jupyter-book build --path-output`` writes to ``<tmp>/_build/html``; every chapter is
+    executed (``execute_notebooks: force``) with ``-W -n``: any warning fails the build.
+    """
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    assert jupyter_book.exists(), "install the book extras: pip install -e '.[book,test]'"
+    out = tmp_path_factory.mktemp("book")
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
+        capture_output=True, text=True,
+    )
+    return SimpleNamespace(html=out / "_build" / "html", build=out / "_build",
+                           returncode=result.returncode, log=result.stdout + result.stderr)
+
+
+@pytest.fixture(scope="session")
+def site(built_book):
+    """The built HTML folder served over http on 127.0.0.1 (a free port); yields its base URL."""
+    assert built_book.returncode == 0, "book build failed:\n" + built_book.log[-8000:]
+    handler = functools.partial(QuietHandler, directory=str(built_book.html))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield SimpleNamespace(html=built_book.html, build=built_book.build,
+                          url=f"http://127.0.0.1:{server.server_address[1]}/")
+    server.shutdown()
+    server.server_close()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Serve files without logging every request to stderr."""
+
+    def log_message(self, format, *args):
+        pass
