@@ -21,7 +21,7 @@ from nbclient.exceptions import CellExecutionError
 from fashionlib import edition
 
 CHAPTERS = edition.chapter_files()
-SITE_CHAPTERS = ["warmup", "network"]  # prose solutions, an exercise-answer cell, code solutions
+SITE_CHAPTERS = ["warmup", "activations", "neuron", "network"]  # prose solutions, an answer cell, code solutions
 
 
 def fragments(text, minimum=20):
@@ -204,9 +204,11 @@ def test_student_notebook_with_stubs_stops_at_the_first_verify_cell(student_dir,
                         if "verify" in edition.tags(notebook.cells[i]))
     assert failed == [first_verify]
     first_stub = notebook.cells[stub_indices[0]].source
-    function = re.search(r"^def (\w+)", first_stub, re.M)
-    if function:
-        assert f"{function[1]} is not written yet" in str(failure.value)
+    functions = re.findall(r"^def (\w+)", first_stub, re.M)
+    if functions:
+        message = re.sub(r"\x1b\[[0-9;]*m", "", str(failure.value)).strip().splitlines()[-1]
+        assert re.fullmatch(r"AssertionError: (\w+) is not written yet: replace its `raise NotImplementedError` "
+                            "with your code", message)[1] in functions
     else:
         assert re.search(r"^(\w+) = None", first_stub, re.M)[1] in str(failure.value)
 
@@ -230,7 +232,10 @@ def site_text(folder):
 
 
 def test_student_site_builds_without_warnings(student_site):
-    assert student_site["warnings"] == []
+    """The only warnings allowed are references to chapters left out of this partial site."""
+    for warning in student_site["warnings"]:
+        label = re.search(r"undefined label: '(chapter-\w+)'", warning)
+        assert label and label[1].removeprefix("chapter-") not in SITE_CHAPTERS, warning
     for name in SITE_CHAPTERS:
         assert (student_site["site"] / "book" / f"{name}.html").is_file()
     assert not list(student_site["site"].rglob("_sources"))
