@@ -271,9 +271,10 @@ def student_config(root, execute):
     config = yaml.safe_load((Path(root) / "_config.yml").read_text())
     config["title"] = f"{config['title']} (student edition)"
     config["execute"]["execute_notebooks"] = "force" if execute else "off"
-    config.setdefault("html", {})["use_download_button"] = False
-    sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
-    sphinx_config.update({"hide_solutions": True, "html_copy_source": False, "html_show_sourcelink": False})
+    config.setdefault("sphinx", {})["recursive_update"] = True  # merge the theme options below into Jupyter Book's
+    config["sphinx"].setdefault("config", {}).update({
+        "hide_solutions": True, "html_copy_source": False, "html_show_sourcelink": False,
+        "html_theme_options": {"use_download_button": False}})
     return config
 
 
