@@ -67,9 +67,12 @@ def add_edition_commands(commands):
     """The ``student`` and ``grade`` sub-commands (chapter names are checked against _toc.yml and the rubric)."""
     from fashionlib import edition, grading
 
-    chapters = list(edition.chapter_files())
+    try:
+        chapters = list(edition.chapter_files())
+    except edition.EditionError:  # no book tools installed: the command itself will say so
+        chapters = []
     student = commands.add_parser("student", help="make the student edition: notebooks with stubs, site without solutions")
-    student.add_argument("--chapter", action="append", choices=chapters, metavar="NAME",
+    student.add_argument("--chapter", action="append", choices=chapters or None, metavar="NAME",
                          help=f"a chapter to include (repeatable; default: all): {', '.join(chapters)}")
     student.add_argument("--out", default=str(edition.STUDENT_DIR), help="output folder (default: _build/student)")
     student.add_argument("--no-site", action="store_true", help="write the notebooks only, skip the site")

@@ -25,8 +25,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import yaml
-
 from fashionlib.data import atomic_file
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -40,11 +38,27 @@ class EditionError(ValueError):
     """A chapter cannot be turned into its student edition; the message says why and what to do."""
 
 
+def read_yaml(path):
+    """The YAML file at ``path``; EditionError if PyYAML (installed with the book tools) is missing."""
+    try:
+        import yaml
+    except ImportError:
+        raise EditionError("the student edition needs the book tools: pip install -e '.[book]'") from None
+    return yaml.safe_load(Path(path).read_text())
+
+
+def write_yaml(data, path):
+    """Write ``data`` as YAML to ``path``, keys in their order."""
+    import yaml
+
+    Path(path).write_text(yaml.safe_dump(data, sort_keys=False))
+
+
 def chapter_files(root=REPOSITORY):
     """The chapters with exercises, in the order of ``_toc.yml``: {name: path of book/NAME.md}."""
     if not (Path(root) / "_toc.yml").is_file():
         return {}
-    toc = yaml.safe_load((Path(root) / "_toc.yml").read_text())
+    toc = read_yaml(Path(root) / "_toc.yml")
     files = [entry["file"] for part in toc.get("parts", []) for entry in part.get("chapters", [])]
     chapters = {}
     for file in files:
@@ -256,7 +270,7 @@ def student_chapter_text(path):
 
 def student_toc(root, chapters):
     """``_toc.yml`` for the student site: the front page, the chosen chapters and the references."""
-    toc = yaml.safe_load((Path(root) / "_toc.yml").read_text())
+    toc = read_yaml(Path(root) / "_toc.yml")
     keep = {f"book/{name}" for name in chapters} | {"book/references"}
     parts = []
     for part in toc["parts"]:
@@ -266,11 +280,10 @@ def student_toc(root, chapters):
     return {**toc, "parts": parts}
 
 
-def student_config(root, execute):
-    """``_config.yml`` for the student site: solutions hidden, no copied sources, chapters executed or not."""
-    config = yaml.safe_load((Path(root) / "_config.yml").read_text())
+def student_config(root):
+    """``_config.yml`` for the student site: solutions hidden, no copied sources, no download button."""
+    config = read_yaml(Path(root) / "_config.yml")
     config["title"] = f"{config['title']} (student edition)"
-    config["execute"]["execute_notebooks"] = "force" if execute else "off"
     config.setdefault("sphinx", {})["recursive_update"] = True  # merge the theme options below into Jupyter Book's
     config["sphinx"].setdefault("config", {}).update({
         "hide_solutions": True, "html_copy_source": False, "html_show_sourcelink": False,
@@ -287,22 +300,20 @@ def write_student_sources(root, chapters, source_dir):
         shutil.copy(root / "book" / f"{page}.md", source_dir / "book" / f"{page}.md")
     for name, path in chapters.items():
         (source_dir / "book" / f"{name}.md").write_text(student_chapter_text(path))
-    (source_dir / "_toc.yml").write_text(yaml.safe_dump(student_toc(root, chapters), sort_keys=False))
-    (source_dir / "_config.yml").write_text(yaml.safe_dump(student_config(root, execute=True), sort_keys=False))
+    write_yaml(student_toc(root, chapters), source_dir / "_toc.yml")
+    write_yaml(student_config(root), source_dir / "_config.yml")
 
 
-def build_student_site(chapters, out_dir, root=REPOSITORY, execute=True):
+def build_student_site(chapters, out_dir, root=REPOSITORY):
     """Build the student site into ``out_dir/html`` from generated sources; returns (exit status, log text).
 
-    The old site is replaced only when the build succeeds.
+    The chapters are executed as in the book (the reference cells run, hidden), so figures and
+    glued numbers are there. The old site is replaced only when the build succeeds.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".source-") as source_dir:
         write_student_sources(root, chapters, source_dir)
-        if not execute:
-            config = student_config(root, execute=False)
-            (Path(source_dir) / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
         jupyter_book = Path(sys.executable).with_name("jupyter-book")
         result = subprocess.run(
             [str(jupyter_book), "build", source_dir, "--all", "-n", "--keep-going", "--path-output", source_dir],
@@ -320,7 +331,7 @@ def build_warnings(log):
     return [line for line in log.splitlines() if "WARNING" in line and "Kernel is running over TCP" not in line]
 
 
-def make_student_edition(names=(), out_dir=STUDENT_DIR, site=True, execute=True, root=REPOSITORY):
+def make_student_edition(names=(), out_dir=STUDENT_DIR, site=True, root=REPOSITORY):
     """Write the student notebooks (and build the site) for the chapters ``names`` (all when empty).
 
     Returns a dict: ``notebooks`` (paths), ``site`` (the html folder or None), ``warnings`` (list).
@@ -330,7 +341,7 @@ def make_student_edition(names=(), out_dir=STUDENT_DIR, site=True, execute=True,
     notebooks = write_student_notebooks(chapters, out_dir)
     if not site:
         return {"notebooks": notebooks, "site": None, "warnings": []}
-    status, log = build_student_site(chapters, out_dir, root, execute)
+    status, log = build_student_site(chapters, out_dir, root)
     if status != 0:
         tail = "\n".join(log.splitlines()[-30:])
         raise EditionError(f"the student site did not build (exit status {status}); the end of the log:\n{tail}")

@@ -15,6 +15,7 @@ import io
 import json
 import secrets
 import shutil
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -200,7 +201,7 @@ def run_submission(notebook, parts, folder, cell_timeout, notebook_timeout, outp
     notes, results = [], []
     deadline = time.monotonic() + notebook_timeout
     try:
-        with client.setup_kernel():
+        with client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):  # the kernel's own log
             for index, cell in submitted:
                 remaining = deadline - time.monotonic()
                 if remaining <= 1:
