@@ -65,7 +65,7 @@ RUBRIC = {
         part("check_nn", points=6))),
     "initialisation": Chapter("Network initialisation", (
         part("check_random_matrix", points=5), part("check_initialize_network", points=5)),
-        by_hand=(("why sqrt(3 / m) keeps the variance at 1 (hacker points)", 5),)),
+        by_hand=(("why sqrt(3 / m) keeps the variance at 1", 5),)),
     "jacobians": Chapter("Layer-wise Jacobian matrices", (
         part("check_d_relu_d_x", points=3), part("check_d_identity_d_x", points=2),
         part("check_d_sigmoid_d_x", points=3), part("check_d_affine_d_x", points=3),
@@ -93,31 +93,37 @@ def chapter_rubric(name):
 
 
 def rubric_rows():
-    """The rubric as rows (chapter, title, what is graded, points, kind), homework order."""
+    """The rubric as rows (chapter, title, what is graded, points, kind), homework order.
+
+    ``what`` names the student's functions (the check is ``check_`` + the first name, or the
+    weights check for W1, W2); kind is required, hacker (optional) or given (not graded)."""
     rows = []
     for name, chapter in RUBRIC.items():
         for p in chapter.parts:
-            kind = "optional (hacker)" if p.hacker else ("given code, not graded" if p.points == 0 else "required")
-            rows.append((name, chapter.title, f"{p.check}({', '.join(p.names)})", p.points, kind))
+            kind = "hacker" if p.hacker else ("given" if p.points == 0 else "required")
+            rows.append((name, chapter.title, ", ".join(p.names), p.points, kind))
         for what, points in chapter.by_hand:
-            rows.append((name, chapter.title, f"by hand: {what}", points, "optional (hacker)"))
+            rows.append((name, chapter.title, f"by hand: {what}", points, "hacker"))
     return rows
 
 
 def rubric_totals():
     """(required points, optional hacker points) over the whole rubric."""
     rows = rubric_rows()
-    return (sum(r[3] for r in rows if r[4] == "required"), sum(r[3] for r in rows if r[4].startswith("optional")))
+    return sum(r[3] for r in rows if r[4] == "required"), sum(r[3] for r in rows if r[4] == "hacker")
 
 
 def rubric_markdown():
-    """The rubric as a Markdown table (chapter, part, graded, points, kind)."""
-    lines = ["| chapter | part | graded | points | kind |", "| --- | --- | --- | ---: | --- |"]
-    lines += [f"| {name} | {title} | `{what}` | {points} | {kind} |" if not what.startswith("by hand")
-              else f"| {name} | {title} | {what} | {points} | {kind} |"
-              for name, title, what, points, kind in rubric_rows()]
+    """The rubric as a compact Markdown table: chapter (title), what is graded, points, kind."""
+    lines = ["| chapter | graded | points | kind |", "| --- | --- | ---: | --- |"]
+    shown = set()
+    for name, title, what, points, kind in rubric_rows():
+        chapter = "" if name in shown else f"{title} (`{name}`)"
+        shown.add(name)
+        graded = what if what.startswith("by hand") else f"`{what}`"
+        lines.append(f"| {chapter} | {graded} | {points} | {kind} |")
     required, optional = rubric_totals()
-    lines.append(f"| | **total** | | **{required}** + {optional} optional | |")
+    lines.append(f"| **total** | | **{required}** + {optional} | |")
     return "\n".join(lines)
 
 
