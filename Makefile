@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: book test unit-tests data debian-data venv clean browser-deps
+.PHONY: book test unit-tests data debian-data venv clean browser-deps student
 
 # --all and a fresh html folder: Sphinx would otherwise skip (not re-execute) chapters whose
 # source did not change, even when fashionlib did, and keep stale images.
@@ -14,6 +14,10 @@ book: data
 	rm -rf _build/html
 	$(BIN)/jupyter-book build . --all $(JB_FLAGS)
 	@echo "The book is at _build/html/index.html"
+
+# The student edition (README, "For instructors"): _build/student/html and _build/student/notebooks
+student: data
+	$(BIN)/python -m fashionlib student
 
 test: data browser-deps
 	$(BIN)/python -m pytest
