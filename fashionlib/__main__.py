@@ -1,10 +1,12 @@
-"""Command line: ``python -m fashionlib data`` fetches, verifies and caches Fashion-MNIST."""
+"""Command line: ``python -m fashionlib data`` fetches, verifies and caches Fashion-MNIST;
+``python -m fashionlib train`` trains a multilayer perceptron with mini-batches."""
 
 import argparse
 import sys
 from pathlib import Path
 
 from fashionlib import data
+from fashionlib.cli_train import add_train_command
 
 
 def run_data(args):
@@ -28,6 +30,7 @@ def build_parser():
     data_command.add_argument("--data-dir", help="cache folder (default: data/ of the checkout, or $FASHIONLIB_DATA)")
     data_command.add_argument("--no-download", action="store_true", help="never try the network")
     data_command.set_defaults(run=run_data)
+    add_train_command(commands)
     return parser
 
 
