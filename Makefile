@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: book test unit-tests data debian-data venv clean
+.PHONY: book test unit-tests data debian-data venv clean bench
 
 # --all and a fresh html folder: Sphinx would otherwise skip (not re-execute) chapters whose
 # source did not change, even when fashionlib did, and keep stale images.
@@ -39,6 +39,12 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[book,test]"
 	touch $@
+
+# Benchmark of the mini-batch engine against PyTorch (CPU wheel) and scikit-learn (README "Benchmark");
+# installs bench/requirements.txt into the venv; never needed by the book or the tests.
+bench: data
+	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf _build

@@ -259,6 +259,16 @@ class FitResult:
         return {"config": asdict(self.config), "best_epoch": self.best_epoch, "history": self.history}
 
 
+def epoch_flops(network_shape, num_samples):
+    """Floating-point operations of the matrix products in one training epoch of ``num_samples``.
+
+    Per sample and layer ``m_in -> m_out``: ``2 m_in m_out`` forward, as many for
+    dE/dW, and as many for dE/dx except in the first layer (nothing needs it there).
+    """
+    products = [m_in * m_out for m_in, m_out in zip(network_shape[:-1], network_shape[1:])]
+    return 2 * num_samples * (3 * sum(products) - products[0])
+
+
 def predict_scores(X, W_list, activations, batch_size=2000):
     """Network outputs ``(N, m_n)`` for inputs ``X`` ``(N, m_0)``, computed ``batch_size`` rows at a time."""
     return np.concatenate([forward_batch(X[i:i + batch_size], W_list, activations)[0]
@@ -282,7 +292,15 @@ def train_step(X, T, W_list, config, optimiser, learning_rate, rng):
     return loss(output, T)
 
 
-def fit(train, config, validation=None, W_list=None, progress=False):
+def epoch_summary(history):
+    """One line describing the last epoch of ``history``."""
+    line = f"epoch {history['epoch'][-1]:3d}  loss {history['train_loss'][-1]:.4f}"
+    if history["validation_accuracy"]:
+        line += f"  validation {history['validation_accuracy'][-1]:.2f} %"
+    return line + f"  {history['seconds'][-1]:.1f} s"
+
+
+def fit(train, config, validation=None, W_list=None, progress=False, log=None, stop_after=None):
     """Train with mini-batches; ``train`` and ``validation`` are ``(X (N, m_0), y int (N,))``.
 
     The samples are reshuffled every epoch by a Generator seeded with
@@ -291,7 +309,11 @@ def fit(train, config, validation=None, W_list=None, progress=False):
     History per epoch: mean training loss, validation accuracy (if given),
     learning rate at the end, seconds.  With ``config.patience``, training stops
     after that many epochs without a better validation accuracy and the best
-    weights are returned.  Raises FloatingPointError on a non-finite loss.
+    weights are returned.  ``progress`` shows a tqdm bar per epoch; ``log``
+    (e.g. ``print``) receives one summary line per epoch.  ``stop_after``
+    runs only that many epochs of the configured schedule (to reproduce the
+    start of a longer stored run).
+    Raises FloatingPointError on a non-finite loss.
     """
     dtype = np.dtype(config.dtype).type
     X, y = train
@@ -306,7 +328,7 @@ def fit(train, config, validation=None, W_list=None, progress=False):
     total_steps = config.epochs * steps_per_epoch
     history = {"epoch": [], "train_loss": [], "validation_accuracy": [], "learning_rate": [], "seconds": []}
     best = (-1.0, 0, [W.copy() for W in W_list])
-    for epoch in range(config.epochs):
+    for epoch in range(min(config.epochs, stop_after or config.epochs)):
         start, order, losses = time.perf_counter(), order_rng.permutation(len(X)), []
         batches = range(steps_per_epoch)
         for step in tqdm(batches, desc=f"epoch {epoch + 1}/{config.epochs}", leave=False) if progress else batches:
@@ -321,10 +343,13 @@ def fit(train, config, validation=None, W_list=None, progress=False):
         history["train_loss"].append(float(np.mean(losses)))
         history["learning_rate"].append(float(learning_rate))
         history["seconds"].append(time.perf_counter() - start)
+        if validation is not None:
+            history["validation_accuracy"].append(batch_accuracy(*validation, W_list, config.activations))
+        if log:
+            log(epoch_summary(history))
         if validation is None:
             best = (0.0, epoch + 1, W_list)
             continue
-        history["validation_accuracy"].append(batch_accuracy(*validation, W_list, config.activations))
         if history["validation_accuracy"][-1] > best[0]:
             best = (history["validation_accuracy"][-1], epoch + 1, [W.copy() for W in W_list])
         elif config.patience is not None and epoch + 1 - best[1] >= config.patience:

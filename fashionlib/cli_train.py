@@ -81,10 +81,7 @@ def run_train(args):
     train, validation, test = (design_matrix(splits[s], mean, std, config.dtype) for s in data.SPLITS)
     if args.max_train:
         train = (train[0][:args.max_train], train[1][:args.max_train])
-    result = fit(train, config, validation, progress=not args.no_progress)
-    for epoch, loss, accuracy, seconds in zip(*(result.history[k] for k in
-                                                ("epoch", "train_loss", "validation_accuracy", "seconds"))):
-        print(f"epoch {epoch:3d}  loss {loss:.4f}  validation {accuracy:.2f} %  {seconds:.1f} s")
+    result = fit(train, config, validation, progress=not args.no_progress, log=print)
     print(f"best validation accuracy in epoch {result.best_epoch}")
     if args.output:
         save_model(args.output, result)

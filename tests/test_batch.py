@@ -195,3 +195,17 @@ def test_momentum_and_adam_learn(tmp_path):
     for W, W_saved in zip(result.W_list, W_list):
         np.testing.assert_array_equal(W, W_saved)
     assert stored["config"]["optimiser"] == "adam" and stored["history"]["epoch"] == [1, 2, 3, 4, 5, 6]
+
+
+def test_plot_epoch_history_draws_loss_and_accuracy_per_run():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from fashionlib import plots
+
+    histories = {f"run {k}": {"epoch": [1, 2, 3], "train_loss": [1.0, 0.5, 0.4],
+                              "validation_accuracy": [80.0, 85.0, 86.0 + k]} for k in range(2)}
+    ax_loss, ax_accuracy = plots.plot_epoch_history(histories).axes
+    assert len(ax_loss.lines) == 2 and len(ax_accuracy.lines) == 2
+    assert list(ax_accuracy.lines[1].get_ydata()) == [80.0, 85.0, 87.0]
+    assert ax_loss.get_yscale() == "log"
