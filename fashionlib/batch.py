@@ -40,25 +40,32 @@ def design_matrix(dataset, mean, std, dtype=np.float32):
 
 # --- layers and network ---------------------------------------------------------------
 
-def affine_batch(X, W):
-    """Affine layer on a batch: ``X @ W[:, :-1].T + W[:, -1]``, ``(B, m_in) -> (B, m_out)``.
+def homogeneous_batch(X):
+    """Append a column of ones to a batch: ``(B, m) -> (B, m + 1)``, the batch form of ``homogeneous``."""
+    X_h = np.empty((len(X), X.shape[1] + 1), dtype=X.dtype)
+    X_h[:, :-1] = X
+    X_h[:, -1] = 1
+    return X_h
 
-    Row ``b`` equals ``affine(X[b], W)``; the bias column is added instead of
-    appending a column of ones to ``X`` (which would copy the whole batch).
+
+def affine_batch(X_h, W):
+    """Affine layer on a homogeneous batch: ``X_h @ W.T``, ``(B, m_in + 1) -> (B, m_out)``.
+
+    Row ``b`` equals ``affine(X_h[b, :-1], W)``: the ones column multiplies the bias.
     """
-    if X.ndim != 2 or W.shape[1] != X.shape[1] + 1:
-        raise ValueError(f"a batch of shape {X.shape} does not fit weights of shape {W.shape}: "
-                         f"expected X of shape (B, {W.shape[1] - 1})")
-    return X @ W[:, :-1].T + W[:, -1]
+    if X_h.ndim != 2 or W.shape[1] != X_h.shape[1]:
+        raise ValueError(f"a homogeneous batch of shape {X_h.shape} does not fit weights of shape {W.shape}: "
+                         f"expected (B, {W.shape[1]}), the inputs plus a column of ones")
+    return X_h @ W.T
 
 
-def backprop_affine_W_batch(G, X):
-    """dE/dW of ``affine_batch(X, W)`` summed over the batch: ``[G.T @ X, G.sum(0)]``, shape ``(m_out, m_in + 1)``.
+def backprop_affine_W_batch(G, X_h):
+    """dE/dW of ``affine_batch(X_h, W)`` summed over the batch: ``G.T @ X_h``, shape ``(m_out, m_in + 1)``.
 
     ``G`` ``(B, m_out)`` is the upstream gradient; the sum of the per-sample
     outer products ``G[b] (x_b, 1)`` is one matrix product.
     """
-    return np.hstack([G.T @ X, G.sum(axis=0)[:, None]])
+    return G.T @ X_h
 
 
 def init_weights(network_shape, activations, seed=0, dtype=np.float32):
@@ -84,19 +91,20 @@ def check_architecture(network_shape, activations):
 def forward_batch(X, W_list, activations, dropout=0.0, rng=None):
     """Forward pass of a batch ``(B, m_0) -> (B, m_n)``, keeping what the backward pass needs.
 
-    Returns ``(output, cache)``; ``cache[i]`` is ``(input, pre-activation, mask)`` of layer ``i``.
+    Returns ``(output, cache)``; ``cache[i]`` is ``(homogeneous input, pre-activation, mask)`` of layer ``i``.
     With ``dropout`` > 0 and a Generator ``rng``, each hidden output is zeroed
     with probability ``dropout`` and the rest scaled by ``1 / (1 - dropout)``
     (inverted dropout: nothing changes at prediction time); ``mask`` is None otherwise.
     """
     cache = []
     for i, (W, name) in enumerate(zip(W_list, activations)):
-        Z = affine_batch(X, W)
+        X_h = homogeneous_batch(X)
+        Z = affine_batch(X_h, W)
         A, mask = ACTIVATIONS[name][0](Z), None
         if dropout > 0 and rng is not None and i < len(W_list) - 1:
             mask = (rng.random(A.shape, dtype=np.float32) >= dropout).astype(A.dtype) / A.dtype.type(1 - dropout)
             A *= mask
-        cache.append((X, Z, mask))
+        cache.append((X_h, Z, mask))
         X = A
     return X, cache
 
@@ -109,11 +117,11 @@ def backprop_batch_W(G, cache, W_list, activations):
     """
     grads = []
     for i in reversed(range(len(W_list))):
-        X, Z, mask = cache[i]
+        X_h, Z, mask = cache[i]
         if mask is not None:
             G = G * mask
         G = ACTIVATIONS[activations[i]][1](G, Z)
-        grads.append(backprop_affine_W_batch(G, X))
+        grads.append(backprop_affine_W_batch(G, X_h))
         if i > 0:
             G = backprop_affine_x(G, W_list[i])
     return grads[::-1]
@@ -190,17 +198,25 @@ class Adam:
         self.beta1, self.beta2, self.eps, self.t = beta1, beta2, eps, 0
         self.m = [np.zeros_like(W) for W in W_list]
         self.v = [np.zeros_like(W) for W in W_list]
+        self.scratch = [np.empty_like(W) for W in W_list]  # in-place work: no temporaries per step
 
     def step(self, W_list, grads, learning_rate):
         """``W -= lr * m_hat / (sqrt(v_hat) + eps)`` in place for every ``W``."""
         self.t += 1
         scale = learning_rate * math.sqrt(1 - self.beta2 ** self.t) / (1 - self.beta1 ** self.t)
-        for W, G, m, v in zip(W_list, grads, self.m, self.v):
+        for W, G, m, v, work in zip(W_list, grads, self.m, self.v, self.scratch):
             m *= self.beta1
-            m += (1 - self.beta1) * G
+            np.multiply(G, 1 - self.beta1, out=work)
+            m += work                                    # m = beta1 m + (1 - beta1) G
             v *= self.beta2
-            v += (1 - self.beta2) * G * G
-            W -= W.dtype.type(scale) * m / (np.sqrt(v) + W.dtype.type(self.eps))
+            np.multiply(G, G, out=work)
+            work *= 1 - self.beta2
+            v += work                                    # v = beta2 v + (1 - beta2) G**2
+            np.sqrt(v, out=work)
+            work += self.eps * math.sqrt(1 - self.beta2 ** self.t)
+            np.divide(m, work, out=work)
+            work *= scale
+            W -= work
 
 
 OPTIMISERS = {"sgd": SGD, "momentum": lambda W_list: SGD(W_list, momentum=0.9), "adam": Adam}

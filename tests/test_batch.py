@@ -6,6 +6,7 @@ import pytest
 from fashionlib.activations import identity, relu
 from fashionlib.backprop import backprop_identity_x, backprop_relu_x, numerical_jacobian, relative_error
 from fashionlib.batch import (
+    Adam,
     TrainingConfig,
     affine_batch,
     backprop_batch_W,
@@ -14,6 +15,7 @@ from fashionlib.batch import (
     d_cross_entropy_d_Z,
     fit,
     forward_batch,
+    homogeneous_batch,
     init_weights,
     l2_batch,
     load_model,
@@ -37,9 +39,25 @@ def blobs(num_samples=300, num_features=6, num_classes=3, seed=0):
 def test_affine_batch_is_affine_row_by_row():
     rng = np.random.default_rng(1)
     X, W = rng.standard_normal((5, 4)), rng.standard_normal((3, 5))
-    np.testing.assert_allclose(affine_batch(X, W), [affine(x, W) for x in X], rtol=1e-12)
-    with pytest.raises(ValueError, match=r"\(B, 4\)"):
-        affine_batch(X[:, :3], W)
+    X_h = homogeneous_batch(X)
+    np.testing.assert_array_equal(X_h[:, -1], 1.0)
+    np.testing.assert_allclose(affine_batch(X_h, W), [affine(x, W) for x in X], rtol=1e-12)
+    with pytest.raises(ValueError, match=r"\(B, 5\)"):
+        affine_batch(X, W)
+
+
+def test_adam_step_follows_the_bias_corrected_formula():
+    rng = np.random.default_rng(12)
+    W, G1, G2 = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    W_list = [W.copy()]
+    adam = Adam(W_list)
+    adam.step(W_list, [G1], 0.1)
+    adam.step(W_list, [G2], 0.1)
+    m = 0.1 * 0.9 * G1 + 0.1 * G2
+    v = 0.001 * 0.999 * G1 ** 2 + 0.001 * G2 ** 2
+    m_hat, v_hat = m / (1 - 0.9 ** 2), v / (1 - 0.999 ** 2)
+    first = W - 0.1 * G1 / (np.abs(G1) + 1e-8)
+    np.testing.assert_allclose(W_list[0], first - 0.1 * m_hat / (np.sqrt(v_hat) + 1e-8), rtol=1e-10)
 
 
 def test_cross_entropy_is_stable_and_matches_the_definition():
