@@ -2,7 +2,8 @@
 
 A batch is a matrix ``X`` of shape ``(B, m)``, one sample per row.  Weights
 keep the per-sample layout ``W`` ``(m_out, m_in + 1)`` with the bias in the last
-column, so ``affine_batch(X, W)[b] == affine(X[b], W)`` for every row ``b``.
+column; a batch gets a column of ones (homogeneous coordinates, as in
+``layers.homogeneous``), so ``affine_batch(homogeneous_batch(X), W)[b] == affine(X[b], W)``.
 Activations and their backward functions are the ``*_array`` twins of the
 per-sample ones; ``backprop_affine_x`` is shared as it is.  Gradients are means
 over the batch, so a batch of one gives exactly the per-sample gradient.
