@@ -550,3 +550,11 @@ def plot_epoch_history(histories):
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
     return finish(fig)
+
+
+def plot_mistakes(images, predicted, true, per_row=10):
+    """Wrongly classified images ``(N, 28, 28)``: :func:`plot_items` frames, plus the true label under each."""
+    fig = plot_items(images, predicted, gt_labels=true, per_row=per_row)
+    for ax, label in zip(fig.axes, true):
+        ax.set_xlabel(f"{ax.get_xlabel()}\ntrue: {LABEL_NAMES[int(label)]}", fontsize=7.5)
+    return finish(fig)

@@ -227,3 +227,14 @@ def test_plot_epoch_history_draws_loss_and_accuracy_per_run():
     assert len(ax_loss.lines) == 2 and len(ax_accuracy.lines) == 2
     assert list(ax_accuracy.lines[1].get_ydata()) == [80.0, 85.0, 87.0]
     assert ax_loss.get_yscale() == "log"
+
+
+def test_plot_mistakes_names_prediction_and_true_label():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from fashionlib import plots
+
+    fig = plots.plot_mistakes(np.zeros((2, 28, 28)), [6, 0], [0, 6])
+    labels = [ax.get_xlabel() for ax in fig.axes]
+    assert labels == ["\u2717 Shirt (6)\ntrue: T-shirt/top", "\u2717 T-shirt/top (0)\ntrue: Shirt"]
