@@ -1,11 +1,13 @@
 """Command line: ``python -m fashionlib data`` fetches, verifies and caches Fashion-MNIST;
-``student`` makes the student edition; ``grade`` grades student notebooks."""
+``student`` makes the student edition; ``grade`` grades student notebooks;
+``train`` trains a multilayer perceptron with mini-batches."""
 
 import argparse
 import sys
 from pathlib import Path
 
 from fashionlib import data
+from fashionlib.cli_train import add_train_command
 
 
 def run_data(args):
@@ -98,6 +100,7 @@ def build_parser():
     data_command.add_argument("--no-download", action="store_true", help="never try the network")
     data_command.set_defaults(run=run_data)
     add_edition_commands(commands)
+    add_train_command(commands)
     return parser
 
 

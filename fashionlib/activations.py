@@ -1,7 +1,10 @@
 """Activation units: element-wise non-linearities applied after each affine layer.
 
 Every function takes a vector of shape ``(m,)`` (a list is converted) and
-returns a float vector of the same shape.
+returns a float vector of the same shape.  The ``*_array`` twins hold the
+element-wise formula itself and accept an array of any shape and float dtype
+(the mini-batch engine of :mod:`fashionlib.batch` applies them to a batch
+``(B, m)``); the vector functions check their input and call them.
 """
 
 import numpy as np
@@ -19,14 +22,29 @@ def as_vector(x):
     return x
 
 
+def relu_array(X):
+    """``max(0, X)`` element-wise, any shape; keeps the float dtype of ``X``."""
+    return np.maximum(X, X.dtype.type(0))
+
+
+def identity_array(X):
+    """A copy of ``X``, any shape and dtype."""
+    return np.array(X)
+
+
+def sigmoid_array(X):
+    """``1 / (1 + exp(-X))`` element-wise, any shape; ``scipy.special.expit`` never overflows."""
+    return scipy.special.expit(X)
+
+
 def relu(x):
     """Rectified linear unit ``max(0, x)``, element-wise: ``(m,) -> (m,)``."""
-    return np.maximum(as_vector(x), 0.0)
+    return relu_array(as_vector(x))
 
 
 def identity(x):
     """The identity map, returned as a new float vector: ``(m,) -> (m,)``."""
-    return as_vector(x).copy()
+    return identity_array(as_vector(x))
 
 
 def sigmoid(x):
@@ -34,4 +52,4 @@ def sigmoid(x):
 
     ``scipy.special.expit`` evaluates it without overflow for large ``|x|``.
     """
-    return scipy.special.expit(as_vector(x))
+    return sigmoid_array(as_vector(x))

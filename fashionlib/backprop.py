@@ -15,7 +15,7 @@ Two variants compute the same numbers:
 
 import numpy as np
 
-from fashionlib.activations import as_vector, sigmoid
+from fashionlib.activations import as_vector, sigmoid_array
 from fashionlib.jacobians import (
     d_affine_d_W,
     d_affine_d_x,
@@ -57,9 +57,20 @@ def backprop_affine_W_naive(Jx_E, x, W):
 
 # --- fast: exploit the structure, build no Jacobian ---------------------------
 
+def backprop_relu_array(G, X):
+    """dE/d(input) of relu for any shape (a batch ``(B, m)`` too): ``G`` where ``X > 0``, else 0."""
+    return G * (X > 0)
+
+
+def backprop_sigmoid_array(G, X):
+    """dE/d(input) of sigmoid for any shape: ``G * s (1 - s)`` with ``s = sigmoid(X)``."""
+    s = sigmoid_array(X)
+    return G * (s * (1 - s))
+
+
 def backprop_relu_x(Jx_E, x):
     """dE/d(input) of relu: keep the gradient where ``x > 0``; ``(1, m) -> (1, m)``."""
-    return Jx_E * (as_vector(x) > 0)
+    return backprop_relu_array(Jx_E, as_vector(x))
 
 
 def backprop_identity_x(Jx_E, x):
@@ -69,12 +80,14 @@ def backprop_identity_x(Jx_E, x):
 
 def backprop_sigmoid_x(Jx_E, x):
     """dE/d(input) of sigmoid: times ``s (1 - s)`` element-wise; ``(1, m) -> (1, m)``."""
-    s = sigmoid(x)
-    return Jx_E * (s * (1.0 - s))
+    return backprop_sigmoid_array(Jx_E, as_vector(x))
 
 
 def backprop_affine_x(Jx_E, W):
-    """dE/dx of ``affine(x, W)``: times ``W`` without its bias column; ``(1, m_out) -> (1, m_in)``."""
+    """dE/dx of ``affine(x, W)``: times ``W`` without its bias column; ``(1, m_out) -> (1, m_in)``.
+
+    A batch of rows ``(B, m_out)`` gives ``(B, m_in)``, one row per sample.
+    """
     return Jx_E @ np.asarray(W)[:, :-1]
 
 

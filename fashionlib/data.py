@@ -269,9 +269,10 @@ def whitening_stats(images):
     return float(pixels.mean()), float(pixels.std())
 
 
-def whiten(images, mean, std):
-    """``(images - mean) / std`` as floats, same shape as ``images``."""
-    return (np.asarray(images, dtype=float) - mean) / std
+def whiten(images, mean, std, dtype=float):
+    """``(images - mean) / std`` as floats of ``dtype`` (float64 unless asked), same shape as ``images``."""
+    dtype = np.dtype(dtype).type
+    return (np.asarray(images, dtype=dtype) - dtype(mean)) / dtype(std)
 
 
 def one_hot(labels, num_classes=NUM_CLASSES):

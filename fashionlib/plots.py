@@ -532,3 +532,33 @@ def plot_step_losses(runs):
 
 
 # === Figures of the beyond-the-homework chapter (mini-batch engine) ===
+
+def plot_epoch_history(histories):
+    """Training loss and validation accuracy per epoch of mini-batch runs, side by side.
+
+    ``histories`` maps a legend label to a history dict of
+    :func:`fashionlib.batch.fit` (lists ``epoch``, ``train_loss``,
+    ``validation_accuracy``).  Runs differ in line style and marker as well as colour.
+    """
+    fig, (ax_loss, ax_accuracy) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for (label, history), (line, marker) in zip(histories.items(), LINE_STYLES * len(histories)):
+        ax_loss.plot(history["epoch"], history["train_loss"], linestyle=line, marker=marker, markersize=3,
+                     label=label)
+        ax_accuracy.plot(history["epoch"], history["validation_accuracy"], linestyle=line, marker=marker,
+                         markersize=3, label=label)
+    ax_loss.set_yscale("log")
+    ax_loss.set_ylabel("mean training loss of the epoch")
+    ax_accuracy.set_ylabel("validation accuracy (%)")
+    for ax in (ax_loss, ax_accuracy):
+        ax.set_xlabel("epoch")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+    return finish(fig)
+
+
+def plot_mistakes(images, predicted, true, per_row=10):
+    """Wrongly classified images ``(N, 28, 28)``: :func:`plot_items` frames, plus the true label under each."""
+    fig = plot_items(images, predicted, gt_labels=true, per_row=per_row)
+    for ax, label in zip(fig.axes, true):
+        ax.set_xlabel(f"{ax.get_xlabel()}\ntrue: {LABEL_NAMES[int(label)]}", fontsize=7.5)
+    return finish(fig)
