@@ -23,7 +23,8 @@ from fashionlib.backprop import backprop_affine_x, backprop_relu_array, backprop
 from fashionlib.data import NUM_CLASSES, atomic_file, one_hot, whiten
 from fashionlib.network import he_matrix, make_rng, random_matrix
 
-ACTIVATIONS = {  # name: (forward, backward), both element-wise on any shape
+#: Activation name -> (forward, backward) pair, both element-wise on arrays of any shape.
+ACTIVATIONS = {
     "relu": (relu_array, backprop_relu_array),
     "identity": (identity_array, lambda G, X: G),
     "sigmoid": (sigmoid_array, backprop_sigmoid_array),
@@ -170,6 +171,7 @@ def d_l2_batch_d_Y(Y, T):
     return 2 * (Y - T) / Y.dtype.type(len(Y))
 
 
+#: Loss name -> (loss of a batch, its gradient with respect to the network output).
 LOSSES = {"cross_entropy": (cross_entropy, d_cross_entropy_d_Z), "l2": (l2_batch, d_l2_batch_d_Y)}
 
 
@@ -220,6 +222,7 @@ class Adam:
             W -= work
 
 
+#: Optimiser name -> a constructor taking the list of weight matrices.
 OPTIMISERS = {"sgd": SGD, "momentum": lambda W_list: SGD(W_list, momentum=0.9), "adam": Adam}
 
 

@@ -27,10 +27,15 @@ from pathlib import Path
 
 from fashionlib.data import atomic_file
 
+#: The repository root, whose book/ holds the chapter sources.
 REPOSITORY = Path(__file__).resolve().parent.parent
+#: Where the student edition is written by default.
 STUDENT_DIR = REPOSITORY / "_build" / "student"
+#: The line that marks where a student writes code.
 STUB_MARKER = "# YOUR CODE HERE"
+#: The text of a cell that replaces a prose solution.
 ANSWER_TEXT = "*Your answer here.*"
+#: Matches the opening fence of a solution directive (backticks or colons) and its label.
 SOLUTION_OPENING = re.compile(r"^(?P<fence>`{3,}|:{3,})\{solution\}\s*(?P<label>\S*)")
 
 

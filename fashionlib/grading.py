@@ -23,9 +23,13 @@ from pathlib import Path
 
 from fashionlib.data import atomic_file
 
+#: Seconds one cell of a submission may run.
 CELL_TIMEOUT = 120
+#: Seconds a whole submission may run.
 NOTEBOOK_TIMEOUT = 600
+#: Characters of output kept per submission; the rest is dropped.
 OUTPUT_LIMIT = 1_000_000
+#: Seconds the checks of one submission may run.
 CHECK_TIMEOUT = 60
 
 
@@ -53,6 +57,7 @@ def part(check, *names, points, hacker=False):
     return Part(check, names or (check.removeprefix("check_"),), points, hacker)
 
 
+#: Chapter -> the checks that grade it and their points, as the homework lists them.
 RUBRIC = {
     "data": Chapter("Data set preparation", (
         part("check_mean_image", points=4), part("check_class_mean_images", points=3),
@@ -271,6 +276,7 @@ def grade(paths, chapter, **limits):
 
 # --- Reporting ----------------------------------------------------------------------------
 
+#: Columns of the grade table and of its CSV file.
 COLUMNS = ("student", "check", "passed", "message", "points", "max_points", "notes")
 
 

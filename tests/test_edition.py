@@ -25,7 +25,11 @@ SITE_CHAPTERS = ["warmup", "activations", "neuron", "network"]  # prose solution
 
 
 def fragments(text, minimum=20):
-    """Plain runs of ``text`` (split at markup characters), whitespace collapsed, at least ``minimum`` long."""
+    """Plain runs of ``text`` (split at markup characters), whitespace collapsed, at least ``minimum`` long.
+
+    Targets of roles such as {ref}`chapter-initialisation` are labels shared by the whole book, not solution text.
+    """
+    text = re.sub(r"\{[\w:]+\}`[^`]*`", " ", text)
     runs = re.split(r"[`$*{}\[\]()<>\\|_^=\"']|:pyobject:|:language:", text)
     return {" ".join(run.split()) for run in runs if len(" ".join(run.split())) >= minimum}
 
