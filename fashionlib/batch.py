@@ -71,7 +71,7 @@ def backprop_affine_W_batch(G, X_h):
 
 
 def init_weights(network_shape, activations, seed=0, dtype=np.float32):
-    """Weights for widths ``[m_0, ..., m_n]``: He for ReLU layers, :func:`random_matrix` otherwise; zero biases."""
+    """Weights for widths ``[m_0, ..., m_n]``: He for ReLU layers, :func:`~fashionlib.network.random_matrix` otherwise; zero biases."""
     rng = make_rng(seed)
     W_list = []
     for m_in, m_out, name in zip(network_shape[:-1], network_shape[1:], activations):

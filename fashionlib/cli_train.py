@@ -61,7 +61,7 @@ def add_train_command(commands):
 
 
 def config_from(args):
-    """The :class:`TrainingConfig` of parsed ``args``; a bad combination ends in ``parser.error`` (exit 2)."""
+    """The :class:`~fashionlib.batch.TrainingConfig` of parsed ``args``; a bad combination ends in ``parser.error`` (exit 2)."""
     if args.layers[0] != 784 or args.layers[-1] != 10 or len(args.layers) < 2:
         args.parser.error(f"--layers {' '.join(map(str, args.layers))}: the first width must be 784 "
                           "(the pixels) and the last 10 (the classes), e.g. --layers 784 512 512 10")
