@@ -27,6 +27,14 @@ def finish(fig):
     return fig
 
 
+def label_axes(ax, xlabel, ylabel):
+    """Axis labels, a light grid and a small legend: the finish shared by the book's line plots."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+
+
 def image_grid(num_images, per_row=10, cell=1.15):
     """A figure with ``num_images`` image axes in rows of ``per_row``: ``(figure, axes list)``."""
     rows = max(1, int(np.ceil(num_images / per_row)))
@@ -448,14 +456,9 @@ def plot_learning_curves(runs, window=500):
         ax_accuracy.plot(np.asarray(run["samples"]) / 1000, run["accuracy"], linestyle=line, marker=marker,
                          markersize=4, label=label)
     ax_loss.set_yscale("log")
-    ax_loss.set_xlabel("training samples seen (thousands)")
-    ax_loss.set_ylabel(f"training loss, mean of last {window}")
-    ax_accuracy.set_xlabel("training samples seen (thousands)")
-    ax_accuracy.set_ylabel("validation accuracy (%)")
     ax_accuracy.set_ylim(0, 100)
-    for ax in (ax_loss, ax_accuracy):
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
+    label_axes(ax_loss, "training samples seen (thousands)", f"training loss, mean of last {window}")
+    label_axes(ax_accuracy, "training samples seen (thousands)", "validation accuracy (%)")
     return finish(fig)
 
 
@@ -505,10 +508,7 @@ def plot_accuracy_by_width(widths, accuracies, others=None, chosen=None):
     ax.set_xscale("log")
     ax.set_xticks(list(widths), [str(w) for w in widths])
     ax.minorticks_off()
-    ax.set_xlabel("hidden units (log scale)")
-    ax.set_ylabel("validation accuracy (%)")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
+    label_axes(ax, "hidden units (log scale)", "validation accuracy (%)")
     return finish(fig)
 
 
@@ -524,10 +524,7 @@ def plot_step_losses(runs):
         steps = np.flatnonzero(np.isfinite(losses))
         ax.plot(steps, losses[steps], linestyle=line, marker=marker, markersize=4, label=label)
     ax.set_yscale("log")
-    ax.set_xlabel("step (one training sample each)")
-    ax.set_ylabel("loss of the sample before its update")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
+    label_axes(ax, "step (one training sample each)", "loss of the sample before its update")
     return finish(fig)
 
 
@@ -547,12 +544,8 @@ def plot_epoch_history(histories):
         ax_accuracy.plot(history["epoch"], history["validation_accuracy"], linestyle=line, marker=marker,
                          markersize=3, label=label)
     ax_loss.set_yscale("log")
-    ax_loss.set_ylabel("mean training loss of the epoch")
-    ax_accuracy.set_ylabel("validation accuracy (%)")
-    for ax in (ax_loss, ax_accuracy):
-        ax.set_xlabel("epoch")
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
+    label_axes(ax_loss, "epoch", "mean training loss of the epoch")
+    label_axes(ax_accuracy, "epoch", "validation accuracy (%)")
     return finish(fig)
 
 
