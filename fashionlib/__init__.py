@@ -39,7 +39,13 @@ from fashionlib.evaluation import (
     output_to_label_regression,
     prediction_to_label_classification,
 )
-from fashionlib.jacobians import d_affine_d_W, d_affine_d_x, d_identity_d_x, d_relu_d_x, d_sigmoid_d_x
+from fashionlib.jacobians import (
+    d_affine_d_W,
+    d_affine_d_x,
+    d_identity_d_x,
+    d_relu_d_x,
+    d_sigmoid_d_x,
+)
 from fashionlib.layers import affine, neuron
 from fashionlib.loss import d_l2_d_x, l2
 from fashionlib.network import initialize_network, nn, random_matrix

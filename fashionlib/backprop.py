@@ -27,8 +27,8 @@ from fashionlib.layers import affine, homogeneous
 from fashionlib.loss import d_l2_d_x, l2
 from fashionlib.network import nn
 
-
 # --- naive: multiply by the explicit Jacobian --------------------------------
+
 
 def backprop_relu_x_naive(Jx_E, x):
     """dE/d(input) of relu at pre-activation ``x``: ``(1, m) @ (m, m) -> (1, m)``."""
@@ -56,6 +56,7 @@ def backprop_affine_W_naive(Jx_E, x, W):
 
 
 # --- fast: exploit the structure, build no Jacobian ---------------------------
+
 
 def backprop_relu_array(G, X):
     """dE/d(input) of relu for any shape (a batch ``(B, m)`` too): ``G`` where ``X > 0``, else 0."""
@@ -120,8 +121,16 @@ FAST = {
 
 # --- the whole network ---------------------------------------------------------
 
-def backprop_nn_W(x, label, W_list, h_list, back_h_list,
-                  backprop_affine_x=backprop_affine_x, backprop_affine_W=backprop_affine_W):
+
+def backprop_nn_W(
+    x,
+    label,
+    W_list,
+    h_list,
+    back_h_list,
+    backprop_affine_x=backprop_affine_x,
+    backprop_affine_W=backprop_affine_W,
+):
     """Gradient of ``l2(nn(x), label)`` with respect to every weight matrix.
 
     x: input ``(m_0,)``; label: target ``(m_n,)`` (a scalar for one output).
@@ -140,7 +149,9 @@ def backprop_nn_W(x, label, W_list, h_list, back_h_list,
 
     # backward pass, last layer first
     JW_E_list = []
-    for x_in, Wx, W, back_h in reversed(list(zip(inputs, pre_activations, W_list, back_h_list))):
+    for x_in, Wx, W, back_h in reversed(
+        list(zip(inputs, pre_activations, W_list, back_h_list))
+    ):
         Jx_E = back_h(Jx_E, Wx)
         JW_E_list.append(backprop_affine_W(Jx_E, x_in, W).reshape(1, -1))
         Jx_E = backprop_affine_x(Jx_E, W)
@@ -148,6 +159,7 @@ def backprop_nn_W(x, label, W_list, h_list, back_h_list,
 
 
 # --- numerical gradients for checking ----------------------------------------
+
 
 def numerical_jacobian(f, x, eps=1e-6):
     """Centred-difference Jacobian of ``f`` at ``x``: shape ``(f(x).size, x.size)``.
@@ -173,14 +185,20 @@ def relative_error(analytic, numeric):
     """``||a - n|| / (||a|| + ||n||)`` over all entries, a float (0 when both are zero)."""
     a, n = np.asarray(analytic, dtype=float), np.asarray(numeric, dtype=float)
     if a.shape != n.shape:
-        raise ValueError(f"cannot compare gradients of shapes {a.shape} and {n.shape}")
+        raise ValueError(
+            f"cannot compare gradients of shapes {a.shape} and {n.shape}"
+        )
     scale = np.linalg.norm(a) + np.linalg.norm(n)
     return float(np.linalg.norm(a - n) / scale) if scale > 0 else 0.0
 
 
 def numerical_gradient_W(x, label, W_list, h_list, **_):
     """Centred-difference gradient of ``l2(nn(x), label)`` for each ``W``: rows like :func:`backprop_nn_W`."""
-    def loss_with(i, W_i):
-        return l2(nn(x, W_list[:i] + [W_i] + W_list[i + 1:], h_list), label)
 
-    return [numerical_jacobian(lambda W_i, i=i: loss_with(i, W_i), W) for i, W in enumerate(W_list)]
+    def loss_with(i, W_i):
+        return l2(nn(x, W_list[:i] + [W_i] + W_list[i + 1 :], h_list), label)
+
+    return [
+        numerical_jacobian(lambda W_i, i=i: loss_with(i, W_i), W)
+        for i, W in enumerate(W_list)
+    ]

@@ -19,7 +19,11 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from fashionlib.activations import identity_array, relu_array, sigmoid_array
-from fashionlib.backprop import backprop_affine_x, backprop_relu_array, backprop_sigmoid_array
+from fashionlib.backprop import (
+    backprop_affine_x,
+    backprop_relu_array,
+    backprop_sigmoid_array,
+)
 from fashionlib.data import NUM_CLASSES, atomic_file, one_hot, whiten
 from fashionlib.network import he_matrix, make_rng, random_matrix
 
@@ -33,6 +37,7 @@ ACTIVATIONS = {
 
 # --- data ------------------------------------------------------------------------
 
+
 def design_matrix(dataset, mean, std, dtype=np.float32):
     """Whitened images as rows and integer labels: ``X`` ``(N, 784)`` of ``dtype``, ``y`` int ``(N,)``."""
     images = np.asarray(dataset["images"])
@@ -41,6 +46,7 @@ def design_matrix(dataset, mean, std, dtype=np.float32):
 
 
 # --- layers and network ---------------------------------------------------------------
+
 
 def homogeneous_batch(X):
     """Append a column of ones to a batch: ``(B, m) -> (B, m + 1)``, the batch form of ``homogeneous``."""
@@ -56,8 +62,10 @@ def affine_batch(X_h, W):
     Row ``b`` equals ``affine(X_h[b, :-1], W)``: the ones column multiplies the bias.
     """
     if X_h.ndim != 2 or W.shape[1] != X_h.shape[1]:
-        raise ValueError(f"a homogeneous batch of shape {X_h.shape} does not fit weights of shape {W.shape}: "
-                         f"expected (B, {W.shape[1]}), the inputs plus a column of ones")
+        raise ValueError(
+            f"a homogeneous batch of shape {X_h.shape} does not fit weights of shape {W.shape}: "
+            f"expected (B, {W.shape[1]}), the inputs plus a column of ones"
+        )
     return X_h @ W.T
 
 
@@ -74,20 +82,30 @@ def init_weights(network_shape, activations, seed=0, dtype=np.float32):
     """Weights for widths ``[m_0, ..., m_n]``: He for ReLU layers, :func:`~fashionlib.network.random_matrix` otherwise; zero biases."""
     rng = make_rng(seed)
     W_list = []
-    for m_in, m_out, name in zip(network_shape[:-1], network_shape[1:], activations):
+    for m_in, m_out, name in zip(
+        network_shape[:-1], network_shape[1:], activations
+    ):
         draw = he_matrix if name == "relu" else random_matrix
-        W_list.append(np.hstack([draw(m_out, m_in, rng), np.zeros((m_out, 1))]).astype(dtype))
+        W_list.append(
+            np.hstack([draw(m_out, m_in, rng), np.zeros((m_out, 1))]).astype(
+                dtype
+            )
+        )
     return W_list
 
 
 def check_architecture(network_shape, activations):
     """Raise ValueError unless there is one known activation per layer of ``network_shape``."""
     if len(network_shape) < 2 or len(activations) != len(network_shape) - 1:
-        raise ValueError(f"{len(network_shape) - 1} layers in {list(network_shape)} need as many "
-                         f"activations, got {list(activations)}")
+        raise ValueError(
+            f"{len(network_shape) - 1} layers in {list(network_shape)} need as many "
+            f"activations, got {list(activations)}"
+        )
     unknown = [name for name in activations if name not in ACTIVATIONS]
     if unknown:
-        raise ValueError(f"unknown activation(s) {unknown}: choose from {', '.join(ACTIVATIONS)}")
+        raise ValueError(
+            f"unknown activation(s) {unknown}: choose from {', '.join(ACTIVATIONS)}"
+        )
 
 
 def forward_batch(X, W_list, activations, dropout=0.0, rng=None):
@@ -104,7 +122,9 @@ def forward_batch(X, W_list, activations, dropout=0.0, rng=None):
         Z = affine_batch(X_h, W)
         A, mask = ACTIVATIONS[name][0](Z), None
         if dropout > 0 and rng is not None and i < len(W_list) - 1:
-            mask = (rng.random(A.shape, dtype=np.float32) >= dropout).astype(A.dtype) / A.dtype.type(1 - dropout)
+            mask = (rng.random(A.shape, dtype=np.float32) >= dropout).astype(
+                A.dtype
+            ) / A.dtype.type(1 - dropout)
             A *= mask
         cache.append((X_h, Z, mask))
         X = A
@@ -131,10 +151,17 @@ def backprop_batch_W(G, cache, W_list, activations):
 
 # --- losses: mean over the batch of the per-sample loss -------------------------------
 
-def targets(labels, num_classes=NUM_CLASSES, label_smoothing=0.0, dtype=np.float32):
+
+def targets(
+    labels, num_classes=NUM_CLASSES, label_smoothing=0.0, dtype=np.float32
+):
     """Target rows ``(B, K)``: one-hot, mixed with the uniform ``1/K`` by ``label_smoothing``."""
     T = one_hot(labels, num_classes).astype(dtype)
-    return T * dtype(1 - label_smoothing) + dtype(label_smoothing / num_classes) if label_smoothing else T
+    return (
+        T * dtype(1 - label_smoothing) + dtype(label_smoothing / num_classes)
+        if label_smoothing
+        else T
+    )
 
 
 def log_sum_exp(Z):
@@ -172,17 +199,23 @@ def d_l2_batch_d_Y(Y, T):
 
 
 #: Loss name -> (loss of a batch, its gradient with respect to the network output).
-LOSSES = {"cross_entropy": (cross_entropy, d_cross_entropy_d_Z), "l2": (l2_batch, d_l2_batch_d_Y)}
+LOSSES = {
+    "cross_entropy": (cross_entropy, d_cross_entropy_d_Z),
+    "l2": (l2_batch, d_l2_batch_d_Y),
+}
 
 
 # --- optimisers ------------------------------------------------------------------------
+
 
 class SGD:
     """Gradient descent with momentum ``mu``: ``V = mu V + G``, ``W -= lr V`` (``mu = 0``: plain SGD)."""
 
     def __init__(self, W_list, momentum=0.0):
         self.momentum = momentum
-        self.velocity = [np.zeros_like(W) for W in W_list] if momentum else None
+        self.velocity = (
+            [np.zeros_like(W) for W in W_list] if momentum else None
+        )
 
     def step(self, W_list, grads, learning_rate):
         """Move every ``W`` in place against its gradient (a list shaped like ``W_list``)."""
@@ -201,68 +234,101 @@ class Adam:
         self.beta1, self.beta2, self.eps, self.t = beta1, beta2, eps, 0
         self.m = [np.zeros_like(W) for W in W_list]
         self.v = [np.zeros_like(W) for W in W_list]
-        self.scratch = [np.empty_like(W) for W in W_list]  # in-place work: no temporaries per step
+        self.scratch = [
+            np.empty_like(W) for W in W_list
+        ]  # in-place work: no temporaries per step
 
     def step(self, W_list, grads, learning_rate):
         """``W -= lr * m_hat / (sqrt(v_hat) + eps)`` in place for every ``W``."""
         self.t += 1
-        scale = learning_rate * math.sqrt(1 - self.beta2 ** self.t) / (1 - self.beta1 ** self.t)
-        for W, G, m, v, work in zip(W_list, grads, self.m, self.v, self.scratch):
+        scale = (
+            learning_rate
+            * math.sqrt(1 - self.beta2**self.t)
+            / (1 - self.beta1**self.t)
+        )
+        for W, G, m, v, work in zip(
+            W_list, grads, self.m, self.v, self.scratch
+        ):
             m *= self.beta1
             np.multiply(G, 1 - self.beta1, out=work)
-            m += work                                    # m = beta1 m + (1 - beta1) G
+            m += work  # m = beta1 m + (1 - beta1) G
             v *= self.beta2
             np.multiply(G, G, out=work)
             work *= 1 - self.beta2
-            v += work                                    # v = beta2 v + (1 - beta2) G**2
+            v += work  # v = beta2 v + (1 - beta2) G**2
             np.sqrt(v, out=work)
-            work += self.eps * math.sqrt(1 - self.beta2 ** self.t)
+            work += self.eps * math.sqrt(1 - self.beta2**self.t)
             np.divide(m, work, out=work)
             work *= scale
             W -= work
 
 
 #: Optimiser name -> a constructor taking the list of weight matrices.
-OPTIMISERS = {"sgd": SGD, "momentum": lambda W_list: SGD(W_list, momentum=0.9), "adam": Adam}
+OPTIMISERS = {
+    "sgd": SGD,
+    "momentum": lambda W_list: SGD(W_list, momentum=0.9),
+    "adam": Adam,
+}
 
 
 def learning_rate_at(config, step, total_steps):
     """Learning rate of ``step`` (0-based) out of ``total_steps``: constant, or cosine decay to 0."""
     if config.schedule == "cosine":
-        return config.learning_rate * 0.5 * (1 + math.cos(math.pi * step / total_steps))
+        return (
+            config.learning_rate
+            * 0.5
+            * (1 + math.cos(math.pi * step / total_steps))
+        )
     return config.learning_rate
 
 
 # --- training ----------------------------------------------------------------------------
+
 
 @dataclass
 class TrainingConfig:
     """Everything that defines a mini-batch training run (stored with its history)."""
 
     network_shape: list = field(default_factory=lambda: [784, 512, 512, 10])
-    activations: list = None          # default: relu for hidden layers, identity for the output
-    optimiser: str = "adam"           # sgd, momentum or adam
+    activations: list = (
+        None  # default: relu for hidden layers, identity for the output
+    )
+    optimiser: str = "adam"  # sgd, momentum or adam
     learning_rate: float = 1e-3
-    schedule: str = "constant"        # constant or cosine (per step, down to 0 at the end)
+    schedule: str = (
+        "constant"  # constant or cosine (per step, down to 0 at the end)
+    )
     epochs: int = 10
     batch_size: int = 128
-    loss: str = "cross_entropy"       # cross_entropy or l2
+    loss: str = "cross_entropy"  # cross_entropy or l2
     label_smoothing: float = 0.0
-    weight_decay: float = 0.0         # l2 penalty on the weights, not on the biases
-    dropout: float = 0.0              # on hidden outputs during training
-    patience: int = None              # early stopping: epochs without a better validation accuracy
-    seed: int = 0                     # weights, shuffling and dropout
+    weight_decay: float = 0.0  # l2 penalty on the weights, not on the biases
+    dropout: float = 0.0  # on hidden outputs during training
+    patience: int = (
+        None  # early stopping: epochs without a better validation accuracy
+    )
+    seed: int = 0  # weights, shuffling and dropout
     dtype: str = "float32"
 
     def __post_init__(self):
         if self.activations is None:
-            self.activations = ["relu"] * (len(self.network_shape) - 2) + ["identity"]
+            self.activations = ["relu"] * (len(self.network_shape) - 2) + [
+                "identity"
+            ]
         check_architecture(self.network_shape, self.activations)
-        if self.optimiser not in OPTIMISERS or self.loss not in LOSSES or self.schedule not in ("constant", "cosine"):
-            raise ValueError(f"unknown optimiser {self.optimiser!r}, loss {self.loss!r} or schedule {self.schedule!r}: "
-                             f"choose from {list(OPTIMISERS)}, {list(LOSSES)}, ['constant', 'cosine']")
+        if (
+            self.optimiser not in OPTIMISERS
+            or self.loss not in LOSSES
+            or self.schedule not in ("constant", "cosine")
+        ):
+            raise ValueError(
+                f"unknown optimiser {self.optimiser!r}, loss {self.loss!r} or schedule {self.schedule!r}: "
+                f"choose from {list(OPTIMISERS)}, {list(LOSSES)}, ['constant', 'cosine']"
+            )
         if self.dtype not in ("float32", "float64"):
-            raise ValueError(f"dtype {self.dtype!r}: choose float32 or float64")
+            raise ValueError(
+                f"dtype {self.dtype!r}: choose float32 or float64"
+            )
 
 
 @dataclass
@@ -276,7 +342,11 @@ class FitResult:
 
     def to_json(self):
         """History and config as a JSON-ready dict."""
-        return {"config": asdict(self.config), "best_epoch": self.best_epoch, "history": self.history}
+        return {
+            "config": asdict(self.config),
+            "best_epoch": self.best_epoch,
+            "history": self.history,
+        }
 
 
 def epoch_flops(network_shape, num_samples):
@@ -285,26 +355,39 @@ def epoch_flops(network_shape, num_samples):
     Per sample and layer ``m_in -> m_out``: ``2 m_in m_out`` forward, as many for
     dE/dW, and as many for dE/dx except in the first layer (nothing needs it there).
     """
-    products = [m_in * m_out for m_in, m_out in zip(network_shape[:-1], network_shape[1:])]
+    products = [
+        m_in * m_out
+        for m_in, m_out in zip(network_shape[:-1], network_shape[1:])
+    ]
     return 2 * num_samples * (3 * sum(products) - products[0])
 
 
 def predict_scores(X, W_list, activations, batch_size=2000):
     """Network outputs ``(N, m_n)`` for inputs ``X`` ``(N, m_0)``, computed ``batch_size`` rows at a time."""
-    return np.concatenate([forward_batch(X[i:i + batch_size], W_list, activations)[0]
-                           for i in range(0, len(X), batch_size)])
+    return np.concatenate(
+        [
+            forward_batch(X[i : i + batch_size], W_list, activations)[0]
+            for i in range(0, len(X), batch_size)
+        ]
+    )
 
 
 def batch_accuracy(X, y, W_list, activations):
     """Percentage of rows of ``X`` whose largest output is at the label ``y`` ``(N,)``: a float."""
-    return 100.0 * float(np.mean(predict_scores(X, W_list, activations).argmax(axis=1) == y))
+    return 100.0 * float(
+        np.mean(predict_scores(X, W_list, activations).argmax(axis=1) == y)
+    )
 
 
 def train_step(X, T, W_list, config, optimiser, learning_rate, rng):
     """One mini-batch step: forward, loss, backward, weight decay, update. Returns the batch loss (float)."""
     loss, d_loss = LOSSES[config.loss]
-    output, cache = forward_batch(X, W_list, config.activations, config.dropout, rng)
-    grads = backprop_batch_W(d_loss(output, T), cache, W_list, config.activations)
+    output, cache = forward_batch(
+        X, W_list, config.activations, config.dropout, rng
+    )
+    grads = backprop_batch_W(
+        d_loss(output, T), cache, W_list, config.activations
+    )
     if config.weight_decay:
         for W, G in zip(W_list, grads):
             G[:, :-1] += W.dtype.type(config.weight_decay) * W[:, :-1]
@@ -320,7 +403,15 @@ def epoch_summary(history):
     return line + f"  {history['seconds'][-1]:.1f} s"
 
 
-def fit(train, config, validation=None, W_list=None, progress=False, log=None, stop_after=None):
+def fit(
+    train,
+    config,
+    validation=None,
+    W_list=None,
+    progress=False,
+    log=None,
+    stop_after=None,
+):
     """Train with mini-batches; ``train`` and ``validation`` are ``(X (N, m_0), y int (N,))``.
 
     The samples are reshuffled every epoch by a Generator seeded with
@@ -339,51 +430,99 @@ def fit(train, config, validation=None, W_list=None, progress=False, log=None, s
     X, y = train
     X = np.asarray(X, dtype=dtype)
     if W_list is None:
-        W_list = init_weights(config.network_shape, config.activations, config.seed, dtype)
+        W_list = init_weights(
+            config.network_shape, config.activations, config.seed, dtype
+        )
     W_list = [np.array(W, dtype=dtype) for W in W_list]
     optimiser = OPTIMISERS[config.optimiser](W_list)
-    order_rng, dropout_rng = make_rng(config.seed), np.random.default_rng([config.seed, 1])
+    order_rng, dropout_rng = (
+        make_rng(config.seed),
+        np.random.default_rng([config.seed, 1]),
+    )
     T_all = targets(y, config.network_shape[-1], config.label_smoothing, dtype)
     steps_per_epoch = math.ceil(len(X) / config.batch_size)
     total_steps = config.epochs * steps_per_epoch
-    history = {"epoch": [], "train_loss": [], "validation_accuracy": [], "learning_rate": [], "seconds": []}
+    history = {
+        "epoch": [],
+        "train_loss": [],
+        "validation_accuracy": [],
+        "learning_rate": [],
+        "seconds": [],
+    }
     best = (-1.0, 0, [W.copy() for W in W_list])
     for epoch in range(min(config.epochs, stop_after or config.epochs)):
-        start, order, losses = time.perf_counter(), order_rng.permutation(len(X)), []
+        start, order, losses = (
+            time.perf_counter(),
+            order_rng.permutation(len(X)),
+            [],
+        )
         batches = range(steps_per_epoch)
-        for step in tqdm(batches, desc=f"epoch {epoch + 1}/{config.epochs}", leave=False) if progress else batches:
-            rows = order[step * config.batch_size:(step + 1) * config.batch_size]
-            learning_rate = learning_rate_at(config, epoch * steps_per_epoch + step, total_steps)
-            losses.append(train_step(X[rows], T_all[rows], W_list, config, optimiser, learning_rate, dropout_rng))
+        for step in (
+            tqdm(
+                batches, desc=f"epoch {epoch + 1}/{config.epochs}", leave=False
+            )
+            if progress
+            else batches
+        ):
+            rows = order[
+                step * config.batch_size : (step + 1) * config.batch_size
+            ]
+            learning_rate = learning_rate_at(
+                config, epoch * steps_per_epoch + step, total_steps
+            )
+            losses.append(
+                train_step(
+                    X[rows],
+                    T_all[rows],
+                    W_list,
+                    config,
+                    optimiser,
+                    learning_rate,
+                    dropout_rng,
+                )
+            )
             if not math.isfinite(losses[-1]):
                 raise FloatingPointError(
                     f"training diverged in epoch {epoch + 1}, step {step + 1} (loss {losses[-1]}) with learning "
-                    f"rate {learning_rate:g}: try a learning rate 10 times smaller")
+                    f"rate {learning_rate:g}: try a learning rate 10 times smaller"
+                )
         history["epoch"].append(epoch + 1)
         history["train_loss"].append(float(np.mean(losses)))
         history["learning_rate"].append(float(learning_rate))
         history["seconds"].append(time.perf_counter() - start)
         if validation is not None:
-            history["validation_accuracy"].append(batch_accuracy(*validation, W_list, config.activations))
+            history["validation_accuracy"].append(
+                batch_accuracy(*validation, W_list, config.activations)
+            )
         if log:
             log(epoch_summary(history))
         if validation is None:
             best = (0.0, epoch + 1, W_list)
             continue
         if history["validation_accuracy"][-1] > best[0]:
-            best = (history["validation_accuracy"][-1], epoch + 1, [W.copy() for W in W_list])
-        elif config.patience is not None and epoch + 1 - best[1] >= config.patience:
+            best = (
+                history["validation_accuracy"][-1],
+                epoch + 1,
+                [W.copy() for W in W_list],
+            )
+        elif (
+            config.patience is not None
+            and epoch + 1 - best[1] >= config.patience
+        ):
             break
     return FitResult(best[2], best[1], history, config)
 
 
 # --- storing a trained model ---------------------------------------------------------------
 
+
 def save_model(path, result):
     """Write the weights of ``result`` to the npz ``path`` and its config and history to ``path`` with ``.json``, atomically."""
     path = Path(path)
     with atomic_file(path) as f:
-        np.savez_compressed(f, **{f"W{i}": W for i, W in enumerate(result.W_list)})
+        np.savez_compressed(
+            f, **{f"W{i}": W for i, W in enumerate(result.W_list)}
+        )
     with atomic_file(path.with_suffix(".json")) as f:
         f.write(json.dumps(result.to_json(), indent=1).encode())
 

@@ -22,8 +22,16 @@ import numpy as np
 
 #: Names of the ten classes, indexed by label 0 to 9.
 LABEL_NAMES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 )
 #: Number of classes (10).
 NUM_CLASSES = len(LABEL_NAMES)
@@ -37,11 +45,16 @@ SHA256 = {
 }
 #: Number of items in each official IDX file.
 COUNTS = {
-    "train-images-idx3-ubyte": 60000, "train-labels-idx1-ubyte": 60000,
-    "t10k-images-idx3-ubyte": 10000, "t10k-labels-idx1-ubyte": 10000,
+    "train-images-idx3-ubyte": 60000,
+    "train-labels-idx1-ubyte": 60000,
+    "t10k-images-idx3-ubyte": 10000,
+    "t10k-labels-idx1-ubyte": 10000,
 }
 #: Magic numbers of the IDX headers, by kind of file.
-IDX_MAGIC = {"images": 2051, "labels": 2049}  # 0x0803: 3-D uint8, 0x0801: 1-D uint8
+IDX_MAGIC = {
+    "images": 2051,
+    "labels": 2049,
+}  # 0x0803: 3-D uint8, 0x0801: 1-D uint8
 #: Where the Debian package dataset-fashion-mnist puts the files.
 SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
 #: The official download mirror, used where a network exists.
@@ -61,7 +74,9 @@ def default_data_dir():
     if os.environ.get("FASHIONLIB_DATA"):
         return Path(os.environ["FASHIONLIB_DATA"])
     checkout = Path(__file__).resolve().parent.parent
-    if (checkout / "pyproject.toml").is_file() and (checkout / "fashionlib").is_dir():
+    if (checkout / "pyproject.toml").is_file() and (
+        checkout / "fashionlib"
+    ).is_dir():
         return checkout / "data"
     return Path.home() / ".cache" / "fashionlib"
 
@@ -69,11 +84,14 @@ def default_data_dir():
 def npz_path(split, data_dir=None):
     """Path of the cached npz file of ``split`` ('train', 'validation' or 'test')."""
     if split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}: choose one of {', '.join(SPLITS)}")
+        raise ValueError(
+            f"unknown split {split!r}: choose one of {', '.join(SPLITS)}"
+        )
     return Path(data_dir or default_data_dir()) / f"mnist_fashion_{split}.npz"
 
 
 # --- reading and verifying IDX files ----------------------------------------
+
 
 def read_gz(path):
     """Decompressed bytes of the gzip file ``path``; DataError if truncated or not gzip."""
@@ -107,7 +125,9 @@ def parse_idx(raw, name, expected_count):
     ndim = 3 if kind == "images" else 1
     header_size = 4 * (1 + ndim)
     if len(raw) < header_size:
-        raise DataError(f"{name} is too short for an IDX header ({len(raw)} bytes)")
+        raise DataError(
+            f"{name} is too short for an IDX header ({len(raw)} bytes)"
+        )
     magic, *dims = np.frombuffer(raw[:header_size], dtype=">u4").tolist()
     if magic != IDX_MAGIC[kind]:
         raise DataError(
@@ -120,11 +140,14 @@ def parse_idx(raw, name, expected_count):
             f"{name} declares {dims} entries but holds {len(payload)} bytes of data: the file is incomplete"
         )
     if dims[0] != expected_count:
-        raise DataError(f"{name} holds {dims[0]} items, expected {expected_count}")
+        raise DataError(
+            f"{name} holds {dims[0]} items, expected {expected_count}"
+        )
     return np.frombuffer(payload, dtype=np.uint8).reshape(dims)
 
 
 # --- finding the files --------------------------------------------------------
+
 
 def download(name, data_dir, log):
     """Fetch ``name.gz`` from the official mirror into ``data_dir``, atomically; None if unreachable."""
@@ -163,6 +186,7 @@ def find_source(name, search_dirs, data_dir, allow_download, log):
 
 # --- writing the cache -------------------------------------------------------
 
+
 def current_umask():
     """The process's file-creation mask (read by setting it and restoring it)."""
     mask = os.umask(0)
@@ -179,7 +203,10 @@ class atomic_file:
     def __enter__(self):
         self.target.parent.mkdir(parents=True, exist_ok=True)
         self.file = tempfile.NamedTemporaryFile(
-            dir=self.target.parent, prefix="." + self.target.name + ".", suffix=".part", delete=False
+            dir=self.target.parent,
+            prefix="." + self.target.name + ".",
+            suffix=".part",
+            delete=False,
         )
         return self.file
 
@@ -199,8 +226,15 @@ def save_split(path, images, labels):
         np.savez(f, images=images, labels=labels)
 
 
-def prepare(data_dir=None, search_dirs=None, download_allowed=True, checksums=SHA256,
-            counts=COUNTS, validation_size=VALIDATION_SIZE, log=print):
+def prepare(
+    data_dir=None,
+    search_dirs=None,
+    download_allowed=True,
+    checksums=SHA256,
+    counts=COUNTS,
+    validation_size=VALIDATION_SIZE,
+    log=print,
+):
     """Find, verify and split the four IDX files; write the three npz files.
 
     Returns ``{split: path}``.  Raises DataError, naming the file and the fix,
@@ -208,14 +242,20 @@ def prepare(data_dir=None, search_dirs=None, download_allowed=True, checksums=SH
     Nothing is written unless every file passed.
     """
     data_dir = Path(data_dir or default_data_dir())
-    search_dirs = [data_dir, SYSTEM_DIR] if search_dirs is None else list(search_dirs)
+    search_dirs = (
+        [data_dir, SYSTEM_DIR] if search_dirs is None else list(search_dirs)
+    )
     arrays = {}
     for name, expected in checksums.items():
-        source = find_source(name, search_dirs, data_dir, download_allowed, log)
+        source = find_source(
+            name, search_dirs, data_dir, download_allowed, log
+        )
         raw = read_gz(source)
         check_sha256(raw, name, expected, source)
         arrays[name] = parse_idx(raw, name, counts[name])
-        log(f"  {name}: {arrays[name].shape[0]} items from {source}, sha256 ok")
+        log(
+            f"  {name}: {arrays[name].shape[0]} items from {source}, sha256 ok"
+        )
     splits = split_arrays(arrays, validation_size)
     paths = {}
     for split, (images, labels) in splits.items():
@@ -231,13 +271,21 @@ def split_arrays(arrays, validation_size):
         n_images = arrays[f"{prefix}-images-idx3-ubyte"].shape[0]
         n_labels = arrays[f"{prefix}-labels-idx1-ubyte"].shape[0]
         if n_images != n_labels:
-            raise DataError(f"{prefix}: {n_images} images but {n_labels} labels; the files do not belong together")
-    train_images, train_labels = arrays["train-images-idx3-ubyte"], arrays["train-labels-idx1-ubyte"]
+            raise DataError(
+                f"{prefix}: {n_images} images but {n_labels} labels; the files do not belong together"
+            )
+    train_images, train_labels = (
+        arrays["train-images-idx3-ubyte"],
+        arrays["train-labels-idx1-ubyte"],
+    )
     cut = len(train_labels) - validation_size
     return {
         "train": (train_images[:cut], train_labels[:cut]),
         "validation": (train_images[cut:], train_labels[cut:]),
-        "test": (arrays["t10k-images-idx3-ubyte"], arrays["t10k-labels-idx1-ubyte"]),
+        "test": (
+            arrays["t10k-images-idx3-ubyte"],
+            arrays["t10k-labels-idx1-ubyte"],
+        ),
     }
 
 
@@ -252,6 +300,7 @@ def load(split, data_dir=None):
 
 # --- statistics and preparation for training ----------------------------------
 
+
 def mean_image(images):
     """Pixel-wise mean of ``images`` ``(N, 28, 28)``: a float image ``(28, 28)``."""
     return np.mean(images, axis=0, dtype=float)
@@ -260,7 +309,9 @@ def mean_image(images):
 def class_mean_images(images, labels):
     """Mean image of each class: ``(10, 28, 28)``, row ``k`` averaging the images labelled ``k``."""
     labels = np.asarray(labels)
-    return np.stack([mean_image(images[labels == k]) for k in range(NUM_CLASSES)])
+    return np.stack(
+        [mean_image(images[labels == k]) for k in range(NUM_CLASSES)]
+    )
 
 
 def whitening_stats(images):
@@ -279,7 +330,9 @@ def one_hot(labels, num_classes=NUM_CLASSES):
     """One-hot rows ``(N, num_classes)`` for integer ``labels`` ``(N,)``."""
     labels = np.asarray(labels, dtype=int)
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(f"labels must lie in 0..{num_classes - 1}, got {labels.min()}..{labels.max()}")
+        raise ValueError(
+            f"labels must lie in 0..{num_classes - 1}, got {labels.min()}..{labels.max()}"
+        )
     return np.eye(num_classes)[labels]
 
 
@@ -294,4 +347,7 @@ def prepare_regression(dataset, mean, std, max_items=10000):
 def prepare_classification(dataset, mean, std, max_items=10000):
     """Like :func:`prepare_regression` but with one-hot labels ``(N, 10)``."""
     prepared = prepare_regression(dataset, mean, std, max_items)
-    return {"images": prepared["images"], "labels": one_hot(prepared["labels"])}
+    return {
+        "images": prepared["images"],
+        "labels": one_hot(prepared["labels"]),
+    }

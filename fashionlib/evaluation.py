@@ -26,7 +26,10 @@ def prediction_to_label_classification(x):
 
 def predict_labels(network, images, output_to_label):
     """Labels predicted for ``images`` ``(N, 28, 28)`` by ``network`` (vector in, vector out): ints ``(N,)``."""
-    return np.array([output_to_label(network(image.ravel())) for image in images], dtype=int)
+    return np.array(
+        [output_to_label(network(image.ravel())) for image in images],
+        dtype=int,
+    )
 
 
 def true_labels(labels, output_to_label):
@@ -37,14 +40,21 @@ def true_labels(labels, output_to_label):
 def accuracy(network, data, output_to_label):
     """Percentage of ``data['images']`` whose predicted label equals the stored one: a float in [0, 100]."""
     predicted = predict_labels(network, data["images"], output_to_label)
-    return 100.0 * float(np.mean(predicted == true_labels(data["labels"], output_to_label)))
+    return 100.0 * float(
+        np.mean(predicted == true_labels(data["labels"], output_to_label))
+    )
 
 
 def confusion_matrix(true, predicted, num_classes=NUM_CLASSES):
     """Counts ``C[t, p]`` of items with true label ``t`` predicted as ``p``: ints ``(num_classes, num_classes)``."""
-    true, predicted = np.asarray(true, dtype=int), np.asarray(predicted, dtype=int)
+    true, predicted = (
+        np.asarray(true, dtype=int),
+        np.asarray(predicted, dtype=int),
+    )
     if true.shape != predicted.shape:
-        raise ValueError(f"{true.size} true labels but {predicted.size} predictions")
+        raise ValueError(
+            f"{true.size} true labels but {predicted.size} predictions"
+        )
     counts = np.zeros((num_classes, num_classes), dtype=int)
     np.add.at(counts, (true, predicted), 1)
     return counts

@@ -36,16 +36,22 @@ def train(data_train, architecture, learning_rate, seed=None, progress=False):
     images, labels = data_train["images"], data_train["labels"]
     order = sample_order(len(labels), seed)
     losses = np.empty(len(order))
-    for step, i in enumerate(progress_bar(order, progress, desc="training", unit="sample")):
+    for step, i in enumerate(
+        progress_bar(order, progress, desc="training", unit="sample")
+    ):
         x = images[i].ravel()
-        losses[step] = l2(nn(x, architecture["W_list"], architecture["h_list"]), labels[i])
+        losses[step] = l2(
+            nn(x, architecture["W_list"], architecture["h_list"]), labels[i]
+        )
         if not np.isfinite(losses[step]):
             raise FloatingPointError(
                 f"training diverged at step {step} (loss {losses[step]}) with learning rate "
                 f"{learning_rate}: try a learning rate 10 times smaller; if that diverges too, "
                 "check that the update steps against the gradient (W -= ...)"
             )
-        for W, JW_E in zip(architecture["W_list"], backprop_nn_W(x, labels[i], **architecture)):
+        for W, JW_E in zip(
+            architecture["W_list"], backprop_nn_W(x, labels[i], **architecture)
+        ):
             # scale in place: a second large temporary per step made glibc hand memory
             # back to the OS and fault it in again, five times slower at 784-200-10
             JW_E *= learning_rate
@@ -55,7 +61,10 @@ def train(data_train, architecture, learning_rate, seed=None, progress=False):
 
 def copy_architecture(architecture):
     """A copy of an architecture dict whose weight matrices are new arrays."""
-    return {**architecture, "W_list": [W.copy() for W in architecture["W_list"]]}
+    return {
+        **architecture,
+        "W_list": [W.copy() for W in architecture["W_list"]],
+    }
 
 
 @dataclass
@@ -67,8 +76,16 @@ class TrainingRun:
     losses: np.ndarray = field(repr=False)
 
 
-def train_and_evaluate(architecture, num_epochs, learning_rate, data_train, data_test,
-                       output_to_label=output_to_label_regression, seed=None, progress=False):
+def train_and_evaluate(
+    architecture,
+    num_epochs,
+    learning_rate,
+    data_train,
+    data_test,
+    output_to_label=output_to_label_regression,
+    seed=None,
+    progress=False,
+):
     """Train a copy of ``architecture`` for ``num_epochs`` epochs, scoring ``data_test`` after each.
 
     The given weights are left untouched.  ``seed`` (None: stored order)
@@ -79,7 +96,13 @@ def train_and_evaluate(architecture, num_epochs, learning_rate, data_train, data
     rng = None if seed is None else make_rng(seed)
     accuracies, losses = [], []
     for _ in range(num_epochs):
-        losses.append(train(data_train, trained, learning_rate, seed=rng, progress=progress))
+        losses.append(
+            train(
+                data_train, trained, learning_rate, seed=rng, progress=progress
+            )
+        )
         network = lambda x: nn(x, trained["W_list"], trained["h_list"])
         accuracies.append(accuracy(network, data_test, output_to_label))
-    return TrainingRun(accuracies, trained, np.concatenate(losses) if losses else np.empty(0))
+    return TrainingRun(
+        accuracies, trained, np.concatenate(losses) if losses else np.empty(0)
+    )

@@ -15,14 +15,18 @@ from hypothesis import settings
 import fashionlib as fl
 
 # Deterministic examples and no per-example deadline: CI machines are shared and noisy.
-settings.register_profile("fashionlib", derandomize=True, deadline=None, max_examples=60)
+settings.register_profile(
+    "fashionlib", derandomize=True, deadline=None, max_examples=60
+)
 settings.load_profile("fashionlib")
 
 
 def make_architecture(shape, activation="relu", seed=0, naive=False):
     """An architecture dict for ``shape`` with ``activation`` on hidden layers and identity at the output."""
     suffix = "_naive" if naive else ""
-    hidden = {"relu": fl.relu, "sigmoid": fl.sigmoid, "identity": fl.identity}[activation]
+    hidden = {"relu": fl.relu, "sigmoid": fl.sigmoid, "identity": fl.identity}[
+        activation
+    ]
     back_hidden = getattr(fl, f"backprop_{activation}_x{suffix}")
     back_identity = getattr(fl, f"backprop_identity_x{suffix}")
     layers = len(shape) - 1
@@ -52,26 +56,47 @@ def built_book(tmp_path_factory):
     executed (``execute_notebooks: force``) with ``-W -n``: any warning fails the build.
     """
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    assert jupyter_book.exists(), "install the book extras: pip install -e '.[book,test]'"
+    assert jupyter_book.exists(), (
+        "install the book extras: pip install -e '.[book,test]'"
+    )
     out = tmp_path_factory.mktemp("book")
     result = subprocess.run(
-        [str(jupyter_book), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
-        capture_output=True, text=True,
+        [
+            str(jupyter_book),
+            "build",
+            str(ROOT),
+            "--path-output",
+            str(out),
+            "-W",
+            "-n",
+            "--keep-going",
+        ],
+        capture_output=True,
+        text=True,
     )
-    return SimpleNamespace(html=out / "_build" / "html", build=out / "_build",
-                           returncode=result.returncode, log=result.stdout + result.stderr)
+    return SimpleNamespace(
+        html=out / "_build" / "html",
+        build=out / "_build",
+        returncode=result.returncode,
+        log=result.stdout + result.stderr,
+    )
 
 
 @pytest.fixture(scope="session")
 def site(built_book):
     """The built HTML folder served over http on 127.0.0.1 (a free port); yields its base URL."""
-    assert built_book.returncode == 0, "book build failed:\n" + built_book.log[-8000:]
+    assert built_book.returncode == 0, (
+        "book build failed:\n" + built_book.log[-8000:]
+    )
     handler = functools.partial(QuietHandler, directory=str(built_book.html))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield SimpleNamespace(html=built_book.html, build=built_book.build,
-                          url=f"http://127.0.0.1:{server.server_address[1]}/")
+    yield SimpleNamespace(
+        html=built_book.html,
+        build=built_book.build,
+        url=f"http://127.0.0.1:{server.server_address[1]}/",
+    )
     server.shutdown()
     server.server_close()
 

@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BROWSER_DIR = ROOT / "tests" / "browser"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-REDIRECT = re.compile(r'<meta http-equiv="Refresh" content="0; url=([^"]+)"', re.IGNORECASE)
+REDIRECT = re.compile(
+    r'<meta http-equiv="Refresh" content="0; url=([^"]+)"', re.IGNORECASE
+)
 
 pytestmark = pytest.mark.book
 
@@ -33,26 +35,37 @@ pytestmark = pytest.mark.book
 def toc_chapters():
     """Docnames of the chapters in _toc.yml, e.g. ``book/data``, in reading order."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    return [toc["root"]] + [
+        c["file"] for part in toc["parts"] for c in part["chapters"]
+    ]
 
 
 def site_pages(html):
     """Every HTML page of the site (relative paths), leaving out redirect stubs."""
-    pages = sorted(p.relative_to(html).as_posix() for p in html.rglob("*.html")
-                   if not p.relative_to(html).parts[0].startswith("_"))
+    pages = sorted(
+        p.relative_to(html).as_posix()
+        for p in html.rglob("*.html")
+        if not p.relative_to(html).parts[0].startswith("_")
+    )
     return [p for p in pages if not REDIRECT.search((html / p).read_text())]
 
 
 def require_browser_tools():
     """Fail with the remedy if Chromium, node or the npm packages are missing."""
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: install Debian's browser with `apt-get install chromium` "
-                    "(or set CHROMIUM to another Chromium binary)")
+        pytest.fail(
+            f"{CHROMIUM} not found: install Debian's browser with `apt-get install chromium` "
+            "(or set CHROMIUM to another Chromium binary)"
+        )
     if shutil.which("node") is None:
-        pytest.fail("node not found: install it with `apt-get install nodejs npm`")
+        pytest.fail(
+            "node not found: install it with `apt-get install nodejs npm`"
+        )
     if not (BROWSER_DIR / "node_modules" / "playwright-core").is_dir():
-        pytest.fail("the browser test's npm packages are missing: run `make browser-deps` "
-                    "(npm ci in tests/browser, without a browser download)")
+        pytest.fail(
+            "the browser test's npm packages are missing: run `make browser-deps` "
+            "(npm ci in tests/browser, without a browser download)"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -64,17 +77,38 @@ def browser_report(site, tmp_path_factory):
     pages.write_text("\n".join(site_pages(site.html)) + "\n")
     shutil.rmtree(SCREENSHOTS, ignore_errors=True)
     result = subprocess.run(
-        ["node", "check_site.mjs", "--base", site.url, "--pages", str(pages),
-         "--screenshots", str(SCREENSHOTS), "--report", str(work / "report.json"), "--chromium", CHROMIUM],
-        cwd=BROWSER_DIR, capture_output=True, text=True, timeout=900,
+        [
+            "node",
+            "check_site.mjs",
+            "--base",
+            site.url,
+            "--pages",
+            str(pages),
+            "--screenshots",
+            str(SCREENSHOTS),
+            "--report",
+            str(work / "report.json"),
+            "--chromium",
+            CHROMIUM,
+        ],
+        cwd=BROWSER_DIR,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
-    report = json.loads((work / "report.json").read_text()) if (work / "report.json").exists() else None
+    report = (
+        json.loads((work / "report.json").read_text())
+        if (work / "report.json").exists()
+        else None
+    )
     return result.returncode, result.stdout + result.stderr, report
 
 
 def test_every_page_renders_cleanly_in_chromium(browser_report, site):
     returncode, output, report = browser_report
-    assert returncode == 0 and report is not None, "browser check failed:\n" + output[-10000:]
+    assert returncode == 0 and report is not None, (
+        "browser check failed:\n" + output[-10000:]
+    )
     checked = {page["path"] for page in report["pages"]}
     assert checked == set(site_pages(site.html))
     assert not report["brokenLinks"]
@@ -88,7 +122,9 @@ def test_every_page_renders_cleanly_in_chromium(browser_report, site):
 def test_one_full_page_screenshot_per_chapter(browser_report):
     for docname in toc_chapters():
         shot = SCREENSHOTS / (Path(docname).name + ".png")
-        assert shot.is_file() and shot.stat().st_size > 10_000, f"no screenshot of {docname}"
+        assert shot.is_file() and shot.stat().st_size > 10_000, (
+            f"no screenshot of {docname}"
+        )
 
 
 def test_index_redirects_to_the_first_chapter(site):
@@ -99,13 +135,19 @@ def test_index_redirects_to_the_first_chapter(site):
 def chapter_links(site, docname, selector_class):
     """The hrefs in a chapter page's download or launch dropdown."""
     page = (site.html / f"{docname}.html").read_text()
-    block = page.split(f'dropdown-{selector_class}-buttons', 1)[1].split("</ul>", 1)[0]
+    block = page.split(f"dropdown-{selector_class}-buttons", 1)[1].split(
+        "</ul>", 1
+    )[0]
     return re.findall(r'href="([^"]+)"', block)
 
 
 def notebook_chapters():
     """Chapters that are notebooks (have a jupytext header), as docnames."""
-    return [d for d in toc_chapters() if (ROOT / f"{d}.md").read_text().startswith("---\njupytext:")]
+    return [
+        d
+        for d in toc_chapters()
+        if (ROOT / f"{d}.md").read_text().startswith("---\njupytext:")
+    ]
 
 
 def test_each_chapter_downloads_as_ipynb_and_md(site):
@@ -113,9 +155,14 @@ def test_each_chapter_downloads_as_ipynb_and_md(site):
         links = chapter_links(site, docname, "download")
         page_dir = (site.html / docname).parent
         for suffix in (".ipynb", ".md"):
-            href = next((h for h in links if h.endswith(Path(docname).name + suffix)), None)
+            href = next(
+                (h for h in links if h.endswith(Path(docname).name + suffix)),
+                None,
+            )
             assert href, f"{docname}: no {suffix} download link in {links}"
-            assert (page_dir / href).resolve().is_file(), f"{docname}: {href} missing from the site"
+            assert (page_dir / href).resolve().is_file(), (
+                f"{docname}: {href} missing from the site"
+            )
 
 
 def test_launch_buttons_point_at_the_configured_repository(site):
@@ -124,26 +171,57 @@ def test_launch_buttons_point_at_the_configured_repository(site):
     branch = config["repository"]["branch"]
     for docname in notebook_chapters():
         links = chapter_links(site, docname, "launch")
-        assert f"https://mybinder.org/v2/gh/{repo}/{branch}?urlpath=tree/{docname}.md" in links
-        assert f"https://colab.research.google.com/github/{repo}/blob/{branch}/{docname}.md" in links
+        assert (
+            f"https://mybinder.org/v2/gh/{repo}/{branch}?urlpath=tree/{docname}.md"
+            in links
+        )
+        assert (
+            f"https://colab.research.google.com/github/{repo}/blob/{branch}/{docname}.md"
+            in links
+        )
 
 
-def test_a_notebook_downloaded_from_the_site_runs_top_to_bottom(site, tmp_path):
+def test_a_notebook_downloaded_from_the_site_runs_top_to_bottom(
+    site, tmp_path
+):
     """The .ipynb offered on the activations page, executed afresh in an empty folder."""
-    href = next(h for h in chapter_links(site, "book/activations", "download") if h.endswith(".ipynb"))
-    notebook = nbformat.read((site.html / "book" / href).resolve(), as_version=4)
+    href = next(
+        h
+        for h in chapter_links(site, "book/activations", "download")
+        if h.endswith(".ipynb")
+    )
+    notebook = nbformat.read(
+        (site.html / "book" / href).resolve(), as_version=4
+    )
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
+    errors = [
+        o
+        for c in notebook.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
     assert not errors
-    assert any(c.get("outputs") for c in notebook.cells if c.cell_type == "code")
+    assert any(
+        c.get("outputs") for c in notebook.cells if c.cell_type == "code"
+    )
 
 
 def api_modules():
     """The modules documented in book/api.md (``.. automodule::`` lines)."""
-    return re.findall(r"^\.\. automodule:: (\S+)$", (ROOT / "book" / "api.md").read_text(), re.MULTILINE)
+    return re.findall(
+        r"^\.\. automodule:: (\S+)$",
+        (ROOT / "book" / "api.md").read_text(),
+        re.MULTILINE,
+    )
 
 
 def public_names(module_file):
@@ -153,7 +231,9 @@ def public_names(module_file):
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             names.append(node.name)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            targets = (
+                node.targets if isinstance(node, ast.Assign) else [node.target]
+            )
             names += [t.id for t in targets if isinstance(t, ast.Name)]
     return [n for n in names if not n.startswith("_")]
 
@@ -161,22 +241,35 @@ def public_names(module_file):
 def test_api_reference_documents_every_module_and_public_name(site):
     modules = api_modules()
     package = ROOT / "fashionlib"
-    expected = {f"fashionlib.{p.stem}" for p in package.glob("*.py") if not p.stem.startswith("_")}
-    assert set(modules) == expected, "list every fashionlib module in book/api.md"
+    expected = {
+        f"fashionlib.{p.stem}"
+        for p in package.glob("*.py")
+        if not p.stem.startswith("_")
+    }
+    assert set(modules) == expected, (
+        "list every fashionlib module in book/api.md"
+    )
     page = (site.html / "book" / "api.html").read_text()
     for module in modules:
         for name in public_names(package / (module.split(".")[1] + ".py")):
-            assert f'id="{module}.{name}"' in page, f"{module}.{name} is missing from the API reference"
+            assert f'id="{module}.{name}"' in page, (
+                f"{module}.{name} is missing from the API reference"
+            )
 
 
 def test_chapters_link_the_functions_they_teach_to_the_api_reference(site):
     """Every function a solution shows (literalinclude :pyobject:) is linked from its chapter."""
     for docname in toc_chapters():
         source = (ROOT / f"{docname}.md").read_text()
-        taught = re.findall(r"\{literalinclude\} \.\./fashionlib/(\w+)\.py\n(?::\w+: .*\n)*?:pyobject: (\w+)", source)
+        taught = re.findall(
+            r"\{literalinclude\} \.\./fashionlib/(\w+)\.py\n(?::\w+: .*\n)*?:pyobject: (\w+)",
+            source,
+        )
         page = (site.html / f"{docname}.html").read_text()
         for module, name in taught:
-            assert f'href="api.html#fashionlib.{module}.{name}"' in page, f"{docname} does not link {module}.{name}"
+            assert f'href="api.html#fashionlib.{module}.{name}"' in page, (
+                f"{docname} does not link {module}.{name}"
+            )
 
 
 def network_reaches(host, port=443, timeout=3.0):
@@ -196,11 +289,24 @@ def test_sphinx_linkcheck_finds_no_broken_link(site, capsys):
     """
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     result = subprocess.run(
-        [str(jupyter_book), "build", str(ROOT), "--path-output", str(site.build.parent), "--builder", "linkcheck"],
-        capture_output=True, text=True,
+        [
+            str(jupyter_book),
+            "build",
+            str(ROOT),
+            "--path-output",
+            str(site.build.parent),
+            "--builder",
+            "linkcheck",
+        ],
+        capture_output=True,
+        text=True,
     )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    assert "reading sources... [" not in result.stdout, "linkcheck re-read (and re-executed) the chapters"
+    assert result.returncode == 0, (
+        result.stdout[-4000:] + result.stderr[-4000:]
+    )
+    assert "reading sources... [" not in result.stdout, (
+        "linkcheck re-read (and re-executed) the chapters"
+    )
     output = site.html / "output.json"
     rows = [json.loads(line) for line in output.read_text().splitlines()]
     output.unlink()
@@ -212,6 +318,8 @@ def test_sphinx_linkcheck_finds_no_broken_link(site, capsys):
     hosts = sorted({r["uri"].split("/")[2] for r in external})
     if external and not network_reaches(hosts[0]):
         with capsys.disabled():
-            print(f"\nno network: {len(external)} external links not checked ({', '.join(hosts)})")
+            print(
+                f"\nno network: {len(external)} external links not checked ({', '.join(hosts)})"
+            )
         return
     assert not [r for r in external if r["status"] == "broken"]

@@ -10,44 +10,127 @@ from fashionlib import checks, data
 
 # check name -> (reference implementation, a typical student mistake)
 CASES = {
-    "check_mean_image": (data.mean_image, lambda images: np.mean(images, axis=(1, 2))),
-    "check_class_mean_images": (data.class_mean_images,
-                                lambda images, labels: np.stack([images[labels == k].mean(0) for k in range(10)])[::-1]),
-    "check_whitening_stats": (data.whitening_stats, lambda images: (images.mean(), images.std(axis=0))),
+    "check_mean_image": (
+        data.mean_image,
+        lambda images: np.mean(images, axis=(1, 2)),
+    ),
+    "check_class_mean_images": (
+        data.class_mean_images,
+        lambda images, labels: np.stack(
+            [images[labels == k].mean(0) for k in range(10)]
+        )[::-1],
+    ),
+    "check_whitening_stats": (
+        data.whitening_stats,
+        lambda images: (images.mean(), images.std(axis=0)),
+    ),
     "check_relu": (fl.relu, lambda x: np.maximum(np.asarray(x), -1)),
-    "check_identity": (fl.identity, lambda x: np.abs(np.asarray(x, dtype=float))),
-    "check_sigmoid": (fl.sigmoid, lambda x: np.tanh(np.asarray(x, dtype=float))),
-    "check_neuron": (fl.neuron, lambda x, w, h: h(np.array([np.dot(np.asarray(w)[:-1], x)]))[0]),
-    "check_affine": (fl.affine, lambda x, W: np.asarray(W)[:, :-1] @ np.asarray(x, dtype=float)),
+    "check_identity": (
+        fl.identity,
+        lambda x: np.abs(np.asarray(x, dtype=float)),
+    ),
+    "check_sigmoid": (
+        fl.sigmoid,
+        lambda x: np.tanh(np.asarray(x, dtype=float)),
+    ),
+    "check_neuron": (
+        fl.neuron,
+        lambda x, w, h: h(np.array([np.dot(np.asarray(w)[:-1], x)]))[0],
+    ),
+    "check_affine": (
+        fl.affine,
+        lambda x, W: np.asarray(W)[:, :-1] @ np.asarray(x, dtype=float),
+    ),
     "check_nn": (fl.nn, lambda x, W_list, h_list: fl.affine(x, W_list[-1])),
-    "check_random_matrix": (fl.random_matrix, lambda rows, columns: np.random.default_rng(0).uniform(-1, 1, (rows, columns))),
-    "check_initialize_network": (fl.initialize_network, lambda shape: [np.random.uniform(-1, 1, (m, n + 1))
-                                                                      for n, m in zip(shape[:-1], shape[1:])]),
-    "check_d_relu_d_x": (fl.d_relu_d_x, lambda x: np.diag((np.asarray(x) >= 0).astype(float))),
-    "check_d_identity_d_x": (fl.d_identity_d_x, lambda x: np.ones((len(x), len(x)))),
-    "check_d_sigmoid_d_x": (fl.d_sigmoid_d_x, lambda x: np.diag(fl.sigmoid(x))),
+    "check_random_matrix": (
+        fl.random_matrix,
+        lambda rows, columns: np.random.default_rng(0).uniform(
+            -1, 1, (rows, columns)
+        ),
+    ),
+    "check_initialize_network": (
+        fl.initialize_network,
+        lambda shape: [
+            np.random.uniform(-1, 1, (m, n + 1))
+            for n, m in zip(shape[:-1], shape[1:])
+        ],
+    ),
+    "check_d_relu_d_x": (
+        fl.d_relu_d_x,
+        lambda x: np.diag((np.asarray(x) >= 0).astype(float)),
+    ),
+    "check_d_identity_d_x": (
+        fl.d_identity_d_x,
+        lambda x: np.ones((len(x), len(x))),
+    ),
+    "check_d_sigmoid_d_x": (
+        fl.d_sigmoid_d_x,
+        lambda x: np.diag(fl.sigmoid(x)),
+    ),
     "check_d_affine_d_x": (fl.d_affine_d_x, lambda W: np.asarray(W)[:, 1:]),
-    "check_d_affine_d_W": (fl.d_affine_d_W, lambda x, W: np.kron(np.append(x, 1), np.eye(np.shape(W)[0]))),
-    "check_l2": (fl.l2, lambda x, y: np.sqrt(np.sum((np.asarray(x) - y) ** 2))),
+    "check_d_affine_d_W": (
+        fl.d_affine_d_W,
+        lambda x, W: np.kron(np.append(x, 1), np.eye(np.shape(W)[0])),
+    ),
+    "check_l2": (
+        fl.l2,
+        lambda x, y: np.sqrt(np.sum((np.asarray(x) - y) ** 2)),
+    ),
     "check_d_l2_d_x": (fl.d_l2_d_x, lambda x, y: 2 * (np.asarray(x) - y)),
-    "check_backprop_relu_x": (fl.backprop_relu_x, lambda Jx_E, x: Jx_E * fl.relu(x)),
-    "check_backprop_identity_x": (fl.backprop_identity_x, lambda Jx_E, x: Jx_E * np.asarray(x)),
-    "check_backprop_sigmoid_x": (fl.backprop_sigmoid_x, lambda Jx_E, x: Jx_E * fl.sigmoid(x)),
-    "check_backprop_affine_x": (fl.backprop_affine_x, lambda Jx_E, W: Jx_E @ np.asarray(W)),
-    "check_backprop_affine_W": (fl.backprop_affine_W, lambda Jx_E, x, W: np.outer(Jx_E, np.append(1, x))),
-    "check_backprop_nn_W": (fl.backprop_nn_W,
-                            lambda x, label, W_list, h_list, back_h_list: [np.zeros((1, W.size)) for W in W_list]),
-    "check_train": (fl.train, lambda data_train, architecture, learning_rate: None),
-    "check_output_to_label_regression": (fl.output_to_label_regression, lambda x: int(np.clip(x, 0, 9))),
-    "check_prediction_to_label_classification": (fl.prediction_to_label_classification, lambda x: int(np.argmin(x))),
+    "check_backprop_relu_x": (
+        fl.backprop_relu_x,
+        lambda Jx_E, x: Jx_E * fl.relu(x),
+    ),
+    "check_backprop_identity_x": (
+        fl.backprop_identity_x,
+        lambda Jx_E, x: Jx_E * np.asarray(x),
+    ),
+    "check_backprop_sigmoid_x": (
+        fl.backprop_sigmoid_x,
+        lambda Jx_E, x: Jx_E * fl.sigmoid(x),
+    ),
+    "check_backprop_affine_x": (
+        fl.backprop_affine_x,
+        lambda Jx_E, W: Jx_E @ np.asarray(W),
+    ),
+    "check_backprop_affine_W": (
+        fl.backprop_affine_W,
+        lambda Jx_E, x, W: np.outer(Jx_E, np.append(1, x)),
+    ),
+    "check_backprop_nn_W": (
+        fl.backprop_nn_W,
+        lambda x, label, W_list, h_list, back_h_list: [
+            np.zeros((1, W.size)) for W in W_list
+        ],
+    ),
+    "check_train": (
+        fl.train,
+        lambda data_train, architecture, learning_rate: None,
+    ),
+    "check_output_to_label_regression": (
+        fl.output_to_label_regression,
+        lambda x: int(np.clip(x, 0, 9)),
+    ),
+    "check_prediction_to_label_classification": (
+        fl.prediction_to_label_classification,
+        lambda x: int(np.argmin(x)),
+    ),
 }
 
 
 def public_checks():
     """Names of the checks meant for verify cells: public functions whose first parameter is an implementation."""
-    helpers = {"check_activation", "check_jacobian", "check_backprop_activation", "check_weight_shapes"}
-    return sorted(n for n, f in inspect.getmembers(checks, inspect.isfunction)
-                  if n.startswith("check_") and n not in helpers)
+    helpers = {
+        "check_activation",
+        "check_jacobian",
+        "check_backprop_activation",
+        "check_weight_shapes",
+    }
+    return sorted(
+        n
+        for n, f in inspect.getmembers(checks, inspect.isfunction)
+        if n.startswith("check_") and n not in helpers
+    )
 
 
 def test_every_check_has_a_case():

@@ -24,22 +24,37 @@ def tiny_data(tmp_path):
 
 
 def test_help_documents_the_options():
-    result = subprocess.run([sys.executable, "-m", "fashionlib", "train", "--help"],
-                            capture_output=True, text=True, check=True)
-    for option in ("--layers", "--optimiser", "--lr", "--epochs", "--batch-size", "--dtype", "--seed"):
+    result = subprocess.run(
+        [sys.executable, "-m", "fashionlib", "train", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for option in (
+        "--layers",
+        "--optimiser",
+        "--lr",
+        "--epochs",
+        "--batch-size",
+        "--dtype",
+        "--seed",
+    ):
         assert option in result.stdout
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (["--epochs", "0"], "--epochs: 0 must be positive"),
-    (["--epochs", "two"], "'two' is not a number"),
-    (["--optimiser", "adagrad"], "invalid choice: 'adagrad'"),
-    (["--layers", "784", "50", "9"], "the last 10"),
-    (["--layers", "100", "10"], "the first width must be 784"),
-    (["--dtype", "float16"], "invalid choice: 'float16'"),
-    (["--lr", "-1"], "--lr: -1 must be positive"),
-    (["--dropout", "1.5"], "must lie in [0, 1)"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--epochs", "0"], "--epochs: 0 must be positive"),
+        (["--epochs", "two"], "'two' is not a number"),
+        (["--optimiser", "adagrad"], "invalid choice: 'adagrad'"),
+        (["--layers", "784", "50", "9"], "the last 10"),
+        (["--layers", "100", "10"], "the first width must be 784"),
+        (["--dtype", "float16"], "invalid choice: 'float16'"),
+        (["--lr", "-1"], "--lr: -1 must be positive"),
+        (["--dropout", "1.5"], "must lie in [0, 1)"),
+    ],
+)
 def test_bad_arguments_exit_2_with_a_clear_message(arguments, message, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["train", *arguments])
@@ -47,15 +62,40 @@ def test_bad_arguments_exit_2_with_a_clear_message(arguments, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def test_tiny_run_reports_epochs_and_test_accuracy(tiny_data, tmp_path, capsys):
+def test_tiny_run_reports_epochs_and_test_accuracy(
+    tiny_data, tmp_path, capsys
+):
     output = tmp_path / "model.npz"
-    status = main(["train", "--data-dir", str(tiny_data), "--layers", "784", "16", "10", "--epochs", "3",
-                   "--batch-size", "32", "--lr", "0.01", "--no-progress", "--output", str(output)])
+    status = main(
+        [
+            "train",
+            "--data-dir",
+            str(tiny_data),
+            "--layers",
+            "784",
+            "16",
+            "10",
+            "--epochs",
+            "3",
+            "--batch-size",
+            "32",
+            "--lr",
+            "0.01",
+            "--no-progress",
+            "--output",
+            str(output),
+        ]
+    )
     assert status == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert sum(line.startswith("epoch") for line in lines) == 3
     assert lines[-1].startswith("test accuracy: ") and lines[-1].endswith(" %")
     assert float(lines[-1].split()[2]) > 50
     W_list, stored = load_model(output)
-    assert [W.shape for W in W_list] == [(16, 785), (10, 17)] and W_list[0].dtype == np.float32
-    assert stored["config"]["network_shape"] == [784, 16, 10] and len(stored["history"]["epoch"]) == 3
+    assert [W.shape for W in W_list] == [(16, 785), (10, 17)] and W_list[
+        0
+    ].dtype == np.float32
+    assert (
+        stored["config"]["network_shape"] == [784, 16, 10]
+        and len(stored["history"]["epoch"]) == 3
+    )

@@ -40,7 +40,9 @@ def test_neuron_rejects_wrong_number_of_weights():
 
 
 def test_affine_example_gives_three():
-    assert np.array_equal(fl.affine([-1, 0, 0.5, 1, 1.5], np.ones((1, 6))), [3])
+    assert np.array_equal(
+        fl.affine([-1, 0, 0.5, 1, 1.5], np.ones((1, 6))), [3]
+    )
 
 
 def test_affine_names_the_shapes_on_mismatch():
@@ -57,7 +59,10 @@ def test_affine_is_matrix_product_plus_bias(m_in, m_out, seed):
 
 def test_ones_network_gives_1_6_11():
     W1, W2 = np.ones((5, 2)), np.ones((1, 6))
-    outputs = [fl.nn(np.array([x]), [W1, W2], [fl.relu, fl.identity])[0] for x in (-1, 0, 1)]
+    outputs = [
+        fl.nn(np.array([x]), [W1, W2], [fl.relu, fl.identity])[0]
+        for x in (-1, 0, 1)
+    ]
     assert outputs == [1, 6, 11]
 
 
@@ -75,8 +80,14 @@ def test_random_matrix_range_and_reproducibility():
 
 
 def test_initialisation_keeps_unit_variance_through_identity_layers():
-    x = np.random.default_rng(1).uniform(-np.sqrt(3), np.sqrt(3), 1000)  # not seed 0: the weights use it
-    out = fl.nn(x, fl.initialize_network([1000, 1000, 1000]), [fl.identity, fl.identity])
+    x = np.random.default_rng(1).uniform(
+        -np.sqrt(3), np.sqrt(3), 1000
+    )  # not seed 0: the weights use it
+    out = fl.nn(
+        x,
+        fl.initialize_network([1000, 1000, 1000]),
+        [fl.identity, fl.identity],
+    )
     assert abs(out.mean()) < 0.1
     assert abs(out.std() - 1) < 0.1
 
@@ -87,7 +98,9 @@ def test_initialize_network_shapes_biases_and_global_rng():
     assert np.array_equal(np.random.get_state()[1], state)
     assert [W.shape for W in W_list] == [(5, 2), (3, 6), (2, 4)]
     assert all(np.all(W[:, -1] == 0) for W in W_list)
-    assert fl.nn(np.array([10.0]), W_list, [fl.relu, fl.relu, fl.identity]).shape == (2,)
+    assert fl.nn(
+        np.array([10.0]), W_list, [fl.relu, fl.relu, fl.identity]
+    ).shape == (2,)
 
 
 def test_initialize_network_accepts_a_generator():
@@ -105,9 +118,14 @@ def test_initialize_network_rejects_bad_shapes(shape):
 
 def test_l2_values_and_gradient_shapes():
     assert fl.l2(np.array([1.0]), np.array([2.0])) == 1
-    assert np.array_equal(fl.d_l2_d_x(np.array([1.0]), np.array([2.0])), [[-2]])
+    assert np.array_equal(
+        fl.d_l2_d_x(np.array([1.0]), np.array([2.0])), [[-2]]
+    )
     assert fl.l2(np.array([-1.0, 0, 1]), np.array([1.0, 1, 2])) == 6
-    assert np.array_equal(fl.d_l2_d_x(np.array([-1.0, 0, 1]), np.array([1.0, 1, 2])), [[-4, -2, -2]])
+    assert np.array_equal(
+        fl.d_l2_d_x(np.array([-1.0, 0, 1]), np.array([1.0, 1, 2])),
+        [[-4, -2, -2]],
+    )
 
 
 def test_l2_accepts_a_scalar_label_for_one_output():

@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+from conftest import make_architecture
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fashionlib as fl
-from conftest import make_architecture
 
 sizes = st.integers(1, 7)
 seeds = st.integers(0, 2**32 - 1)
@@ -25,7 +25,10 @@ def test_activation_jacobians_match_finite_differences(name, m, seed):
     J = getattr(fl, f"d_{name}_d_x")(x)
     assert J.shape == (m, m)
     assert np.allclose(J, np.diag(np.diag(J)))
-    assert fl.relative_error(J, fl.numerical_jacobian(getattr(fl, name), x)) < 1e-7
+    assert (
+        fl.relative_error(J, fl.numerical_jacobian(getattr(fl, name), x))
+        < 1e-7
+    )
 
 
 @given(m_in=sizes, m_out=sizes, seed=seeds)
@@ -33,9 +36,22 @@ def test_affine_jacobians_match_finite_differences(m_in, m_out, seed):
     rng = np.random.default_rng(seed)
     x, W = rng.standard_normal(m_in), rng.standard_normal((m_out, m_in + 1))
     J_x, J_W = fl.d_affine_d_x(W), fl.d_affine_d_W(x, W)
-    assert J_x.shape == (m_out, m_in) and J_W.shape == (m_out, m_out * (m_in + 1))
-    assert fl.relative_error(J_x, fl.numerical_jacobian(lambda v: fl.affine(v, W), x)) < 1e-8
-    assert fl.relative_error(J_W, fl.numerical_jacobian(lambda V: fl.affine(x, V), W)) < 1e-8
+    assert J_x.shape == (m_out, m_in) and J_W.shape == (
+        m_out,
+        m_out * (m_in + 1),
+    )
+    assert (
+        fl.relative_error(
+            J_x, fl.numerical_jacobian(lambda v: fl.affine(v, W), x)
+        )
+        < 1e-8
+    )
+    assert (
+        fl.relative_error(
+            J_W, fl.numerical_jacobian(lambda V: fl.affine(x, V), W)
+        )
+        < 1e-8
+    )
 
 
 def test_d_affine_d_x_homework_example():
@@ -47,7 +63,12 @@ def test_d_affine_d_x_homework_example():
 def test_l2_gradient_matches_finite_differences(m, seed):
     rng = np.random.default_rng(seed)
     x, y = rng.standard_normal(m), rng.standard_normal(m)
-    assert fl.relative_error(fl.d_l2_d_x(x, y), fl.numerical_jacobian(lambda v: fl.l2(v, y), x)) < 1e-8
+    assert (
+        fl.relative_error(
+            fl.d_l2_d_x(x, y), fl.numerical_jacobian(lambda v: fl.l2(v, y), x)
+        )
+        < 1e-8
+    )
 
 
 @pytest.mark.parametrize("name", ["relu", "identity", "sigmoid"])
@@ -64,16 +85,27 @@ def test_fast_and_naive_activation_backprop_agree(name, m, seed):
 @given(m_in=sizes, m_out=sizes, seed=seeds)
 def test_fast_and_naive_affine_backprop_agree(m_in, m_out, seed):
     rng = np.random.default_rng(seed)
-    x, W, Jx_E = rng.standard_normal(m_in), rng.standard_normal((m_out, m_in + 1)), rng.standard_normal((1, m_out))
-    assert np.allclose(fl.backprop_affine_x(Jx_E, W), fl.backprop_affine_x_naive(Jx_E, W))
+    x, W, Jx_E = (
+        rng.standard_normal(m_in),
+        rng.standard_normal((m_out, m_in + 1)),
+        rng.standard_normal((1, m_out)),
+    )
+    assert np.allclose(
+        fl.backprop_affine_x(Jx_E, W), fl.backprop_affine_x_naive(Jx_E, W)
+    )
     fast_W = fl.backprop_affine_W(Jx_E, x, W)
     assert fast_W.shape == W.shape
-    assert np.allclose(fast_W.reshape(1, -1), fl.backprop_affine_W_naive(Jx_E, x, W))
+    assert np.allclose(
+        fast_W.reshape(1, -1), fl.backprop_affine_W_naive(Jx_E, x, W)
+    )
 
 
 @settings(max_examples=30, deadline=None)
-@given(widths=st.lists(st.integers(1, 6), min_size=2, max_size=4), seed=seeds,
-       activation=st.sampled_from(["relu", "sigmoid", "identity"]))
+@given(
+    widths=st.lists(st.integers(1, 6), min_size=2, max_size=4),
+    seed=seeds,
+    activation=st.sampled_from(["relu", "sigmoid", "identity"]),
+)
 def test_backprop_nn_W_matches_numerical_gradient(widths, seed, activation):
     rng = np.random.default_rng(seed)
     architecture = make_architecture(widths, activation, seed=rng)
@@ -82,7 +114,9 @@ def test_backprop_nn_W_matches_numerical_gradient(widths, seed, activation):
     x, label = away_from_zero(rng, widths[0]), rng.standard_normal(widths[-1])
     analytic = fl.backprop_nn_W(x, label, **architecture)
     numeric = fl.numerical_gradient_W(x, label, **architecture)
-    assert [g.shape for g in analytic] == [(1, W.size) for W in architecture["W_list"]]
+    assert [g.shape for g in analytic] == [
+        (1, W.size) for W in architecture["W_list"]
+    ]
     for a, n in zip(analytic, numeric):
         assert fl.relative_error(a, n) < 1e-6
 
@@ -93,14 +127,23 @@ def test_naive_and_fast_network_gradients_agree(seed):
     fast = make_architecture([5, 4, 3], "relu", seed=seed)
     naive = make_architecture([5, 4, 3], "relu", seed=seed, naive=True)
     x, label = rng.standard_normal(5), rng.standard_normal(3)
-    for a, b in zip(fl.backprop_nn_W(x, label, **fast),
-                    fl.backprop_nn_W(x, label, **naive, backprop_affine_x=fl.backprop_affine_x_naive,
-                                     backprop_affine_W=fl.backprop_affine_W_naive)):
+    for a, b in zip(
+        fl.backprop_nn_W(x, label, **fast),
+        fl.backprop_nn_W(
+            x,
+            label,
+            **naive,
+            backprop_affine_x=fl.backprop_affine_x_naive,
+            backprop_affine_W=fl.backprop_affine_W_naive,
+        ),
+    ):
         assert np.allclose(a, b)
 
 
 def test_numerical_jacobian_of_a_known_function():
-    J = fl.numerical_jacobian(lambda v: np.array([v[0] * v[1], np.sin(v[1])]), np.array([2.0, 0.5]))
+    J = fl.numerical_jacobian(
+        lambda v: np.array([v[0] * v[1], np.sin(v[1])]), np.array([2.0, 0.5])
+    )
     assert np.allclose(J, [[0.5, 2.0], [0.0, np.cos(0.5)]], atol=1e-8)
 
 

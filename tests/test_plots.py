@@ -24,7 +24,10 @@ def test_right_and_wrong_predictions_differ_by_symbol_and_line_style_not_only_co
     right, wrong = [ax for ax in fig.axes if ax.images]
     assert right.get_xlabel().startswith(plots.RIGHT_STYLE["symbol"])
     assert wrong.get_xlabel().startswith(plots.WRONG_STYLE["symbol"])
-    assert right.spines["top"].get_linestyle() != wrong.spines["top"].get_linestyle()
+    assert (
+        right.spines["top"].get_linestyle()
+        != wrong.spines["top"].get_linestyle()
+    )
 
 
 def test_plot_mean_image_has_a_colour_bar():

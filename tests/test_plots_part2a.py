@@ -24,9 +24,12 @@ def test_jacobian_structure_marks_zeros_and_values():
     fig = plots.plot_jacobian_structure(J, "test")
     assert isinstance(fig, Figure) and not plt.fignum_exists(fig.number)
     ax = fig.axes[0]
-    assert len(hatched_cells(ax)) == 3   # exactly the zero entries are hatched
+    assert len(hatched_cells(ax)) == 3  # exactly the zero entries are hatched
     assert cell_texts(ax) == ["0", "2", "0", "-1", "0", "0.5"]
-    assert ax.get_xlabel() == "input index $j$" and ax.get_ylabel() == "output index $i$"
+    assert (
+        ax.get_xlabel() == "input index $j$"
+        and ax.get_ylabel() == "output index $i$"
+    )
 
 
 def test_large_jacobian_has_no_numbers():
@@ -36,11 +39,20 @@ def test_large_jacobian_has_no_numbers():
 
 def test_elementwise_jacobians_one_panel_each():
     x = np.array([-1.0, 0.0, 2.0])
-    fig = plots.plot_elementwise_jacobians(x, {"relu": fl.d_relu_d_x, "identity": fl.d_identity_d_x})
+    fig = plots.plot_elementwise_jacobians(
+        x, {"relu": fl.d_relu_d_x, "identity": fl.d_identity_d_x}
+    )
     relu_ax, identity_ax = fig.axes
     assert relu_ax.get_title() == "relu"
-    assert len(hatched_cells(relu_ax)) == 8 and len(hatched_cells(identity_ax)) == 6
-    assert [t.get_text() for t in relu_ax.get_xticklabels()] == ["0\n-1", "1\n0", "2\n2"]
+    assert (
+        len(hatched_cells(relu_ax)) == 8
+        and len(hatched_cells(identity_ax)) == 6
+    )
+    assert [t.get_text() for t in relu_ax.get_xticklabels()] == [
+        "0\n-1",
+        "1\n0",
+        "2\n2",
+    ]
 
 
 def test_affine_x_jacobian_drops_the_bias_column():
@@ -48,7 +60,7 @@ def test_affine_x_jacobian_drops_the_bias_column():
     ax = plots.plot_affine_x_jacobian(W).axes[0]
     texts = cell_texts(ax)
     assert texts[:6] == ["1", "-2", "-3", "-5", "-6", "7"]
-    assert texts[6:] == ["(-4)", "(8)"]   # the bias values, shown as dropped
+    assert texts[6:] == ["(-4)", "(8)"]  # the bias values, shown as dropped
     assert ax.get_xticklabels()[-1].get_text() == "bias\n(dropped)"
 
 
@@ -71,10 +83,20 @@ def test_l2_curve_has_its_minimum_at_the_label():
 
 
 def test_timings_one_bar_per_variant_same_hatch_per_variant():
-    timings = {"a": {"naive": 2e-3, "fast": 1e-4}, "b": {"naive": 3e-3, "fast": 2e-4}}
+    timings = {
+        "a": {"naive": 2e-3, "fast": 1e-4},
+        "b": {"naive": 3e-3, "fast": 2e-4},
+    }
     ax = plots.plot_backprop_timings(timings).axes[0]
-    bars = [p for p in ax.patches if isinstance(p, matplotlib.patches.Rectangle)]
+    bars = [
+        p for p in ax.patches if isinstance(p, matplotlib.patches.Rectangle)
+    ]
     assert len(bars) == 4
     assert [b.get_width() for b in bars] == [2.0, 0.1, 3.0, 0.2]
     assert bars[0].get_hatch() == bars[2].get_hatch() != bars[1].get_hatch()
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["a: naive", "a: fast", "b: naive", "b: fast"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "a: naive",
+        "a: fast",
+        "b: naive",
+        "b: fast",
+    ]

@@ -22,7 +22,11 @@ def test_moving_average_clips_a_window_longer_than_the_data():
 
 def test_learning_curves_draw_loss_and_accuracy_per_run(rng):
     runs = {
-        f"run {k}": {"losses": rng.random(1000), "samples": np.arange(100, 1001, 100), "accuracy": rng.random(10) * 100}
+        f"run {k}": {
+            "losses": rng.random(1000),
+            "samples": np.arange(100, 1001, 100),
+            "accuracy": rng.random(10) * 100,
+        }
         for k in range(3)
     }
     fig = plots.plot_learning_curves(runs, window=50)
@@ -34,13 +38,21 @@ def test_learning_curves_draw_loss_and_accuracy_per_run(rng):
 
 
 def test_learning_curves_skip_non_finite_losses():
-    runs = {"diverging": {"losses": np.array([1.0, 2.0, np.inf, np.nan]), "samples": [2], "accuracy": [10.0]}}
+    runs = {
+        "diverging": {
+            "losses": np.array([1.0, 2.0, np.inf, np.nan]),
+            "samples": [2],
+            "accuracy": [10.0],
+        }
+    }
     fig = plots.plot_learning_curves(runs, window=1)
     assert np.all(np.isfinite(fig.axes[0].lines[0].get_ydata()))
 
 
 def test_step_losses_leave_out_non_finite_steps():
-    fig = plots.plot_step_losses({"a": [1.0, 10.0, np.inf], "b": [1.0, 0.5, 0.25]})
+    fig = plots.plot_step_losses(
+        {"a": [1.0, 10.0, np.inf], "b": [1.0, 0.5, 0.25]}
+    )
     ax = fig.axes[0]
     assert list(ax.lines[0].get_xdata()) == [0, 1]
     assert list(ax.lines[1].get_xdata()) == [0, 1, 2]
@@ -53,12 +65,21 @@ def test_confusion_matrix_writes_every_count_in_its_cell():
     texts = {(t.get_position(), t.get_text()) for t in ax.texts}
     assert len(ax.texts) == 9
     assert ((1, 2), "7") in texts  # text at (x, y) = (predicted 1, true 2)
-    assert [label.get_text() for label in ax.get_xticklabels()] == ["a (0)", "b (1)", "c (2)"]
+    assert [label.get_text() for label in ax.get_xticklabels()] == [
+        "a (0)",
+        "b (1)",
+        "c (2)",
+    ]
 
 
 def test_accuracy_by_width_shows_mean_and_spread_on_a_log_axis():
     accuracies = np.array([[70.0, 72.0, 74.0], [80.0, 80.0, 80.0]])
-    fig = plots.plot_accuracy_by_width([25, 50], accuracies, others={"deep": (150, [81.0, 82.0, 83.0])}, chosen=50)
+    fig = plots.plot_accuracy_by_width(
+        [25, 50],
+        accuracies,
+        others={"deep": (150, [81.0, 82.0, 83.0])},
+        chosen=50,
+    )
     ax = fig.axes[0]
     assert ax.get_xscale() == "log"
     means = ax.lines[0].get_ydata()

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from conftest import make_architecture
 
 import fashionlib as fl
-from conftest import make_architecture
 from fashionlib.evaluation import predict_labels
 
 
@@ -12,15 +12,23 @@ def separable_data(rng, n_per_class=30):
     """Three well separated 2-D clusters as 1x2 'images' with one-hot labels."""
     centres = np.array([[3.0, 0.0], [-3.0, 3.0], [-3.0, -3.0]])
     labels = np.repeat(np.arange(3), n_per_class)
-    images = (centres[labels] + rng.normal(0, 0.4, (len(labels), 2))).reshape(-1, 1, 2)
+    images = (centres[labels] + rng.normal(0, 0.4, (len(labels), 2))).reshape(
+        -1, 1, 2
+    )
     order = rng.permutation(len(labels))
     return {"images": images[order], "labels": np.eye(3)[labels[order]]}
 
 
 def test_train_reaches_100_percent_on_a_separable_problem(rng):
     data = separable_data(rng)
-    run = fl.train_and_evaluate(make_architecture([2, 8, 3]), 10, 0.01, data, data,
-                                output_to_label=fl.prediction_to_label_classification)
+    run = fl.train_and_evaluate(
+        make_architecture([2, 8, 3]),
+        10,
+        0.01,
+        data,
+        data,
+        output_to_label=fl.prediction_to_label_classification,
+    )
     assert run.accuracy[-1] == 100.0
     assert run.losses[-30:].mean() < run.losses[:30].mean()
 
@@ -29,17 +37,33 @@ def test_train_and_evaluate_leaves_the_given_weights_alone(rng):
     data = separable_data(rng)
     architecture = make_architecture([2, 4, 3])
     before = [W.copy() for W in architecture["W_list"]]
-    run = fl.train_and_evaluate(architecture, 2, 0.01, data, data, output_to_label=fl.prediction_to_label_classification)
-    assert all(np.array_equal(a, b) for a, b in zip(before, architecture["W_list"]))
+    run = fl.train_and_evaluate(
+        architecture,
+        2,
+        0.01,
+        data,
+        data,
+        output_to_label=fl.prediction_to_label_classification,
+    )
+    assert all(
+        np.array_equal(a, b) for a, b in zip(before, architecture["W_list"])
+    )
     assert not np.array_equal(before[0], run.architecture["W_list"][0])
-    assert len(run.accuracy) == 2 and run.losses.shape == (2 * len(data["labels"]),)
+    assert len(run.accuracy) == 2 and run.losses.shape == (
+        2 * len(data["labels"]),
+    )
 
 
 def test_train_is_one_sgd_step_per_sample(rng):
-    data = {"images": rng.standard_normal((1, 1, 3)), "labels": np.array([[1.0, -1.0]])}
+    data = {
+        "images": rng.standard_normal((1, 1, 3)),
+        "labels": np.array([[1.0, -1.0]]),
+    }
     architecture = make_architecture([3, 2], "identity")
     W0 = architecture["W_list"][0].copy()
-    gradient = fl.backprop_nn_W(data["images"][0].ravel(), data["labels"][0], **architecture)[0].reshape(W0.shape)
+    gradient = fl.backprop_nn_W(
+        data["images"][0].ravel(), data["labels"][0], **architecture
+    )[0].reshape(W0.shape)
     losses = fl.train(data, architecture, 0.05)
     assert np.allclose(architecture["W_list"][0], W0 - 0.05 * gradient)
     assert losses.shape == (1,)
@@ -47,41 +71,75 @@ def test_train_is_one_sgd_step_per_sample(rng):
 
 def test_shuffled_training_is_reproducible(rng):
     data = separable_data(rng)
-    runs = [fl.train_and_evaluate(make_architecture([2, 4, 3]), 1, 0.01, data, data,
-                                  output_to_label=fl.prediction_to_label_classification, seed=7) for _ in range(2)]
+    runs = [
+        fl.train_and_evaluate(
+            make_architecture([2, 4, 3]),
+            1,
+            0.01,
+            data,
+            data,
+            output_to_label=fl.prediction_to_label_classification,
+            seed=7,
+        )
+        for _ in range(2)
+    ]
     assert np.array_equal(runs[0].losses, runs[1].losses)
-    ordered = fl.train_and_evaluate(make_architecture([2, 4, 3]), 1, 0.01, data, data,
-                                    output_to_label=fl.prediction_to_label_classification)
+    ordered = fl.train_and_evaluate(
+        make_architecture([2, 4, 3]),
+        1,
+        0.01,
+        data,
+        data,
+        output_to_label=fl.prediction_to_label_classification,
+    )
     assert not np.array_equal(runs[0].losses, ordered.losses)
 
 
 def test_divergence_names_step_and_learning_rate(rng):
-    data = {"images": rng.standard_normal((50, 1, 4)) * 100, "labels": rng.standard_normal((50, 1)) * 100}
-    with pytest.raises(FloatingPointError, match=r"step \d+.*learning rate 10"):
+    data = {
+        "images": rng.standard_normal((50, 1, 4)) * 100,
+        "labels": rng.standard_normal((50, 1)) * 100,
+    }
+    with pytest.raises(
+        FloatingPointError, match=r"step \d+.*learning rate 10"
+    ):
         with np.errstate(over="ignore", invalid="ignore"):
             fl.train(data, make_architecture([4, 8, 1]), 10)
 
 
 def test_regression_labels_are_rounded_and_clipped():
-    assert [fl.output_to_label_regression(v) for v in (-3, 0.49, 0.51, 4.5, 8.6, 42)] == [0, 0, 1, 4, 9, 9]
+    assert [
+        fl.output_to_label_regression(v)
+        for v in (-3, 0.49, 0.51, 4.5, 8.6, 42)
+    ] == [0, 0, 1, 4, 9, 9]
     with pytest.raises(ValueError, match="prediction_to_label_classification"):
         fl.output_to_label_regression(np.zeros(10))
 
 
 def test_classification_label_is_argmax():
     assert fl.prediction_to_label_classification([0.1, 0.7, 0.2]) == 1
-    assert isinstance(fl.prediction_to_label_classification(np.eye(10)[4]), int)
+    assert isinstance(
+        fl.prediction_to_label_classification(np.eye(10)[4]), int
+    )
 
 
 def test_accuracy_and_confusion_matrix_agree(rng):
     data = separable_data(rng, 10)
-    network = lambda x: np.array([x[0], -x[0], 0.0])  # right for class 0, half of the rest wrong
-    predicted = predict_labels(network, data["images"], fl.prediction_to_label_classification)
+    network = lambda x: np.array(
+        [x[0], -x[0], 0.0]
+    )  # right for class 0, half of the rest wrong
+    predicted = predict_labels(
+        network, data["images"], fl.prediction_to_label_classification
+    )
     true = np.argmax(data["labels"], axis=1)
     counts = fl.confusion_matrix(true, predicted, num_classes=3)
-    assert counts.sum() == 30 and np.array_equal(counts.sum(axis=1), [10, 10, 10])
+    assert counts.sum() == 30 and np.array_equal(
+        counts.sum(axis=1), [10, 10, 10]
+    )
     expected = 100 * np.trace(counts) / counts.sum()
-    assert fl.accuracy(network, data, fl.prediction_to_label_classification) == pytest.approx(expected)
+    assert fl.accuracy(
+        network, data, fl.prediction_to_label_classification
+    ) == pytest.approx(expected)
 
 
 def test_confusion_matrix_rejects_length_mismatch():
