@@ -5,6 +5,13 @@ shape ``(1, m_out)`` holding dE/d(output), and returns the downstream row
 dE/d(input).  The activations' functions take the layer's pre-activation
 ``x`` (the affine output), as the network stores it in its forward pass.
 
+The homework's names are kept; in the book's notation (book/notation.md),
+for layer k: ``backprop_relu_x(Jx_E, x)`` maps the row g_k = dE/dx_k
+(``Jx_E``) at the pre-activation i_k (``x``) to the error row
+delta_k = dE/di_k; ``backprop_affine_x(Jx_E, W)`` maps delta_k to
+g_{k-1} = delta_k W_bar_k; ``backprop_affine_W(Jx_E, x, W)`` gives
+dE/dW_k = delta_k^T [x_{k-1}; 1]^T, with ``x`` = x_{k-1} and ``W`` = W_k.
+
 Two variants compute the same numbers:
 
 * naive (``*_naive``): build the layer's Jacobian and multiply by it;
@@ -31,7 +38,10 @@ from fashionlib.network import nn
 
 
 def backprop_relu_x_naive(Jx_E, x):
-    """dE/d(input) of relu at pre-activation ``x``: ``(1, m) @ (m, m) -> (1, m)``."""
+    """dE/d(input) of relu at pre-activation ``x``: ``(1, m) -> (1, m)``.
+
+    Multiplies by the ``(m, m)`` Jacobian :func:`d_relu_d_x`.
+    """
     return Jx_E @ d_relu_d_x(x)
 
 
@@ -41,59 +51,86 @@ def backprop_identity_x_naive(Jx_E, x):
 
 
 def backprop_sigmoid_x_naive(Jx_E, x):
-    """dE/d(input) of sigmoid at pre-activation ``x``: ``(1, m) @ (m, m) -> (1, m)``."""
+    """dE/d(input) of sigmoid at pre-activation ``x``: ``(1, m) -> (1, m)``.
+
+    Multiplies by the ``(m, m)`` Jacobian :func:`d_sigmoid_d_x`.
+    """
     return Jx_E @ d_sigmoid_d_x(x)
 
 
 def backprop_affine_x_naive(Jx_E, W):
-    """dE/dx of ``affine(x, W)``: ``(1, m_out) @ (m_out, m_in) -> (1, m_in)``."""
+    """dE/dx of ``affine(x, W)``: ``(1, m_out) @ (m_out, m_in)``.
+
+    Returns the row ``(1, m_in)``.
+    """
     return Jx_E @ d_affine_d_x(W)
 
 
 def backprop_affine_W_naive(Jx_E, x, W):
-    """dE/dW of ``affine(x, W)``, W flattened: ``(1, m_out) @ (m_out, m_out (m_in + 1))``."""
+    """dE/dW of ``affine(x, W)``, W flattened row by row.
+
+    ``(1, m_out) @ (m_out, m_out (m_in + 1))``: a row of length
+    ``m_out (m_in + 1)``.
+    """
     return Jx_E @ d_affine_d_W(x, W)
 
 
-# --- fast: exploit the structure, build no Jacobian ---------------------------
+# --- fast: exploit the structure, build no Jacobian ------------------------
 
 
 def backprop_relu_array(G, X):
-    """dE/d(input) of relu for any shape (a batch ``(B, m)`` too): ``G`` where ``X > 0``, else 0."""
+    """dE/d(input) of relu for any shape (a batch ``(B, m)`` too).
+
+    ``G`` where the pre-activation ``X > 0``, else 0; the shape of ``G``.
+    """
     return G * (X > 0)
 
 
 def backprop_sigmoid_array(G, X):
-    """dE/d(input) of sigmoid for any shape: ``G * s (1 - s)`` with ``s = sigmoid(X)``."""
+    """dE/d(input) of sigmoid for any shape: ``G * s (1 - s)``.
+
+    Here ``s = sigmoid(X)`` of the pre-activation ``X``.
+    """
     s = sigmoid_array(X)
     return G * (s * (1 - s))
 
 
 def backprop_relu_x(Jx_E, x):
-    """dE/d(input) of relu: keep the gradient where ``x > 0``; ``(1, m) -> (1, m)``."""
+    """dE/d(input) of relu: the gradient where ``x > 0``, else 0.
+
+    ``Jx_E`` ``(1, m)`` is g_k, ``x`` ``(m,)`` the pre-activation i_k;
+    returns the error row delta_k ``(1, m)``.
+    """
     return backprop_relu_array(Jx_E, as_vector(x))
 
 
 def backprop_identity_x(Jx_E, x):
-    """dE/d(input) of the identity: the gradient unchanged (a copy); ``(1, m) -> (1, m)``."""
+    """dE/d(input) of the identity: the gradient unchanged (a copy).
+
+    ``(1, m) -> (1, m)``; ``x`` (the pre-activation) is not needed.
+    """
     return np.array(Jx_E, dtype=float)
 
 
 def backprop_sigmoid_x(Jx_E, x):
-    """dE/d(input) of sigmoid: times ``s (1 - s)`` element-wise; ``(1, m) -> (1, m)``."""
+    """dE/d(input) of sigmoid: times ``s (1 - s)`` element-wise.
+
+    ``(1, m) -> (1, m)``, with ``s = sigmoid(x)`` of the pre-activation.
+    """
     return backprop_sigmoid_array(Jx_E, as_vector(x))
 
 
 def backprop_affine_x(Jx_E, W):
-    """dE/dx of ``affine(x, W)``: times ``W`` without its bias column; ``(1, m_out) -> (1, m_in)``.
+    """dE/dx of ``affine(x, W)``: times ``W`` without its bias column.
 
-    A batch of rows ``(B, m_out)`` gives ``(B, m_in)``, one row per sample.
+    ``(1, m_out) -> (1, m_in)``; a batch of rows ``(B, m_out)`` gives
+    ``(B, m_in)``, one row per sample.
     """
     return Jx_E @ np.asarray(W)[:, :-1]
 
 
 def backprop_affine_W(Jx_E, x, W):
-    """dE/dW of ``affine(x, W)``: the outer product of ``Jx_E`` and ``[x, 1]``.
+    """dE/dW of ``affine(x, W)``: the outer product of ``Jx_E`` and [x; 1].
 
     Returns ``(m_out, m_in + 1)``, the shape of ``W``; ``.reshape(1, -1)``
     gives the row that the naive variant returns.
@@ -119,7 +156,7 @@ FAST = {
 }
 
 
-# --- the whole network ---------------------------------------------------------
+# --- the whole network -----------------------------------------------------
 
 
 def backprop_nn_W(
@@ -133,36 +170,41 @@ def backprop_nn_W(
 ):
     """Gradient of ``l2(nn(x), label)`` with respect to every weight matrix.
 
-    x: input ``(m_0,)``; label: target ``(m_n,)`` (a scalar for one output).
-    Returns a list of rows, one per layer, of shape ``(1, m_i * (m_{i-1} + 1))``;
-    ``row.reshape(W.shape)`` gives the gradient in the layout of ``W``.
-    The affine propagation functions can be swapped for the naive ones.
+    x: input ``(m_0,)``; label: target ``(m_L,)`` (a scalar for one
+    output).  Returns a list of rows, one per layer k = 1, ..., L, of shape
+    ``(1, m_k * (m_{k-1} + 1))``; ``row.reshape(W.shape)`` gives the
+    gradient in the layout of ``W``.  The affine propagation functions can
+    be swapped for the naive ones.  The comments (a) to (d) name the parts
+    of the backpropagation theorem of the book's chapter.
     """
-    # forward pass, keeping each layer's input and pre-activation
-    inputs, pre_activations = [], []
-    for W, h in zip(W_list, h_list):
+    # forward pass, k = 1, ..., L: keep x_{k-1} and i_k = W_k [x_{k-1}; 1]
+    inputs, pre_activations = [], []  # x_{k-1} and i_k of every layer
+    for W, h in zip(W_list, h_list, strict=True):
         inputs.append(x)
         pre_activations.append(affine(x, W))
-        x = h(pre_activations[-1])
+        x = h(pre_activations[-1])  # x_k = h_k(i_k); after the loop x_L
 
-    Jx_E = d_l2_d_x(x, label)
+    Jx_E = d_l2_d_x(x, label)  # (a) g_L = 2 (x_L - y)^T
 
-    # backward pass, last layer first
+    # backward pass, k = L, ..., 1: x_in = x_{k-1}, Wx = i_k, W = W_k
     JW_E_list = []
     for x_in, Wx, W, back_h in reversed(
-        list(zip(inputs, pre_activations, W_list, back_h_list))
+        list(zip(inputs, pre_activations, W_list, back_h_list, strict=True))
     ):
-        Jx_E = back_h(Jx_E, Wx)
-        JW_E_list.append(backprop_affine_W(Jx_E, x_in, W).reshape(1, -1))
-        Jx_E = backprop_affine_x(Jx_E, W)
-    return JW_E_list[::-1]
+        Jx_E = back_h(Jx_E, Wx)  # (b) delta_k = g_k * h_k'(i_k)^T
+        JW_E = backprop_affine_W(Jx_E, x_in, W)  # (d) delta_k^T [x_{k-1}; 1]^T
+        JW_E_list.append(JW_E.reshape(1, -1))
+        Jx_E = backprop_affine_x(Jx_E, W)  # (c) g_{k-1} = delta_k W_bar_k
+    return JW_E_list[::-1]  # dE/dW_1, ..., dE/dW_L
 
 
 # --- numerical gradients for checking ----------------------------------------
 
 
 def numerical_jacobian(f, x, eps=1e-6):
-    """Centred-difference Jacobian of ``f`` at ``x``: shape ``(f(x).size, x.size)``.
+    """Centred-difference Jacobian of ``f`` at ``x``.
+
+    Shape ``(f(x).size, x.size)``.
 
     ``x`` may have any shape (it is perturbed one entry at a time, in
     row-major order); a scalar ``f`` gives the gradient row ``(1, x.size)``.
@@ -182,7 +224,10 @@ def numerical_jacobian(f, x, eps=1e-6):
 
 
 def relative_error(analytic, numeric):
-    """``||a - n|| / (||a|| + ||n||)`` over all entries, a float (0 when both are zero)."""
+    """``||a - n|| / (||a|| + ||n||)`` over all entries: a float.
+
+    It is 0 when both are zero.
+    """
     a, n = np.asarray(analytic, dtype=float), np.asarray(numeric, dtype=float)
     if a.shape != n.shape:
         raise ValueError(
@@ -193,7 +238,10 @@ def relative_error(analytic, numeric):
 
 
 def numerical_gradient_W(x, label, W_list, h_list, **_):
-    """Centred-difference gradient of ``l2(nn(x), label)`` for each ``W``: rows like :func:`backprop_nn_W`."""
+    """Centred-difference gradient of ``l2(nn(x), label)`` for each ``W``.
+
+    Rows ``(1, W.size)`` like those of :func:`backprop_nn_W`.
+    """
 
     def loss_with(i, W_i):
         return l2(nn(x, W_list[:i] + [W_i] + W_list[i + 1 :], h_list), label)

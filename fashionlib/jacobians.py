@@ -4,6 +4,11 @@ A Jacobian of a function from ``R^n`` to ``R^m`` has shape ``(m, n)``: row
 ``i`` holds the partial derivatives of output ``i``.  Element-wise
 activations have diagonal Jacobians; the affine layer has a dense one with
 respect to its input and a block-diagonal one with respect to its weights.
+
+In the book's notation (book/notation.md): the ``x`` of ``d_relu_d_x``,
+``d_identity_d_x`` and ``d_sigmoid_d_x`` is the activation's input, the
+pre-activation i_k; the ``x`` of ``d_affine_d_W`` is the layer's input
+x_{k-1}, and ``W`` is W_k, shape ``(m_k, m_{k-1} + 1)``.
 """
 
 import numpy as np
@@ -13,7 +18,10 @@ from fashionlib.layers import homogeneous
 
 
 def d_relu_d_x(x):
-    """Jacobian of relu at ``x``: ``(m, m)`` diagonal with 1 where ``x > 0``, else 0."""
+    """Jacobian of relu at ``x`` ``(m,)``: ``(m, m)``, diagonal ``x > 0``.
+
+    The diagonal holds 1 where ``x > 0`` and 0 elsewhere, the kink included.
+    """
     return np.diag((as_vector(x) > 0).astype(float))
 
 
@@ -23,13 +31,19 @@ def d_identity_d_x(x):
 
 
 def d_sigmoid_d_x(x):
-    """Jacobian of sigmoid at ``x``: ``(m, m)`` diagonal ``s * (1 - s)`` with ``s = sigmoid(x)``."""
+    """Jacobian of sigmoid at ``x`` ``(m,)``: ``(m, m)``, diagonal s (1 - s).
+
+    Here ``s = sigmoid(x)``.
+    """
     s = sigmoid(x)
     return np.diag(s * (1.0 - s))
 
 
 def d_affine_d_x(W):
-    """Jacobian of ``affine(x, W)`` with respect to ``x``: ``W`` without its bias column, ``(m_out, m_in)``."""
+    """Jacobian of ``affine(x, W)`` with respect to ``x``: ``(m_out, m_in)``.
+
+    It is ``W`` ``(m_out, m_in + 1)`` without its bias column (W bar).
+    """
     return np.asarray(W, dtype=float)[:, :-1]
 
 
@@ -37,8 +51,8 @@ def d_affine_d_W(x, W):
     """Jacobian of ``affine(x, W)`` with respect to ``W`` flattened row by row.
 
     Shape ``(m_out, m_out * (m_in + 1))``: output ``i`` depends only on row
-    ``i`` of ``W``, through ``[x, 1]``, so ``[x, 1]`` repeats along the
-    block diagonal, which is the Kronecker product ``I_{m_out} (x) [x, 1]``.
+    ``i`` of ``W``, through ``[x; 1]``, so ``[x; 1]^T`` repeats along the
+    block diagonal, which is the Kronecker product ``I_{m_out} (x) [x; 1]^T``.
     """
     m_out = np.shape(W)[0]
     return np.kron(np.eye(m_out), homogeneous(x))
