@@ -643,15 +643,17 @@ def plot_l2_of_one_prediction(label=8, half_width=6.0):
 
 
 def plot_backprop_timings(timings):
-    """Horizontal bars of the median time per training sample (in ms) for each network and variant.
+    """Points at the median time per training sample (ms), one per variant.
 
-    ``timings`` maps a network name to ``{variant name: seconds}``; the bars use a
-    logarithmic axis, each bar is labelled with its time, and variants differ by hatch.
+    ``timings`` maps a network name to ``{variant name: seconds}``.  Each
+    time is a point on a logarithmic axis (a position, not a bar, so that
+    ratios read as distances), labelled with its value; variants differ by
+    marker.
     """
     variant_names = list(
         dict.fromkeys(v for variants in timings.values() for v in variants)
     )
-    hatch = dict(zip(variant_names, ["xxx", "///", "", "..", "\\\\"]))
+    marker = dict(zip(variant_names, "osD^v", strict=False))
     fig, ax = plt.subplots(
         figsize=(6.4, 0.45 * sum(len(v) for v in timings.values()) + 1.2)
     )
@@ -659,15 +661,15 @@ def plot_backprop_timings(timings):
     for network, variants in timings.items():
         for variant, seconds in variants.items():
             milliseconds = 1e3 * seconds
-            ax.barh(
-                y,
+            ax.plot(
                 milliseconds,
-                color="0.75",
-                edgecolor="black",
-                hatch=hatch.get(variant, ""),
+                y,
+                marker=marker[variant],
+                color="black",
+                linestyle="none",
             )
             ax.text(
-                milliseconds * 1.08,
+                milliseconds * 1.25,
                 y,
                 f"{milliseconds:.3g} ms",
                 va="center",
@@ -678,10 +680,12 @@ def plot_backprop_timings(timings):
             y += 1
         y += 0.5
     ax.set_xscale("log")
+    ax.grid(axis="x", which="both", color="0.85", linewidth=0.5)
     ax.set_yticks(ticks)
     ax.set_yticklabels(names, fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlim(right=ax.get_xlim()[1] * 4)
+    left, right = ax.get_xlim()
+    ax.set_xlim(left / 1.5, right * 4)
     ax.set_xlabel("median time of backprop_nn_W per sample (ms, log scale)")
     return finish(fig)
 

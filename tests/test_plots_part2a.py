@@ -82,18 +82,18 @@ def test_l2_curve_has_its_minimum_at_the_label():
     assert np.allclose(slope, 2 * (p - 8))
 
 
-def test_timings_one_bar_per_variant_same_hatch_per_variant():
+def test_timings_one_point_per_variant_same_marker_per_variant():
     timings = {
         "a": {"naive": 2e-3, "fast": 1e-4},
         "b": {"naive": 3e-3, "fast": 2e-4},
     }
     ax = plots.plot_backprop_timings(timings).axes[0]
-    bars = [
-        p for p in ax.patches if isinstance(p, matplotlib.patches.Rectangle)
-    ]
-    assert len(bars) == 4
-    assert [b.get_width() for b in bars] == [2.0, 0.1, 3.0, 0.2]
-    assert bars[0].get_hatch() == bars[2].get_hatch() != bars[1].get_hatch()
+    points = [line for line in ax.lines if line.get_linestyle() == "None"]
+    assert len(points) == 4 and not ax.patches  # points, no bars
+    assert [float(p.get_xdata()[0]) for p in points] == [2.0, 0.1, 3.0, 0.2]
+    markers = [p.get_marker() for p in points]
+    assert markers[0] == markers[2] != markers[1] == markers[3]
+    assert ax.get_xscale() == "log"
     assert [t.get_text() for t in ax.get_yticklabels()] == [
         "a: naive",
         "a: fast",
