@@ -559,7 +559,7 @@ def plot_affine_W_jacobian(x, W):
     """
     W = np.asarray(W, dtype=float)
     m_out, width = W.shape
-    J = d_affine_d_W(x, W)  # the Kronecker product I (x) [x, 1]
+    J = d_affine_d_W(x, W)  # the Kronecker product I (x) [x; 1]^T
     fig, ax = plt.subplots(
         figsize=(0.55 * J.shape[1] + 1.6, 0.55 * m_out + 2.0)
     )
@@ -601,7 +601,8 @@ def plot_affine_W_jacobian(x, W):
         fontsize=7,
     )
     ax.set_title(
-        "$J$ of affine w.r.t. $W$: $[x, 1]$ repeated along the diagonal",
+        "$J$ of affine w.r.t. $W$: $[x;\\,1]^\\top$ repeated along the"
+        " diagonal",
         fontsize=10,
     )
     ax.set_ylabel("output index $i$")
