@@ -19,13 +19,14 @@ BOOK = Path(__file__).resolve().parent.parent / "book"
 
 # The chapters checked.  The lead extends this list after merging the
 # rewritten chapters of the other engineers (data .. initialisation,
-# sgd .. beyond); `report_all_chapters` below lists what they use today.
+# sgd .. beyond); `undefined_symbols(name)` lists what a chapter lacks.
 CHAPTERS_CHECKED = ["notation", "intro", "jacobians", "objective", "backprop"]
 
 # Symbols a chapter may use locally, without an entry on the notation page,
 # because it defines them where it uses them.
 LOCAL_SYMBOLS = {
-    "jacobians": {r"\mathbf{A}", r"\mathbf{B}", r"\mathbf{N}"},
+    # N: the numerical estimate of a Jacobian, compared with the analytic A
+    "jacobians": {r"\mathbf{N}"},
 }
 
 GREEK = (
@@ -45,6 +46,8 @@ DECORATED = re.compile(
 )
 FONTED = re.compile(FONT + ARGUMENT)
 GREEK_LETTER = re.compile(r"\\(" + "|".join(GREEK) + r")(?![A-Za-z])")
+# [x, 1] or [x_{k-1}, 1]: the extended input written as a row
+ROW_EXTENDED_INPUT = re.compile(r"\[\s*\\mathbf\{x\}[^\[\];]*,\s*1\s*\]")
 OPERATOR = re.compile(r"\\operatorname\s*\{\s*([^{}]*?)\s*\}")
 
 FENCE = re.compile(r"^\s*(`{3,}|:{3,})\s*(\{[^}]*\}|[\w-]*)")
@@ -121,6 +124,16 @@ def undefined_symbols(name):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS_CHECKED)
+def test_extended_input_is_stacked_not_a_row(chapter):
+    math = math_of((BOOK / f"{chapter}.md").read_text())
+    rows = ROW_EXTENDED_INPUT.findall(math)
+    assert not rows, (
+        f"book/{chapter}.md writes the extended input as {rows}: the book "
+        "writes it stacked, [\\mathbf{x}; 1]"
+    )
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS_CHECKED)
 def test_chapter_uses_only_defined_symbols(chapter):
     undefined = undefined_symbols(chapter)
     assert not undefined, (
@@ -187,6 +200,11 @@ def test_extraction_finds_symbols_in_every_kind_of_math():
         r"\lambda",
         r"\mathbf{f}",
     }
+
+
+def test_a_row_extended_input_is_found():
+    math = math_of(r"$[\mathbf{x}_{k-1}, 1]$ and $[\mathbf{x}; 1]$")
+    assert ROW_EXTENDED_INPUT.findall(math) == [r"[\mathbf{x}_{k-1}, 1]"]
 
 
 def test_an_undefined_symbol_is_reported():
