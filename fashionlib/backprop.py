@@ -40,7 +40,8 @@ from fashionlib.network import nn
 def backprop_relu_x_naive(Jx_E, x):
     """dE/d(input) of relu at pre-activation ``x``: ``(1, m) -> (1, m)``.
 
-    Multiplies by the ``(m, m)`` Jacobian :func:`d_relu_d_x`.
+    Multiplies by the ``(m, m)`` Jacobian of
+    :func:`fashionlib.jacobians.d_relu_d_x`.
     """
     return Jx_E @ d_relu_d_x(x)
 
@@ -53,7 +54,8 @@ def backprop_identity_x_naive(Jx_E, x):
 def backprop_sigmoid_x_naive(Jx_E, x):
     """dE/d(input) of sigmoid at pre-activation ``x``: ``(1, m) -> (1, m)``.
 
-    Multiplies by the ``(m, m)`` Jacobian :func:`d_sigmoid_d_x`.
+    Multiplies by the ``(m, m)`` Jacobian of
+    :func:`fashionlib.jacobians.d_sigmoid_d_x`.
     """
     return Jx_E @ d_sigmoid_d_x(x)
 
