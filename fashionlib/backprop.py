@@ -179,24 +179,26 @@ def backprop_nn_W(
     be swapped for the naive ones.  The comments (a) to (d) name the parts
     of the backpropagation theorem of the book's chapter.
     """
-    # forward pass, k = 1, ..., L: keep x_{k-1} and i_k = W_k [x_{k-1}; 1]
-    inputs, pre_activations = [], []  # x_{k-1} and i_k of every layer
+    # forward pass, k = 1, ..., L
+    inputs, pre_activations = [], []
     for W, h in zip(W_list, h_list, strict=True):
-        inputs.append(x)
-        pre_activations.append(affine(x, W))
-        x = h(pre_activations[-1])  # x_k = h_k(i_k); after the loop x_L
+        inputs.append(x)  # x_{k-1}
+        pre_activations.append(affine(x, W))  # i_k = W_k [x_{k-1}; 1]
+        x = h(pre_activations[-1])  # x_k = h_k(i_k); at the end x_L
 
-    Jx_E = d_l2_d_x(x, label)  # (a) g_L = 2 (x_L - y)^T
+    # (a) g_L = 2 (x_L - y)^T
+    Jx_E = d_l2_d_x(x, label)
 
     # backward pass, k = L, ..., 1: x_in = x_{k-1}, Wx = i_k, W = W_k
+    layers = zip(inputs, pre_activations, W_list, back_h_list, strict=True)
     JW_E_list = []
-    for x_in, Wx, W, back_h in reversed(
-        list(zip(inputs, pre_activations, W_list, back_h_list, strict=True))
-    ):
-        Jx_E = back_h(Jx_E, Wx)  # (b) delta_k = g_k * h_k'(i_k)^T
-        JW_E = backprop_affine_W(Jx_E, x_in, W)  # (d) delta_k^T [x_{k-1}; 1]^T
-        JW_E_list.append(JW_E.reshape(1, -1))
-        Jx_E = backprop_affine_x(Jx_E, W)  # (c) g_{k-1} = delta_k W_bar_k
+    for x_in, Wx, W, back_h in reversed(list(layers)):
+        # (b) delta_k = g_k * h_k'(i_k)^T
+        Jx_E = back_h(Jx_E, Wx)
+        # (d) dE/dW_k = delta_k^T [x_{k-1}; 1]^T, flattened to a row
+        JW_E_list.append(backprop_affine_W(Jx_E, x_in, W).reshape(1, -1))
+        # (c) g_{k-1} = delta_k W_bar_k
+        Jx_E = backprop_affine_x(Jx_E, W)
     return JW_E_list[::-1]  # dE/dW_1, ..., dE/dW_L
 
 

@@ -48,11 +48,11 @@ def d_affine_d_x(W):
 
 
 def d_affine_d_W(x, W):
-    """Jacobian of ``affine(x, W)`` with respect to ``W`` flattened row by row.
+    """Jacobian of ``affine(x, W)`` with respect to ``W``, flattened by rows.
 
     Shape ``(m_out, m_out * (m_in + 1))``: output ``i`` depends only on row
     ``i`` of ``W``, through ``[x; 1]``, so ``[x; 1]^T`` repeats along the
-    block diagonal, which is the Kronecker product ``I_{m_out} (x) [x; 1]^T``.
+    block diagonal: the Kronecker product ``I_{m_out} (x) [x; 1]^T``.
     """
     m_out = np.shape(W)[0]
     return np.kron(np.eye(m_out), homogeneous(x))
