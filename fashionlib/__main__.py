@@ -7,18 +7,14 @@ import sys
 from pathlib import Path
 
 from fashionlib import data
-from fashionlib.cli_train import add_train_command
+from fashionlib.cli_train import INTERRUPTED, POSITIVE, add_train_command
 
 
 def run_data(args):
     """Prepare the npz cache and report what was used; exit status 1 with the fix on failure."""
     folder = Path(args.data_dir) if args.data_dir else data.default_data_dir()
     print(f"preparing Fashion-MNIST in {folder}")
-    try:
-        data.prepare(folder, download_allowed=not args.no_download)
-    except data.DataError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    data.prepare(folder, download_allowed=not args.no_download)
     print("data ready")
     return 0
 
@@ -58,19 +54,6 @@ def run_grade(args):
     grading.write_csv(rows, csv_path)
     print(f"wrote {csv_path}")
     return 0
-
-
-def positive_seconds(text):
-    """argparse type: a number of seconds > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a positive number of seconds"
-        )
-    return value
 
 
 def add_edition_commands(commands):
@@ -127,13 +110,13 @@ def add_edition_commands(commands):
     )
     grade.add_argument(
         "--cell-timeout",
-        type=positive_seconds,
+        type=POSITIVE,
         default=grading.CELL_TIMEOUT,
         help=f"seconds per cell (default {grading.CELL_TIMEOUT})",
     )
     grade.add_argument(
         "--notebook-timeout",
-        type=positive_seconds,
+        type=POSITIVE,
         default=grading.NOTEBOOK_TIMEOUT,
         help=f"seconds per notebook (default {grading.NOTEBOOK_TIMEOUT})",
     )
@@ -172,7 +155,29 @@ def main(argv=None):
         ]
         if missing:
             parser.error(f"no such submission file: {', '.join(missing)}")
-    return args.run(args)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except USER_ERRORS as error:
+        print(f"error: {describe(error)}", file=sys.stderr)
+        return 1
+
+
+#: Errors caused by the user's data, paths or values: one line, exit 1.
+#: FloatingPointError is a diverging training run.
+USER_ERRORS = (data.DataError, FloatingPointError, OSError, ValueError)
+
+
+def describe(error):
+    """The message of a user error; an OSError names the path and the fix."""
+    if isinstance(error, OSError) and error.filename:
+        return (
+            f"cannot use {error.filename}: {error.strerror or error}; "
+            "choose another path or make this one writable"
+        )
+    return str(error)
 
 
 if __name__ == "__main__":

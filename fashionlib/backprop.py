@@ -15,6 +15,7 @@ Two variants compute the same numbers:
 
 import numpy as np
 
+from fashionlib import _validate
 from fashionlib.activations import as_vector, sigmoid_array
 from fashionlib.jacobians import (
     d_affine_d_W,
@@ -138,6 +139,9 @@ def backprop_nn_W(
     ``row.reshape(W.shape)`` gives the gradient in the layout of ``W``.
     The affine propagation functions can be swapped for the naive ones.
     """
+    _validate.matching_lengths(
+        W_list=W_list, h_list=h_list, back_h_list=back_h_list
+    )
     # forward pass, keeping each layer's input and pre-activation
     inputs, pre_activations = [], []
     for W, h in zip(W_list, h_list):

@@ -11,14 +11,18 @@ official training images, validation the last 10,000, test the official 10,000.
 
 import gzip
 import hashlib
+import http.client
 import os
 import shutil
-import tempfile
 import urllib.request
+import zipfile
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from fashionlib import _validate
+from fashionlib._files import atomic_file, sweep
 
 #: Names of the ten classes, indexed by label 0 to 9.
 LABEL_NAMES = (
@@ -63,6 +67,10 @@ MIRROR = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 SPLITS = ("train", "validation", "test")
 #: Number of official training images held out for validation (the last ones).
 VALIDATION_SIZE = 10000
+#: Number of images of each split, checked by :func:`load`.
+SPLIT_SIZES = {"train": 50000, "validation": 10000, "test": 10000}
+#: Image height and width in pixels.
+IMAGE_SHAPE = (28, 28)
 
 
 class DataError(RuntimeError):
@@ -143,35 +151,48 @@ def parse_idx(raw, name, expected_count):
         raise DataError(
             f"{name} holds {dims[0]} items, expected {expected_count}"
         )
+    if kind == "images" and tuple(dims[1:]) != IMAGE_SHAPE:
+        raise DataError(
+            f"{name} holds images of {dims[1]}x{dims[2]} pixels, expected "
+            "28x28: this is not Fashion-MNIST; delete it and run "
+            "`python -m fashionlib data` again"
+        )
     return np.frombuffer(payload, dtype=np.uint8).reshape(dims)
 
 
 # --- finding the files --------------------------------------------------------
 
 
-def download(name, data_dir, log):
-    """Fetch ``name.gz`` from the official mirror into ``data_dir``, atomically; None if unreachable."""
+def download(name, checksum, data_dir, log):
+    """Fetch ``name.gz`` into ``data_dir``; None if unreachable or damaged.
+
+    The file is kept only if it decompresses completely and its content
+    has the SHA-256 ``checksum``; only then is it moved into place.
+    """
     url = MIRROR + name + ".gz"
+    target = data_dir / (name + ".gz")
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
-            target = data_dir / (name + ".gz")
             with atomic_file(target) as f:
                 shutil.copyfileobj(response, f)
-    except OSError as error:
+                f.flush()
+                check_sha256(read_gz(f.name), name, checksum, url)
+    except (OSError, http.client.HTTPException, DataError) as error:
         log(f"  could not download {url}: {error}")
         return None
     log(f"  downloaded {url}")
     return target
 
 
-def find_source(name, search_dirs, data_dir, allow_download, log):
-    """Path of ``name.gz``: the first of ``search_dirs`` that has it, else a download; DataError if none."""
+def find_source(name, checksum, search_dirs, data_dir, allow_download, log):
+    """Path of ``name.gz``: the first of ``search_dirs`` that has it, else a
+    download checked against ``checksum``; DataError if none."""
     for folder in search_dirs:
         candidate = Path(folder) / (name + ".gz")
         if candidate.is_file():
             return candidate
     if allow_download:
-        fetched = download(name, data_dir, log)
+        fetched = download(name, checksum, data_dir, log)
         if fetched is not None:
             return fetched
     places = ", ".join(str(Path(folder)) for folder in search_dirs)
@@ -185,39 +206,6 @@ def find_source(name, search_dirs, data_dir, allow_download, log):
 
 
 # --- writing the cache -------------------------------------------------------
-
-
-def current_umask():
-    """The process's file-creation mask (read by setting it and restoring it)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-class atomic_file:
-    """Context manager: write to a temporary file beside ``target``, rename it into place on success."""
-
-    def __init__(self, target):
-        self.target = Path(target)
-
-    def __enter__(self):
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.file = tempfile.NamedTemporaryFile(
-            dir=self.target.parent,
-            prefix="." + self.target.name + ".",
-            suffix=".part",
-            delete=False,
-        )
-        return self.file
-
-    def __exit__(self, exc_type, exc, tb):
-        self.file.close()
-        if exc_type is None:
-            os.chmod(self.file.name, 0o666 & ~current_umask())
-            os.replace(self.file.name, self.target)
-        else:
-            os.unlink(self.file.name)
-        return False
 
 
 def save_split(path, images, labels):
@@ -245,10 +233,12 @@ def prepare(
     search_dirs = (
         [data_dir, SYSTEM_DIR] if search_dirs is None else list(search_dirs)
     )
+    for stale in sweep(*cache_targets(data_dir, checksums)):
+        log(f"  removed {stale}, left by an interrupted run")
     arrays = {}
     for name, expected in checksums.items():
         source = find_source(
-            name, search_dirs, data_dir, download_allowed, log
+            name, expected, search_dirs, data_dir, download_allowed, log
         )
         raw = read_gz(source)
         check_sha256(raw, name, expected, source)
@@ -263,6 +253,13 @@ def prepare(
         save_split(paths[split], images, labels)
         log(f"  wrote {paths[split]}: {len(labels)} images")
     return paths
+
+
+def cache_targets(data_dir, names):
+    """Every file :func:`prepare` may write: the npz cache and downloads."""
+    return [npz_path(split, data_dir) for split in SPLITS] + [
+        Path(data_dir) / f"{name}.gz" for name in names
+    ]
 
 
 def split_arrays(arrays, validation_size):
@@ -290,12 +287,53 @@ def split_arrays(arrays, validation_size):
 
 
 def load(split, data_dir=None):
-    """``{'images': uint8 (N, 28, 28), 'labels': uint8 (N,)}`` of ``split``; prepares the cache if missing."""
+    """``{'images': uint8 (N, 28, 28), 'labels': uint8 (N,)}`` of ``split``.
+
+    Prepares the cache if it is missing; raises DataError, naming the file
+    and the command that rebuilds it, if the file cannot be read or holds
+    anything but the expected arrays (:data:`SPLIT_SIZES`).
+    """
     path = npz_path(split, data_dir)
     if not path.is_file():
         prepare(data_dir, log=lambda message: None)
-    with np.load(path) as stored:
-        return {"images": stored["images"], "labels": stored["labels"]}
+    try:
+        with np.load(path) as stored:
+            arrays = {key: stored[key] for key in ("images", "labels")}
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        EOFError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ) as error:
+        raise damaged(path, data_dir, f"cannot be read ({error})") from error
+    problem = split_problem(arrays, SPLIT_SIZES[split])
+    if problem:
+        raise damaged(path, data_dir, problem)
+    return arrays
+
+
+def split_problem(arrays, count):
+    """What is wrong with a split's ``{'images', 'labels'}``, or None."""
+    images, labels = arrays["images"], arrays["labels"]
+    expected = (count, *IMAGE_SHAPE)
+    if images.dtype != np.uint8 or images.shape != expected:
+        return f"images are {images.dtype} {images.shape}, not uint8 {expected}"
+    if labels.dtype != np.uint8 or labels.shape != (count,):
+        return f"labels are {labels.dtype} {labels.shape}, not uint8 ({count},)"
+    if labels.max(initial=0) >= NUM_CLASSES:
+        return f"labels go up to {labels.max()}, not 0..{NUM_CLASSES - 1}"
+    return None
+
+
+def damaged(path, data_dir, problem):
+    """The DataError for a cache file ``path``: ``problem`` and the fix."""
+    option = f" --data-dir {data_dir}" if data_dir else ""
+    return DataError(
+        f"{path} is damaged: {problem}; rebuild the cache with "
+        f"`python -m fashionlib data{option}`"
+    )
 
 
 # --- statistics and preparation for training ----------------------------------
@@ -328,19 +366,15 @@ def whiten(images, mean, std, dtype=float):
 
 def one_hot(labels, num_classes=NUM_CLASSES):
     """One-hot rows ``(N, num_classes)`` for integer ``labels`` ``(N,)``."""
-    labels = np.asarray(labels, dtype=int)
-    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(
-            f"labels must lie in 0..{num_classes - 1}, got {labels.min()}..{labels.max()}"
-        )
-    return np.eye(num_classes)[labels]
+    return np.eye(num_classes)[_validate.labels(labels, num_classes)]
 
 
 def prepare_regression(dataset, mean, std, max_items=10000):
     """The first ``max_items`` items, whitened: ``{'images': float (N, 28, 28), 'labels': int (N,)}``."""
+    images, labels = _validate.dataset(dataset)
     return {
-        "images": whiten(dataset["images"][:max_items], mean, std),
-        "labels": np.asarray(dataset["labels"][:max_items], dtype=int),
+        "images": whiten(images[:max_items], mean, std),
+        "labels": _validate.labels(labels[:max_items]),
     }
 
 

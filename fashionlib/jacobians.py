@@ -9,7 +9,7 @@ respect to its input and a block-diagonal one with respect to its weights.
 import numpy as np
 
 from fashionlib.activations import as_vector, sigmoid
-from fashionlib.layers import homogeneous
+from fashionlib.layers import as_weights, homogeneous
 
 
 def d_relu_d_x(x):
@@ -40,5 +40,5 @@ def d_affine_d_W(x, W):
     ``i`` of ``W``, through ``[x, 1]``, so ``[x, 1]`` repeats along the
     block diagonal, which is the Kronecker product ``I_{m_out} (x) [x, 1]``.
     """
-    m_out = np.shape(W)[0]
+    m_out = as_weights(W, as_vector(x).size).shape[0]
     return np.kron(np.eye(m_out), homogeneous(x))

@@ -8,7 +8,7 @@ from fashionlib.activations import as_vector
 def residual(x, y):
     """Prediction minus target, ``x - y`` of shape ``(m,)``; a scalar target counts as ``(1,)``."""
     x = as_vector(x)
-    y = np.asarray(y, dtype=float).reshape(-1)
+    y = np.atleast_1d(np.asarray(y, dtype=float))
     if y.shape != x.shape:
         raise ValueError(
             f"prediction of shape {x.shape} and target of shape {y.shape} differ: "

@@ -12,8 +12,11 @@ from fashionlib.batch import load_model
 
 
 @pytest.fixture
-def tiny_data(tmp_path):
+def tiny_data(tmp_path, monkeypatch):
     """A data folder holding 300/100/100 synthetic images whose class shows as a bright row."""
+    monkeypatch.setattr(
+        data, "SPLIT_SIZES", {"train": 300, "validation": 100, "test": 100}
+    )
     rng = np.random.default_rng(0)
     for split, count in (("train", 300), ("validation", 100), ("test", 100)):
         labels = rng.integers(0, 10, count).astype(np.uint8)
@@ -52,7 +55,12 @@ def test_help_documents_the_options():
         (["--layers", "100", "10"], "the first width must be 784"),
         (["--dtype", "float16"], "invalid choice: 'float16'"),
         (["--lr", "-1"], "--lr: -1 must be positive"),
-        (["--dropout", "1.5"], "must lie in [0, 1)"),
+        (["--dropout", "1.5"], "must be a fraction in [0, 1)"),
+        (["--lr", "inf"], "--lr: inf is not a finite number"),
+        (["--weight-decay", "nan"], "nan is not a finite number"),
+        (["--weight-decay", "-1"], "--weight-decay: -1 must be 0 or more"),
+        (["--seed", "-1"], "--seed: -1 must be 0 or more"),
+        (["--output", "m.json"], "give a name ending in .npz, or no suffix"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_clear_message(arguments, message, capsys):

@@ -39,9 +39,18 @@ def write_source(folder, rng):
 
 
 @pytest.fixture
-def source(tmp_path, rng):
-    """A folder of valid small IDX files and the keyword arguments that make prepare() accept them."""
+def source(tmp_path, rng, monkeypatch):
+    """A folder of valid small IDX files and the keyword arguments that make prepare() and load() accept them."""
     checksums, counts, arrays = write_source(tmp_path / "source", rng)
+    monkeypatch.setattr(
+        data,
+        "SPLIT_SIZES",
+        {
+            "train": N_TRAIN - N_VALIDATION,
+            "validation": N_VALIDATION,
+            "test": N_TEST,
+        },
+    )
     options = {
         "search_dirs": [tmp_path / "source"],
         "download_allowed": False,

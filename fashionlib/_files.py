@@ -1,0 +1,125 @@
+"""Atomic file writes: complete files or nothing, never a half-written one.
+
+Each target is written to a hidden temporary file beside it,
+``.<name>.<random>.part``, which replaces the target only once every
+byte is on disk.  The writer holds an advisory lock on its temporary file,
+so :func:`sweep` can tell the leftovers of a killed process (unlocked)
+from a write in progress (locked) and removes only the former.
+"""
+
+import errno
+import fcntl
+import os
+import tempfile
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+#: Suffix of the temporary files.
+PART = ".part"
+
+
+def current_umask():
+    """The process's file-creation mask (read by setting it and restoring)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def temporary_file(target):
+    """A new locked temporary file beside ``target``, open for binary writing.
+
+    Creates the target's folder if needed.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    file = tempfile.NamedTemporaryFile(
+        dir=target.parent,
+        prefix=f".{target.name}.",
+        suffix=PART,
+        delete=False,
+    )
+    fcntl.flock(file, fcntl.LOCK_EX)
+    return file
+
+
+def discard(file):
+    """Close ``file`` and remove it, ignoring errors (the original one wins)."""
+    try:
+        file.close()
+    except OSError:
+        pass
+    Path(file.name).unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_files(*targets):
+    """Write several files as a set: yields one open binary file per target.
+
+    On success every file is flushed, synced, given the mode a new file
+    gets (``0o666`` minus the umask) and renamed onto its target, in
+    order.  On any failure, here or in the caller's block, every
+    temporary file is removed and the error propagates; no target changes.
+    """
+    with ExitStack() as cleanup:
+        files = []
+        for target in targets:
+            files.append(temporary_file(target))
+            cleanup.callback(discard, files[-1])
+        yield files
+        mode = 0o666 & ~current_umask()
+        for file in files:
+            file.flush()
+            os.fsync(file.fileno())
+            os.chmod(file.name, mode)
+        for file, target in zip(files, targets):
+            os.replace(file.name, target)
+
+
+@contextmanager
+def atomic_file(target):
+    """Write one file atomically: yields an open binary file (see above)."""
+    with atomic_files(target) as (file,):
+        yield file
+
+
+def check_writable(*targets):
+    """Raise OSError unless each target could be written here and now.
+
+    A target must not be a folder, and its folder must accept a new file
+    (checked by creating and removing a temporary file).
+    """
+    for target in map(Path, targets):
+        if target.is_dir():
+            raise IsADirectoryError(
+                errno.EISDIR, "is a folder, not a file name", str(target)
+            )
+        discard(temporary_file(target))
+
+
+def sweep(*targets):
+    """Remove stale temporary files of ``targets`` left by killed writers.
+
+    A temporary file is stale when no process holds its lock.  Returns
+    the removed paths.
+    """
+    removed = []
+    for target in map(Path, targets):
+        if not target.parent.is_dir():
+            continue
+        for part in target.parent.glob(f".{target.name}.*{PART}"):
+            if unlocked(part):
+                part.unlink(missing_ok=True)
+                removed.append(part)
+    return removed
+
+
+def unlocked(path):
+    """True if no process holds the lock of the file ``path``."""
+    try:
+        with open(path, "rb") as file:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+    except BlockingIOError:
+        return False
+    except FileNotFoundError:
+        return False
