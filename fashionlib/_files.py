@@ -55,10 +55,11 @@ def discard(file):
 def atomic_files(*targets):
     """Write several files as a set: yields one open binary file per target.
 
-    On success every file is flushed, synced, given the mode a new file
-    gets (``0o666`` minus the umask) and renamed onto its target, in
-    order.  On any failure, here or in the caller's block, every
-    temporary file is removed and the error propagates; no target changes.
+    On success every file is flushed, synced and given the mode a new
+    file gets (``0o666`` minus the umask); only then are they renamed onto
+    their targets, one after the other.  On any failure every temporary
+    file is removed and the error propagates; a target that is a folder
+    is refused before any target changes.
     """
     with ExitStack() as cleanup:
         files = []
@@ -67,11 +68,12 @@ def atomic_files(*targets):
             cleanup.callback(discard, files[-1])
         yield files
         mode = 0o666 & ~current_umask()
-        for file in files:
+        for file, target in zip(files, targets, strict=True):
             file.flush()
             os.fsync(file.fileno())
             os.chmod(file.name, mode)
-        for file, target in zip(files, targets):
+            refuse_folder(target)
+        for file, target in zip(files, targets, strict=True):
             os.replace(file.name, target)
 
 
@@ -85,15 +87,24 @@ def atomic_file(target):
 def check_writable(*targets):
     """Raise OSError unless each target could be written here and now.
 
-    A target must not be a folder, and its folder must accept a new file
-    (checked by creating and removing a temporary file).
+    A target must not be a folder, its folder not a file, and its folder
+    must accept a new file (checked by creating and removing one).
     """
     for target in map(Path, targets):
-        if target.is_dir():
-            raise IsADirectoryError(
-                errno.EISDIR, "is a folder, not a file name", str(target)
+        if target.parent.exists() and not target.parent.is_dir():
+            raise NotADirectoryError(
+                errno.ENOTDIR, "is a file, not a folder", str(target.parent)
             )
+        refuse_folder(target)
         discard(temporary_file(target))
+
+
+def refuse_folder(target):
+    """Raise IsADirectoryError if the path ``target`` is a folder."""
+    if Path(target).is_dir():
+        raise IsADirectoryError(
+            errno.EISDIR, "is a folder, not a file name", str(target)
+        )
 
 
 def sweep(*targets):

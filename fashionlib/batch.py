@@ -550,6 +550,11 @@ def model_paths(path):
     history overwrite the weights).
     """
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(
+            f"model file {path} is a folder: give a file name, "
+            f"e.g. {path / 'model'}"
+        )
     if path.suffix not in ("", ".npz"):
         raise ValueError(
             f"model file {path}: give a name ending in .npz, or no suffix; "

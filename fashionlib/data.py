@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from fashionlib import _validate
-from fashionlib._files import atomic_file, sweep
+from fashionlib._files import atomic_file, check_writable, sweep
 
 #: Names of the ten classes, indexed by label 0 to 9.
 LABEL_NAMES = (
@@ -235,6 +235,7 @@ def prepare(
     )
     for stale in sweep(*cache_targets(data_dir, checksums)):
         log(f"  removed {stale}, left by an interrupted run")
+    check_writable(*cache_targets(data_dir, ()))
     arrays = {}
     for name, expected in checksums.items():
         source = find_source(

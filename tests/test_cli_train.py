@@ -107,3 +107,156 @@ def test_tiny_run_reports_epochs_and_test_accuracy(
         stored["config"]["network_shape"] == [784, 16, 10]
         and len(stored["history"]["epoch"]) == 3
     )
+
+
+# --- issue 13: nothing lost, nothing cryptic -------------------------------
+
+TINY = ["--layers", "784", "16", "10", "--batch-size", "32", "--no-progress"]
+
+
+def train(tiny_data, *arguments):
+    """``main(["train", ...])`` on the tiny data set; the exit status."""
+    return main(
+        ["train", "--data-dir", str(tiny_data), *TINY, *map(str, arguments)]
+    )
+
+
+@pytest.mark.parametrize("given", ["model", "model.npz"])
+def test_output_names_a_stem_for_the_weights_and_the_history(
+    tiny_data, tmp_path, capsys, given
+):
+    status = train(tiny_data, "--epochs", "1", "--output", tmp_path / given)
+    assert status == 0
+    out = capsys.readouterr().out
+    npz, json = tmp_path / "model.npz", tmp_path / "model.json"
+    assert f"wrote {npz} and {json}" in out
+    W_list, stored = load_model(tmp_path / given)
+    assert len(W_list) == 2 and stored["best_epoch"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir() if "model" in p.name) == [
+        "model.json",
+        "model.npz",
+    ]
+
+
+def test_unwritable_output_fails_before_training(tiny_data, tmp_path, capsys):
+    (tmp_path / "model.json").mkdir()
+    assert train(tiny_data, "--output", tmp_path / "model") == 1
+    captured = capsys.readouterr()
+    assert "epoch" not in captured.out
+    assert captured.err == (
+        f"error: cannot use {tmp_path / 'model.json'}: is a folder, not a "
+        "file name; choose another path or make this one writable\n"
+    )
+
+
+def test_a_folder_as_output_is_refused(tiny_data, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        train(tiny_data, "--output", str(tmp_path))
+    assert stop.value.code == 2
+    assert "is a folder: give a file name" in capsys.readouterr().err
+
+
+def test_a_read_only_output_folder_fails_before_training(
+    tiny_data, tmp_path, monkeypatch, capsys
+):
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "ro"))
+
+    monkeypatch.setattr(
+        "fashionlib._files.tempfile.NamedTemporaryFile", read_only
+    )
+    assert train(tiny_data, "--output", tmp_path / "ro" / "m") == 1
+    captured = capsys.readouterr()
+    assert "epoch" not in captured.out
+    assert captured.err.startswith(f"error: cannot use {tmp_path / 'ro'}: ")
+
+
+@pytest.mark.parametrize(
+    "optimiser, lr", [("sgd", "100"), ("adam", "1e6"), ("momentum", "50")]
+)
+def test_divergence_ends_in_one_error_line_and_saves_nothing(
+    tiny_data, tmp_path, capsys, optimiser, lr
+):
+    status = train(
+        tiny_data,
+        *("--optimiser", optimiser, "--lr", lr, "--epochs", "5"),
+        *("--output", tmp_path / "m"),
+    )
+    assert status == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: training diverged in epoch ")
+    assert err.count("\n") == 1
+    assert "learning rate" in err and "weight decay" in err
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_ctrl_c_saves_the_best_weights_so_far(
+    tiny_data, tmp_path, monkeypatch, capsys
+):
+    def interrupt_in_epoch_3(line):
+        print(line)
+        if line.startswith("epoch   3"):
+            raise KeyboardInterrupt
+
+    from fashionlib import cli_train
+
+    real_fit = cli_train.fit
+
+    def fit_interrupted(*args, log, **kwargs):
+        return real_fit(*args, log=interrupt_in_epoch_3, **kwargs)
+
+    monkeypatch.setattr(cli_train, "fit", fit_interrupted)
+    status = train(
+        tiny_data, "--epochs", "5", "--lr", "0.01", "--output", tmp_path / "m"
+    )
+    assert status == 130
+    err = capsys.readouterr().err
+    assert "interrupted: saving the best weights so far (epoch " in err
+    W_list, stored = load_model(tmp_path / "m.npz")
+    assert stored["best_epoch"] in (1, 2)  # epoch 3 was not yet compared
+    assert stored["history"]["epoch"] == [1, 2, 3]  # the epochs that ran
+
+
+def test_ctrl_c_without_output_says_nothing_was_saved(
+    tiny_data, monkeypatch, capsys
+):
+    from fashionlib import cli_train
+
+    def fit_interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_train, "fit", fit_interrupted)
+    assert train(tiny_data) == 130
+    assert capsys.readouterr().err == (
+        "interrupted: nothing saved (no --output given)\n"
+    )
+
+
+SIGINT_RUN = """
+import sys
+from fashionlib import data
+from fashionlib.__main__ import main
+data.SPLIT_SIZES = {"train": 300, "validation": 100, "test": 100}
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_real_sigint_exits_130_without_traceback(tiny_data, tmp_path):
+    import signal
+
+    command = [sys.executable, "-c", SIGINT_RUN, "train"]
+    command += ["--data-dir", str(tiny_data), *TINY, "--epochs", "100000"]
+    command += ["--output", str(tmp_path / "m")]
+    run = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    lines = []
+    while not lines or not lines[-1].startswith("epoch   2"):
+        lines.append(run.stdout.readline())
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 130
+    assert "Traceback" not in err
+    assert "interrupted: saving the best weights so far" in err
+    assert f"wrote {tmp_path / 'm.npz'} and {tmp_path / 'm.json'}" in out
+    assert load_model(tmp_path / "m")[1]["best_epoch"] >= 1
