@@ -1,6 +1,8 @@
-"""Command line: ``python -m fashionlib data`` fetches, verifies and caches Fashion-MNIST;
-``student`` makes the student edition; ``grade`` grades student notebooks;
-``train`` trains a multilayer perceptron with mini-batches."""
+"""Command line: ``python -m fashionlib data`` fetches, verifies and caches
+Fashion-MNIST; ``student`` makes the student edition; ``grade`` grades
+student notebooks; ``train`` trains a multilayer perceptron with
+mini-batches.  A user error ends in one ``error: ...`` line, exit status 1;
+Ctrl-C in exit status 130, without a traceback."""
 
 import argparse
 import sys
@@ -11,7 +13,7 @@ from fashionlib.cli_train import INTERRUPTED, POSITIVE, add_train_command
 
 
 def run_data(args):
-    """Prepare the npz cache and report what was used; exit status 1 with the fix on failure."""
+    """Prepare the npz cache and report what was used."""
     folder = Path(args.data_dir) if args.data_dir else data.default_data_dir()
     print(f"preparing Fashion-MNIST in {folder}")
     data.prepare(folder, download_allowed=not args.no_download)
@@ -20,7 +22,8 @@ def run_data(args):
 
 
 def run_student(args):
-    """Write the student notebooks and build the student site; exit status 1 with the reason on failure."""
+    """Write the student notebooks and build the student site; exit status 1
+    with the reason on failure."""
     from fashionlib import edition
 
     try:
@@ -57,7 +60,8 @@ def run_grade(args):
 
 
 def add_edition_commands(commands):
-    """The ``student`` and ``grade`` sub-commands (chapter names are checked against _toc.yml and the rubric)."""
+    """The ``student`` and ``grade`` sub-commands (chapter names are checked
+    against _toc.yml and the rubric)."""
     from fashionlib import edition, grading
 
     try:
@@ -68,14 +72,16 @@ def add_edition_commands(commands):
         chapters = []
     student = commands.add_parser(
         "student",
-        help="make the student edition: notebooks with stubs, site without solutions",
+        help="make the student edition: notebooks with stubs, "
+        "site without solutions",
     )
     student.add_argument(
         "--chapter",
         action="append",
         choices=chapters or None,
         metavar="NAME",
-        help=f"a chapter to include (repeatable; default: all): {', '.join(chapters)}",
+        help="a chapter to include (repeatable; default: all): "
+        + ", ".join(chapters),
     )
     student.add_argument(
         "--out",
@@ -102,7 +108,8 @@ def add_edition_commands(commands):
         required=True,
         choices=list(grading.RUBRIC),
         metavar="NAME",
-        help=f"the chapter the submissions answer: {', '.join(grading.RUBRIC)}",
+        help="the chapter the submissions answer: "
+        + ", ".join(grading.RUBRIC),
     )
     grade.add_argument(
         "--csv",
@@ -134,7 +141,8 @@ def build_parser():
     )
     data_command.add_argument(
         "--data-dir",
-        help="cache folder (default: data/ of the checkout, or $FASHIONLIB_DATA)",
+        help="cache folder (default: data/ of the checkout, "
+        "or $FASHIONLIB_DATA)",
     )
     data_command.add_argument(
         "--no-download", action="store_true", help="never try the network"

@@ -43,7 +43,8 @@ def temporary_file(target):
 
 
 def discard(file):
-    """Close ``file`` and remove it, ignoring errors (the original one wins)."""
+    """Close ``file`` and remove it; errors here are ignored (the first
+    error, which made the write fail, is the one to report)."""
     try:
         file.close()
     except OSError:

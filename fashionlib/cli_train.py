@@ -1,9 +1,11 @@
-"""``python -m fashionlib train``: train a multilayer perceptron with the mini-batch engine.
+"""``python -m fashionlib train``: train a multilayer perceptron with the
+mini-batch engine.
 
-Trains on the 50,000 training images, keeps the weights of the epoch with the
-best validation accuracy, and ends with one line giving the test accuracy of
-those weights.  ``--output model.npz`` stores the weights (and ``model.json``,
-the configuration and the history per epoch).
+Trains on the 50,000 training images, keeps the weights of the epoch with
+the best validation accuracy, and ends with one line giving the test
+accuracy of those weights.  ``--output NAME`` stores the weights in
+``NAME.npz`` and the configuration and history per epoch in ``NAME.json``;
+Ctrl-C stores the best weights so far.
 """
 
 import argparse
@@ -151,11 +153,13 @@ def add_train_command(commands):
 
 
 def config_from(args):
-    """The :class:`~fashionlib.batch.TrainingConfig` of parsed ``args``; a bad combination ends in ``parser.error`` (exit 2)."""
+    """The :class:`~fashionlib.batch.TrainingConfig` of parsed ``args``;
+    a bad combination ends in ``parser.error`` (exit 2)."""
     if args.layers[0] != 784 or args.layers[-1] != 10 or len(args.layers) < 2:
         args.parser.error(
-            f"--layers {' '.join(map(str, args.layers))}: the first width must be 784 "
-            "(the pixels) and the last 10 (the classes), e.g. --layers 784 512 512 10"
+            f"--layers {' '.join(map(str, args.layers))}: the first width "
+            "must be 784 (the pixels) and the last 10 (the classes), e.g. "
+            "--layers 784 512 512 10"
         )
     return TrainingConfig(
         network_shape=args.layers,
@@ -193,7 +197,8 @@ def save(paths, result):
 
 
 def run_train(args):
-    """Train, report each epoch, store the model if asked; print the test accuracy last.
+    """Train, report each epoch, store the model if asked; print the test
+    accuracy last.
 
     Ctrl-C stops training: the best weights so far are saved if ``--output``
     was given, and the exit status is 130.
@@ -222,11 +227,9 @@ def run_train(args):
     print(f"best validation accuracy in epoch {result.best_epoch}")
     if paths:
         save(paths, result)
-    print(
-        f"test accuracy: {batch_accuracy(*test, result.W_list, config.activations):.2f} %"
-    )
+    accuracy = batch_accuracy(*test, result.W_list, config.activations)
+    print(f"test accuracy: {accuracy:.2f} %")
     return 0
-
 
 
 def interrupted(paths, best):

@@ -250,9 +250,9 @@ def test_a_real_sigint_exits_130_without_traceback(tiny_data, tmp_path):
     run = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    lines = []
-    while not lines or not lines[-1].startswith("epoch   2"):
-        lines.append(run.stdout.readline())
+    for line in run.stdout:  # wait until two epochs are done
+        if line.startswith("epoch   2"):
+            break
     run.send_signal(signal.SIGINT)
     out, err = run.communicate(timeout=60)
     assert run.returncode == 130
