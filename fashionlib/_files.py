@@ -28,16 +28,20 @@ def current_umask():
 def temporary_file(target):
     """A new locked temporary file beside ``target``, open for binary writing.
 
-    Creates the target's folder if needed.
+    Creates the target's folder if needed; an OSError names that folder.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    file = tempfile.NamedTemporaryFile(
-        dir=target.parent,
-        prefix=f".{target.name}.",
-        suffix=PART,
-        delete=False,
-    )
+    try:
+        file = tempfile.NamedTemporaryFile(
+            dir=target.parent,
+            prefix=f".{target.name}.",
+            suffix=PART,
+            delete=False,
+        )
+    except OSError as error:
+        error.filename = str(target.parent)
+        raise
     fcntl.flock(file, fcntl.LOCK_EX)
     return file
 
@@ -59,23 +63,29 @@ def atomic_files(*targets):
     On success every file is flushed, synced and given the mode a new
     file gets (``0o666`` minus the umask); only then are they renamed onto
     their targets, one after the other.  On any failure every temporary
-    file is removed and the error propagates; a target that is a folder
-    is refused before any target changes.
+    file is removed and the error propagates (a system error without a
+    file name, such as a full disk, gets the first target's); a target that is
+    a folder is refused before any target changes.
     """
-    with ExitStack() as cleanup:
-        files = []
-        for target in targets:
-            files.append(temporary_file(target))
-            cleanup.callback(discard, files[-1])
-        yield files
-        mode = 0o666 & ~current_umask()
-        for file, target in zip(files, targets, strict=True):
-            file.flush()
-            os.fsync(file.fileno())
-            os.chmod(file.name, mode)
-            refuse_folder(target)
-        for file, target in zip(files, targets, strict=True):
-            os.replace(file.name, target)
+    try:
+        with ExitStack() as cleanup:
+            files = []
+            for target in targets:
+                files.append(temporary_file(target))
+                cleanup.callback(discard, files[-1])
+            yield files
+            mode = 0o666 & ~current_umask()
+            for file, target in zip(files, targets, strict=True):
+                file.flush()
+                os.fsync(file.fileno())
+                os.chmod(file.name, mode)
+                refuse_folder(target)
+            for file, target in zip(files, targets, strict=True):
+                os.replace(file.name, target)
+    except OSError as error:
+        if error.errno is not None and error.filename is None:
+            error.filename = str(targets[0])
+        raise
 
 
 @contextmanager

@@ -397,7 +397,7 @@ def test_prepare_fails_before_reading_when_it_cannot_write(
     assert main(["data", "--data-dir", str(tmp_path / "ro")]) == 1
     err = capsys.readouterr().err
     assert err == (
-        f"error: cannot use {tmp_path}: Read-only file system; "
+        f"error: cannot use {tmp_path / 'ro'}: Read-only file system; "
         "choose another path or make this one writable\n"
     )
 

@@ -40,11 +40,12 @@ def test_a_failure_anywhere_leaves_the_old_file_and_no_temporary(
 
     if where != "block":
         monkeypatch.setattr(os, where, disk_full)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(OSError, match="No space left") as error:
         with _files.atomic_file(target) as f:
             f.write(b"half")
             if where == "block":
                 disk_full()
+    assert error.value.filename == str(target)
     assert names(tmp_path) == ["out.bin"] and target.read_bytes() == b"old"
 
 
