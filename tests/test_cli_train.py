@@ -1,4 +1,5 @@
-"""``python -m fashionlib train``: help, argument checks (exit 2) and a tiny run on synthetic data."""
+"""``python -m fashionlib train``: help, argument checks (exit 2), tiny runs
+on synthetic data, output files, divergence and Ctrl-C."""
 
 import subprocess
 import sys
@@ -13,7 +14,8 @@ from fashionlib.batch import load_model
 
 @pytest.fixture
 def tiny_data(tmp_path, monkeypatch):
-    """A data folder holding 300/100/100 synthetic images whose class shows as a bright row."""
+    """A data folder holding 300/100/100 synthetic images whose class shows
+    as a bright row."""
     monkeypatch.setattr(
         data, "SPLIT_SIZES", {"train": 300, "validation": 100, "test": 100}
     )

@@ -1,4 +1,5 @@
-"""The data pipeline on small IDX files written by the tests: good, truncated, damaged, mislabelled."""
+"""The data pipeline on small IDX files written by the tests: good,
+truncated, damaged, mislabelled; the cache and downloads checked."""
 
 import errno
 import gzip
@@ -14,13 +15,14 @@ N_TRAIN, N_TEST, N_VALIDATION = 12, 4, 3
 
 
 def idx_bytes(array, magic):
-    """IDX encoding of a uint8 array: big-endian magic, dims, then the bytes."""
+    """IDX encoding of a uint8 array: big-endian magic, dims, the bytes."""
     header = np.array([magic, *array.shape], dtype=">u4").tobytes()
     return header + array.astype(np.uint8).tobytes()
 
 
 def write_source(folder, rng):
-    """Write four small valid .gz files into ``folder``; return (checksums, counts, arrays)."""
+    """Write four small valid .gz files into ``folder``; return
+    ``(checksums, counts, arrays)``."""
     arrays = {
         "train-images-idx3-ubyte": rng.integers(0, 256, (N_TRAIN, 28, 28)),
         "train-labels-idx1-ubyte": rng.integers(0, 10, N_TRAIN),
@@ -41,7 +43,8 @@ def write_source(folder, rng):
 
 @pytest.fixture
 def source(tmp_path, rng, monkeypatch):
-    """A folder of valid small IDX files and the keyword arguments that make prepare() and load() accept them."""
+    """A folder of valid small IDX files and the keyword arguments that
+    make prepare() and load() accept them."""
     checksums, counts, arrays = write_source(tmp_path / "source", rng)
     monkeypatch.setattr(
         data,
@@ -131,7 +134,8 @@ def test_checksum_mismatch_names_file_expected_and_actual(tmp_path, source):
     checksums = {**options["checksums"], "t10k-images-idx3-ubyte": "0" * 64}
     with pytest.raises(
         data.DataError,
-        match=r"t10k-images-idx3-ubyte(.|\n)*expected 0{64}(.|\n)*actual   [0-9a-f]{64}",
+        match=r"t10k-images-idx3-ubyte(.|\n)*expected 0{64}(.|\n)*"
+        r"actual   [0-9a-f]{64}",
     ):
         data.prepare(tmp_path / "cache", **{**options, "checksums": checksums})
     assert cache_files(tmp_path / "cache") == []
@@ -393,7 +397,9 @@ def test_prepare_fails_before_reading_when_it_cannot_write(
     def read_only(*args, **kwargs):
         raise OSError(errno.EROFS, "Read-only file system", str(tmp_path))
 
-    monkeypatch.setattr("fashionlib._files.tempfile.NamedTemporaryFile", read_only)
+    monkeypatch.setattr(
+        "fashionlib._files.tempfile.NamedTemporaryFile", read_only
+    )
     assert main(["data", "--data-dir", str(tmp_path / "ro")]) == 1
     err = capsys.readouterr().err
     assert err == (
@@ -402,9 +408,7 @@ def test_prepare_fails_before_reading_when_it_cannot_write(
     )
 
 
-def test_command_reports_a_damaged_cache_in_one_line(
-    tmp_path, source, capsys
-):
+def test_command_reports_a_damaged_cache_in_one_line(tmp_path, source, capsys):
     write_npz(data.npz_path("train", tmp_path), images=np.zeros(3))
     assert main(["train", "--data-dir", str(tmp_path), "--no-progress"]) == 1
     err = capsys.readouterr().err

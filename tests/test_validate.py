@@ -54,7 +54,8 @@ def test_train_rejects_different_numbers_of_images_and_labels():
     with pytest.raises(ValueError, match="images 3, labels 2"):
         fl.train(uneven_data(), architecture, 0.01)
     assert all(
-        np.array_equal(a, b) for a, b in zip(before, architecture["W_list"])
+        np.array_equal(a, b)
+        for a, b in zip(before, architecture["W_list"], strict=True)
     )
 
 
