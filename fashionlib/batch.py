@@ -471,7 +471,7 @@ def fit(
         "learning_rate": [],
         "seconds": [],
     }
-    best, start = (-1.0, 0, [W.copy() for W in W_list]), None
+    best, first_loss = (-1.0, 0, [W.copy() for W in W_list]), None
     for epoch in range(min(config.epochs, stop_after or config.epochs)):
         if on_epoch:
             on_epoch(FitResult(best[2], best[1], history, config))
@@ -505,10 +505,10 @@ def fit(
                     dropout_rng,
                 )
             )
-            start = losses[0] if start is None else start
+            first_loss = losses[0] if first_loss is None else first_loss
             check_divergence(
                 losses[-1],
-                start,
+                first_loss,
                 config,
                 learning_rate,
                 f"epoch {epoch + 1}, step {step + 1}",

@@ -262,3 +262,29 @@ def test_a_real_sigint_exits_130_without_traceback(tiny_data, tmp_path):
     assert "interrupted: saving the best weights so far" in err
     assert f"wrote {tmp_path / 'm.npz'} and {tmp_path / 'm.json'}" in out
     assert load_model(tmp_path / "m")[1]["best_epoch"] >= 1
+
+
+@pytest.mark.parametrize("blow_up, stops", [(250.0, True), (150.0, False)])
+def test_fit_stops_a_loss_grown_far_beyond_its_start(
+    monkeypatch, blow_up, stops
+):
+    """Losses 2, 3, then ``blow_up``: above 100 times the first (200) is
+    divergence even though every loss is finite."""
+    from fashionlib import batch
+    from fashionlib.batch import TrainingConfig, fit
+
+    losses = iter([2.0, 3.0, blow_up] + [1.0] * 100)
+    monkeypatch.setattr(batch, "train_step", lambda *a: next(losses))
+    config = TrainingConfig(
+        network_shape=[784, 10], epochs=2, batch_size=10, weight_decay=0.5
+    )
+    X, y = np.zeros((40, 784)), np.zeros(40, dtype=int)
+    if not stops:
+        assert fit((X, y), config).history["epoch"] == [1, 2]
+        return
+    with pytest.raises(
+        FloatingPointError,
+        match=r"epoch 1, step 3 \(loss 250, first step 2\) with learning "
+        r"rate 0.001 and weight decay 0.5",
+    ):
+        fit((X, y), config)
