@@ -1,30 +1,29 @@
-"""Command line: ``python -m fashionlib data`` fetches, verifies and caches Fashion-MNIST;
-``student`` makes the student edition; ``grade`` grades student notebooks;
-``train`` trains a multilayer perceptron with mini-batches."""
+"""Command line: ``python -m fashionlib data`` fetches, verifies and caches
+Fashion-MNIST; ``student`` makes the student edition; ``grade`` grades
+student notebooks; ``train`` trains a multilayer perceptron with
+mini-batches.  A user error ends in one ``error: ...`` line, exit status 1;
+Ctrl-C in exit status 130, without a traceback."""
 
 import argparse
 import sys
 from pathlib import Path
 
 from fashionlib import data
-from fashionlib.cli_train import add_train_command
+from fashionlib.cli_train import INTERRUPTED, POSITIVE, add_train_command
 
 
 def run_data(args):
-    """Prepare the npz cache and report what was used; exit status 1 with the fix on failure."""
+    """Prepare the npz cache and report what was used."""
     folder = Path(args.data_dir) if args.data_dir else data.default_data_dir()
     print(f"preparing Fashion-MNIST in {folder}")
-    try:
-        data.prepare(folder, download_allowed=not args.no_download)
-    except data.DataError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    data.prepare(folder, download_allowed=not args.no_download)
     print("data ready")
     return 0
 
 
 def run_student(args):
-    """Write the student notebooks and build the student site; exit status 1 with the reason on failure."""
+    """Write the student notebooks and build the student site; exit status 1
+    with the reason on failure."""
     from fashionlib import edition
 
     try:
@@ -60,21 +59,9 @@ def run_grade(args):
     return 0
 
 
-def positive_seconds(text):
-    """argparse type: a number of seconds > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a positive number of seconds"
-        )
-    return value
-
-
 def add_edition_commands(commands):
-    """The ``student`` and ``grade`` sub-commands (chapter names are checked against _toc.yml and the rubric)."""
+    """The ``student`` and ``grade`` sub-commands (chapter names are checked
+    against _toc.yml and the rubric)."""
     from fashionlib import edition, grading
 
     try:
@@ -85,14 +72,16 @@ def add_edition_commands(commands):
         chapters = []
     student = commands.add_parser(
         "student",
-        help="make the student edition: notebooks with stubs, site without solutions",
+        help="make the student edition: notebooks with stubs, "
+        "site without solutions",
     )
     student.add_argument(
         "--chapter",
         action="append",
         choices=chapters or None,
         metavar="NAME",
-        help=f"a chapter to include (repeatable; default: all): {', '.join(chapters)}",
+        help="a chapter to include (repeatable; default: all): "
+        + ", ".join(chapters),
     )
     student.add_argument(
         "--out",
@@ -119,7 +108,8 @@ def add_edition_commands(commands):
         required=True,
         choices=list(grading.RUBRIC),
         metavar="NAME",
-        help=f"the chapter the submissions answer: {', '.join(grading.RUBRIC)}",
+        help="the chapter the submissions answer: "
+        + ", ".join(grading.RUBRIC),
     )
     grade.add_argument(
         "--csv",
@@ -127,13 +117,13 @@ def add_edition_commands(commands):
     )
     grade.add_argument(
         "--cell-timeout",
-        type=positive_seconds,
+        type=POSITIVE,
         default=grading.CELL_TIMEOUT,
         help=f"seconds per cell (default {grading.CELL_TIMEOUT})",
     )
     grade.add_argument(
         "--notebook-timeout",
-        type=positive_seconds,
+        type=POSITIVE,
         default=grading.NOTEBOOK_TIMEOUT,
         help=f"seconds per notebook (default {grading.NOTEBOOK_TIMEOUT})",
     )
@@ -151,7 +141,8 @@ def build_parser():
     )
     data_command.add_argument(
         "--data-dir",
-        help="cache folder (default: data/ of the checkout, or $FASHIONLIB_DATA)",
+        help="cache folder (default: data/ of the checkout, "
+        "or $FASHIONLIB_DATA)",
     )
     data_command.add_argument(
         "--no-download", action="store_true", help="never try the network"
@@ -172,7 +163,29 @@ def main(argv=None):
         ]
         if missing:
             parser.error(f"no such submission file: {', '.join(missing)}")
-    return args.run(args)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except USER_ERRORS as error:
+        print(f"error: {describe(error)}", file=sys.stderr)
+        return 1
+
+
+#: Errors caused by the user's data, paths or values: one line, exit 1.
+#: FloatingPointError is a diverging training run.
+USER_ERRORS = (data.DataError, FloatingPointError, OSError, ValueError)
+
+
+def describe(error):
+    """The message of a user error; an OSError names the path and the fix."""
+    if isinstance(error, OSError) and error.filename:
+        return (
+            f"cannot use {error.filename}: {error.strerror or error}; "
+            "choose another path or make this one writable"
+        )
+    return str(error)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ Two variants compute the same numbers:
 
 import numpy as np
 
+from fashionlib import _validate
 from fashionlib.activations import as_vector, sigmoid_array
 from fashionlib.jacobians import (
     d_affine_d_W,
@@ -179,6 +180,9 @@ def backprop_nn_W(
     be swapped for the naive ones.  The comments (a) to (d) name the parts
     of the backpropagation theorem of the book's chapter.
     """
+    _validate.matching_lengths(
+        W_list=W_list, h_list=h_list, back_h_list=back_h_list
+    )
     # forward pass, k = 1, ..., L
     inputs, pre_activations = [], []
     for W, h in zip(W_list, h_list, strict=True):

@@ -24,7 +24,8 @@ from fashionlib.backprop import (
     backprop_relu_array,
     backprop_sigmoid_array,
 )
-from fashionlib.data import NUM_CLASSES, atomic_file, one_hot, whiten
+from fashionlib._files import atomic_files, sweep
+from fashionlib.data import NUM_CLASSES, one_hot, whiten
 from fashionlib.network import he_matrix, make_rng, random_matrix
 
 #: Activation name -> (forward, backward) pair, both element-wise on arrays of any shape.
@@ -395,6 +396,24 @@ def train_step(X, T, W_list, config, optimiser, learning_rate, rng):
     return loss(output, T)
 
 
+#: A loss above this multiple of the first step's (at least 1) is divergence.
+DIVERGENCE_FACTOR = 100.0
+
+
+def check_divergence(loss, start, config, learning_rate, where):
+    """Raise FloatingPointError if the batch ``loss`` (a float) is not finite
+    or above :data:`DIVERGENCE_FACTOR` times ``start``, the first step's loss.
+    """
+    if math.isfinite(loss) and loss <= DIVERGENCE_FACTOR * max(start, 1.0):
+        return
+    raise FloatingPointError(
+        f"training diverged in {where} (loss {loss:.3g}, first step "
+        f"{start:.3g}) with learning rate {learning_rate:g} and weight decay "
+        f"{config.weight_decay:g}: try a learning rate 10 times smaller, "
+        "or a smaller weight decay"
+    )
+
+
 def epoch_summary(history):
     """One line describing the last epoch of ``history``."""
     line = f"epoch {history['epoch'][-1]:3d}  loss {history['train_loss'][-1]:.4f}"
@@ -411,6 +430,7 @@ def fit(
     progress=False,
     log=None,
     stop_after=None,
+    on_epoch=None,
 ):
     """Train with mini-batches; ``train`` and ``validation`` are ``(X (N, m_0), y int (N,))``.
 
@@ -423,8 +443,10 @@ def fit(
     weights are returned.  ``progress`` shows a tqdm bar per epoch; ``log``
     (e.g. ``print``) receives one summary line per epoch.  ``stop_after``
     runs only that many epochs of the configured schedule (to reproduce the
-    start of a longer stored run).
-    Raises FloatingPointError on a non-finite loss.
+    start of a longer stored run).  ``on_epoch``, if given, is called at the
+    start of each epoch with the :class:`FitResult` of the best weights so far
+    (what an interrupted run can still save).
+    Raises FloatingPointError on divergence (:func:`check_divergence`).
     """
     dtype = np.dtype(config.dtype).type
     X, y = train
@@ -449,8 +471,10 @@ def fit(
         "learning_rate": [],
         "seconds": [],
     }
-    best = (-1.0, 0, [W.copy() for W in W_list])
+    best, first_loss = (-1.0, 0, [W.copy() for W in W_list]), None
     for epoch in range(min(config.epochs, stop_after or config.epochs)):
+        if on_epoch:
+            on_epoch(FitResult(best[2], best[1], history, config))
         start, order, losses = (
             time.perf_counter(),
             order_rng.permutation(len(X)),
@@ -481,11 +505,14 @@ def fit(
                     dropout_rng,
                 )
             )
-            if not math.isfinite(losses[-1]):
-                raise FloatingPointError(
-                    f"training diverged in epoch {epoch + 1}, step {step + 1} (loss {losses[-1]}) with learning "
-                    f"rate {learning_rate:g}: try a learning rate 10 times smaller"
-                )
+            first_loss = losses[0] if first_loss is None else first_loss
+            check_divergence(
+                losses[-1],
+                first_loss,
+                config,
+                learning_rate,
+                f"epoch {epoch + 1}, step {step + 1}",
+            )
         history["epoch"].append(epoch + 1)
         history["train_loss"].append(float(np.mean(losses)))
         history["learning_rate"].append(float(learning_rate))
@@ -516,20 +543,49 @@ def fit(
 # --- storing a trained model ---------------------------------------------------------------
 
 
-def save_model(path, result):
-    """Write the weights of ``result`` to the npz ``path`` and its config and history to ``path`` with ``.json``, atomically."""
+def model_paths(path):
+    """``(stem.npz, stem.json)`` for ``path`` = ``stem`` or ``stem.npz``.
+
+    Raises ValueError for any other suffix (``model.json`` would make the
+    history overwrite the weights).
+    """
     path = Path(path)
-    with atomic_file(path) as f:
-        np.savez_compressed(
-            f, **{f"W{i}": W for i, W in enumerate(result.W_list)}
+    if path.is_dir():
+        raise ValueError(
+            f"model file {path} is a folder: give a file name, "
+            f"e.g. {path / 'model'}"
         )
-    with atomic_file(path.with_suffix(".json")) as f:
-        f.write(json.dumps(result.to_json(), indent=1).encode())
+    if path.suffix not in ("", ".npz"):
+        raise ValueError(
+            f"model file {path}: give a name ending in .npz, or no suffix; "
+            f"the weights go to NAME.npz and the history to NAME.json"
+        )
+    stem = path.with_suffix("")
+    return stem.with_name(stem.name + ".npz"), stem.with_name(
+        stem.name + ".json"
+    )
+
+
+def save_model(path, result):
+    """Write ``result``'s weights to ``stem.npz`` and its config and history
+    to ``stem.json`` (:func:`model_paths`), both or neither.
+
+    First removes temporary files that killed runs left beside them.
+    Returns the two paths.
+    """
+    paths = model_paths(path)
+    sweep(*paths)
+    with atomic_files(*paths) as (weights, history):
+        np.savez_compressed(
+            weights, **{f"W{i}": W for i, W in enumerate(result.W_list)}
+        )
+        history.write(json.dumps(result.to_json(), indent=1).encode())
+    return paths
 
 
 def load_model(path):
     """``(W_list, stored)`` from :func:`save_model`'s files: the weights and the JSON dict (config, history)."""
-    path = Path(path)
-    with np.load(path) as stored:
+    weights, history = model_paths(path)
+    with np.load(weights) as stored:
         W_list = [stored[f"W{i}"] for i in range(len(stored.files))]
-    return W_list, json.loads(path.with_suffix(".json").read_text())
+    return W_list, json.loads(history.read_text())

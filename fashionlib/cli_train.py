@@ -1,45 +1,61 @@
-"""``python -m fashionlib train``: train a multilayer perceptron with the mini-batch engine.
+"""``python -m fashionlib train``: train a multilayer perceptron with the
+mini-batch engine.
 
-Trains on the 50,000 training images, keeps the weights of the epoch with the
-best validation accuracy, and ends with one line giving the test accuracy of
-those weights.  ``--output model.npz`` stores the weights (and ``model.json``,
-the configuration and the history per epoch).
+Trains on the 50,000 training images, keeps the weights of the epoch with
+the best validation accuracy, and ends with one line giving the test
+accuracy of those weights.  ``--output NAME`` stores the weights in
+``NAME.npz`` and the configuration and history per epoch in ``NAME.json``;
+Ctrl-C stores the best weights so far.
 """
 
 import argparse
+import math
+import sys
 
 from fashionlib import data
+from fashionlib._files import check_writable
 from fashionlib.batch import (
     OPTIMISERS,
     TrainingConfig,
     batch_accuracy,
     design_matrix,
     fit,
+    model_paths,
     save_model,
 )
 
+#: Exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells use.
+INTERRUPTED = 130
 
-def positive(kind):
-    """An argparse type: ``kind`` (int or float) that must be > 0."""
+
+def number(kind, rule, test):
+    """An argparse type: a finite ``kind`` (int or float) passing ``test``.
+
+    ``rule`` completes "must be ..." in the message, e.g. ``"positive"``.
+    """
 
     def parse(text):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number")
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"{text} must be positive")
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a number"
+            ) from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text} is not a finite number")
+        if not test(value):
+            raise argparse.ArgumentTypeError(f"{text} must be {rule}")
         return value
 
     return parse
 
 
-def fraction(text):
-    """An argparse type: a float in [0, 1)."""
-    value = float(text)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"{text} must lie in [0, 1)")
-    return value
+#: The argparse types of the train (and grade) options.
+POSITIVE_INT = number(int, "positive", lambda v: v > 0)
+POSITIVE = number(float, "positive", lambda v: v > 0)
+NON_NEGATIVE_INT = number(int, "0 or more", lambda v: v >= 0)
+NON_NEGATIVE = number(float, "0 or more", lambda v: v >= 0)
+FRACTION = number(float, "a fraction in [0, 1)", lambda v: 0 <= v < 1)
 
 
 def add_train_command(commands):
@@ -52,7 +68,7 @@ def add_train_command(commands):
     )
     train.add_argument(
         "--layers",
-        type=positive(int),
+        type=POSITIVE_INT,
         nargs="+",
         default=[784, 512, 512, 10],
         help="layer widths, from the 784 pixels to the 10 classes",
@@ -64,7 +80,7 @@ def add_train_command(commands):
         help="sgd, sgd with momentum 0.9, or adam",
     )
     train.add_argument(
-        "--lr", type=positive(float), default=1e-3, help="learning rate"
+        "--lr", type=POSITIVE, default=1e-3, help="learning rate"
     )
     train.add_argument(
         "--schedule",
@@ -74,13 +90,13 @@ def add_train_command(commands):
     )
     train.add_argument(
         "--epochs",
-        type=positive(int),
+        type=POSITIVE_INT,
         default=40,
         help="passes over the training set",
     )
     train.add_argument(
         "--batch-size",
-        type=positive(int),
+        type=POSITIVE_INT,
         default=128,
         help="samples per step",
     )
@@ -92,33 +108,33 @@ def add_train_command(commands):
     )
     train.add_argument(
         "--seed",
-        type=int,
+        type=NON_NEGATIVE_INT,
         default=0,
         help="seed of the weights, the shuffling and dropout",
     )
     train.add_argument(
         "--dropout",
-        type=fraction,
+        type=FRACTION,
         default=0.2,
         help="dropout on the hidden layers",
     )
     train.add_argument(
-        "--label-smoothing", type=fraction, default=0.0, help="label smoothing"
+        "--label-smoothing", type=FRACTION, default=0.0, help="label smoothing"
     )
     train.add_argument(
         "--weight-decay",
-        type=float,
+        type=NON_NEGATIVE,
         default=0.0,
         help="l2 penalty on the weights",
     )
     train.add_argument(
         "--patience",
-        type=positive(int),
+        type=POSITIVE_INT,
         help="stop after this many epochs without progress",
     )
     train.add_argument(
         "--max-train",
-        type=positive(int),
+        type=POSITIVE_INT,
         help="use only the first N training images",
     )
     train.add_argument(
@@ -127,7 +143,8 @@ def add_train_command(commands):
     )
     train.add_argument(
         "--output",
-        help="write the weights here (.npz) and the history beside it (.json)",
+        metavar="NAME",
+        help="write the weights to NAME.npz and the history to NAME.json",
     )
     train.add_argument(
         "--no-progress", action="store_true", help="no progress bar"
@@ -136,15 +153,13 @@ def add_train_command(commands):
 
 
 def config_from(args):
-    """The :class:`~fashionlib.batch.TrainingConfig` of parsed ``args``; a bad combination ends in ``parser.error`` (exit 2)."""
+    """The :class:`~fashionlib.batch.TrainingConfig` of parsed ``args``;
+    a bad combination ends in ``parser.error`` (exit 2)."""
     if args.layers[0] != 784 or args.layers[-1] != 10 or len(args.layers) < 2:
         args.parser.error(
-            f"--layers {' '.join(map(str, args.layers))}: the first width must be 784 "
-            "(the pixels) and the last 10 (the classes), e.g. --layers 784 512 512 10"
-        )
-    if args.weight_decay < 0:
-        args.parser.error(
-            f"--weight-decay {args.weight_decay} must not be negative"
+            f"--layers {' '.join(map(str, args.layers))}: the first width "
+            "must be 784 (the pixels) and the last 10 (the classes), e.g. "
+            "--layers 784 512 512 10"
         )
     return TrainingConfig(
         network_shape=args.layers,
@@ -162,9 +177,34 @@ def config_from(args):
     )
 
 
+def output_paths(args):
+    """``(stem.npz, stem.json)`` of ``--output``, checked to be writable now
+    (before any training); None without ``--output``."""
+    if not args.output:
+        return None
+    try:
+        paths = model_paths(args.output)
+    except ValueError as error:
+        args.parser.error(f"--output: {error}")
+    check_writable(*paths)
+    return paths
+
+
+def save(paths, result):
+    """Store ``result`` at ``paths`` and say where."""
+    save_model(paths[0], result)
+    print(f"wrote {paths[0]} and {paths[1]}")
+
+
 def run_train(args):
-    """Train, report each epoch, store the model if asked; print the test accuracy last."""
+    """Train, report each epoch, store the model if asked; print the test
+    accuracy last.
+
+    Ctrl-C stops training: the best weights so far are saved if ``--output``
+    was given, and the exit status is 130.
+    """
     config = config_from(args)
+    paths = output_paths(args)
     splits = {split: data.load(split, args.data_dir) for split in data.SPLITS}
     mean, std = data.whitening_stats(splits["train"]["images"])
     train, validation, test = (
@@ -172,14 +212,39 @@ def run_train(args):
     )
     if args.max_train:
         train = (train[0][: args.max_train], train[1][: args.max_train])
-    result = fit(
-        train, config, validation, progress=not args.no_progress, log=print
-    )
+    best = []
+    try:
+        result = fit(
+            train,
+            config,
+            validation,
+            progress=not args.no_progress,
+            log=print,
+            on_epoch=best.append,
+        )
+    except KeyboardInterrupt:
+        return interrupted(paths, best[-1] if best else None)
     print(f"best validation accuracy in epoch {result.best_epoch}")
-    if args.output:
-        save_model(args.output, result)
-        print(f"wrote {args.output}")
-    print(
-        f"test accuracy: {batch_accuracy(*test, result.W_list, config.activations):.2f} %"
-    )
+    if paths:
+        save(paths, result)
+    accuracy = batch_accuracy(*test, result.W_list, config.activations)
+    print(f"test accuracy: {accuracy:.2f} %")
     return 0
+
+
+def interrupted(paths, best):
+    """After Ctrl-C: save ``best`` (a FitResult or None) to ``paths`` if an
+    epoch finished and ``--output`` was given; say so; return 130."""
+    if not paths:
+        message = "interrupted: nothing saved (no --output given)"
+    elif best is None or best.best_epoch == 0:
+        message = "interrupted before the first epoch ended: nothing saved"
+    else:
+        message = (
+            "interrupted: saving the best weights so far "
+            f"(epoch {best.best_epoch})"
+        )
+    print(message, file=sys.stderr)
+    if paths and best is not None and best.best_epoch > 0:
+        save(paths, best)
+    return INTERRUPTED

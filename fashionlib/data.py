@@ -1,8 +1,9 @@
-"""Fashion-MNIST: find the four IDX files, verify them, split them, cache them as npz.
+"""Fashion-MNIST: find the four IDX files, verify, split and cache them.
 
 Search order for each file ``<name>.gz``: the data folder, then
-``/usr/share/datasets/fashion-mnist`` (Debian package ``dataset-fashion-mnist``),
-then the official mirror where a network exists.  Each file is checked
+``/usr/share/datasets/fashion-mnist`` (Debian package
+``dataset-fashion-mnist``), then the official mirror where a network
+exists; a download is verified before it is kept.  Each file is checked
 against the SHA-256 of its decompressed bytes before it is used.  The cache
 holds ``mnist_fashion_{train,validation,test}.npz`` with ``images`` uint8
 ``(N, 28, 28)`` and ``labels`` uint8 ``(N,)``: train is the first 50,000
@@ -11,14 +12,18 @@ official training images, validation the last 10,000, test the official 10,000.
 
 import gzip
 import hashlib
+import http.client
 import os
 import shutil
-import tempfile
 import urllib.request
+import zipfile
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from fashionlib import _validate
+from fashionlib._files import atomic_file, check_writable, sweep
 
 #: Names of the ten classes, indexed by label 0 to 9.
 LABEL_NAMES = (
@@ -38,10 +43,18 @@ NUM_CLASSES = len(LABEL_NAMES)
 
 #: SHA-256 of each decompressed official IDX file.
 SHA256 = {
-    "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-    "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-    "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-    "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    "train-images-idx3-ubyte": (
+        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"
+    ),
+    "train-labels-idx1-ubyte": (
+        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"
+    ),
+    "t10k-images-idx3-ubyte": (
+        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"
+    ),
+    "t10k-labels-idx1-ubyte": (
+        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"
+    ),
 }
 #: Number of items in each official IDX file.
 COUNTS = {
@@ -63,6 +76,10 @@ MIRROR = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 SPLITS = ("train", "validation", "test")
 #: Number of official training images held out for validation (the last ones).
 VALIDATION_SIZE = 10000
+#: Number of images of each split, checked by :func:`load`.
+SPLIT_SIZES = {"train": 50000, "validation": 10000, "test": 10000}
+#: Image height and width in pixels.
+IMAGE_SHAPE = (28, 28)
 
 
 class DataError(RuntimeError):
@@ -70,7 +87,8 @@ class DataError(RuntimeError):
 
 
 def default_data_dir():
-    """The cache folder: ``$FASHIONLIB_DATA``, else ``data/`` of a source checkout, else ``~/.cache/fashionlib``."""
+    """The cache folder: ``$FASHIONLIB_DATA``, else ``data/`` of a source
+    checkout, else ``~/.cache/fashionlib``."""
     if os.environ.get("FASHIONLIB_DATA"):
         return Path(os.environ["FASHIONLIB_DATA"])
     checkout = Path(__file__).resolve().parent.parent
@@ -82,7 +100,7 @@ def default_data_dir():
 
 
 def npz_path(split, data_dir=None):
-    """Path of the cached npz file of ``split`` ('train', 'validation' or 'test')."""
+    """Path of the cached npz of ``split`` (train, validation or test)."""
     if split not in SPLITS:
         raise ValueError(
             f"unknown split {split!r}: choose one of {', '.join(SPLITS)}"
@@ -94,32 +112,37 @@ def npz_path(split, data_dir=None):
 
 
 def read_gz(path):
-    """Decompressed bytes of the gzip file ``path``; DataError if truncated or not gzip."""
+    """Decompressed bytes of the gzip file ``path``; DataError if it is
+    truncated or not gzip."""
     try:
         with gzip.open(path, "rb") as f:
             return f.read()
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise DataError(
-            f"{path} is truncated or not a gzip file ({error}); delete it and run "
-            "`python -m fashionlib data` again to take a fresh copy"
+            f"{path} is truncated or not a gzip file ({error}); delete it "
+            "and run `python -m fashionlib data` again to take a fresh copy"
         ) from error
 
 
 def check_sha256(raw, name, expected, origin):
-    """Raise DataError unless the SHA-256 of ``raw`` (decompressed ``name``) equals ``expected``."""
+    """Raise DataError unless the SHA-256 of ``raw`` (decompressed
+    ``name``) equals ``expected``."""
     actual = hashlib.sha256(raw).hexdigest()
     if actual != expected:
         raise DataError(
-            f"checksum mismatch for {name} (from {origin}):\n  expected {expected}\n  actual   {actual}\n"
-            "the file is damaged or not Fashion-MNIST; delete it and run `python -m fashionlib data` again"
+            f"checksum mismatch for {name} (from {origin}):\n"
+            f"  expected {expected}\n  actual   {actual}\n"
+            "the file is damaged or not Fashion-MNIST; delete it and run "
+            "`python -m fashionlib data` again"
         )
 
 
 def parse_idx(raw, name, expected_count):
-    """Array stored in the IDX bytes ``raw``: uint8 ``(N, rows, cols)`` for images, ``(N,)`` for labels.
+    """Array stored in the IDX bytes ``raw``: uint8 ``(N, 28, 28)`` for
+    images, ``(N,)`` for labels.
 
     Checks the magic number, that the payload length matches the header,
-    and that ``N`` equals ``expected_count``.
+    that ``N`` equals ``expected_count`` and that images are 28x28.
     """
     kind = "images" if "images" in name else "labels"
     ndim = 3 if kind == "images" else 1
@@ -131,54 +154,71 @@ def parse_idx(raw, name, expected_count):
     magic, *dims = np.frombuffer(raw[:header_size], dtype=">u4").tolist()
     if magic != IDX_MAGIC[kind]:
         raise DataError(
-            f"{name} has IDX magic number {magic}, expected {IDX_MAGIC[kind]} for {kind}: "
-            "this is not a Fashion-MNIST file of that kind"
+            f"{name} has IDX magic number {magic}, expected "
+            f"{IDX_MAGIC[kind]} for {kind}: this is not a Fashion-MNIST "
+            "file of that kind"
         )
     payload = raw[header_size:]
     if len(payload) != int(np.prod(dims)):
         raise DataError(
-            f"{name} declares {dims} entries but holds {len(payload)} bytes of data: the file is incomplete"
+            f"{name} declares {dims} entries but holds {len(payload)} "
+            "bytes of data: the file is incomplete"
         )
     if dims[0] != expected_count:
         raise DataError(
             f"{name} holds {dims[0]} items, expected {expected_count}"
         )
+    if kind == "images" and tuple(dims[1:]) != IMAGE_SHAPE:
+        raise DataError(
+            f"{name} holds images of {dims[1]}x{dims[2]} pixels, expected "
+            "28x28: this is not Fashion-MNIST; delete it and run "
+            "`python -m fashionlib data` again"
+        )
     return np.frombuffer(payload, dtype=np.uint8).reshape(dims)
 
 
-# --- finding the files --------------------------------------------------------
+# --- finding the files ------------------------------------------------------
 
 
-def download(name, data_dir, log):
-    """Fetch ``name.gz`` from the official mirror into ``data_dir``, atomically; None if unreachable."""
+def download(name, checksum, data_dir, log):
+    """Fetch ``name.gz`` into ``data_dir``; None if unreachable or damaged.
+
+    The file is kept only if it decompresses completely and its content
+    has the SHA-256 ``checksum``; only then is it moved into place.
+    """
     url = MIRROR + name + ".gz"
+    target = data_dir / (name + ".gz")
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
-            target = data_dir / (name + ".gz")
             with atomic_file(target) as f:
                 shutil.copyfileobj(response, f)
-    except OSError as error:
+                f.flush()
+                check_sha256(read_gz(f.name), name, checksum, url)
+    except (OSError, http.client.HTTPException, DataError) as error:
         log(f"  could not download {url}: {error}")
         return None
     log(f"  downloaded {url}")
     return target
 
 
-def find_source(name, search_dirs, data_dir, allow_download, log):
-    """Path of ``name.gz``: the first of ``search_dirs`` that has it, else a download; DataError if none."""
+def find_source(name, checksum, search_dirs, data_dir, allow_download, log):
+    """Path of ``name.gz``: the first of ``search_dirs`` that has it, else a
+    download checked against ``checksum``; DataError if none."""
     for folder in search_dirs:
         candidate = Path(folder) / (name + ".gz")
         if candidate.is_file():
             return candidate
     if allow_download:
-        fetched = download(name, data_dir, log)
+        fetched = download(name, checksum, data_dir, log)
         if fetched is not None:
             return fetched
     places = ", ".join(str(Path(folder)) for folder in search_dirs)
     raise DataError(
         f"{name}.gz was not found (looked in: {places}; download "
-        f"{'failed' if allow_download else 'disabled'}). Any one of these fixes it:\n"
-        "  1. install the Debian package:  sudo apt-get install dataset-fashion-mnist\n"
+        f"{'failed' if allow_download else 'disabled'}). "
+        "Any one of these fixes it:\n"
+        "  1. install the Debian package:  "
+        "sudo apt-get install dataset-fashion-mnist\n"
         f"  2. copy the four Fashion-MNIST .gz files into {data_dir}/\n"
         "  3. connect to a network and run `python -m fashionlib data` again"
     )
@@ -187,41 +227,9 @@ def find_source(name, search_dirs, data_dir, allow_download, log):
 # --- writing the cache -------------------------------------------------------
 
 
-def current_umask():
-    """The process's file-creation mask (read by setting it and restoring it)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-class atomic_file:
-    """Context manager: write to a temporary file beside ``target``, rename it into place on success."""
-
-    def __init__(self, target):
-        self.target = Path(target)
-
-    def __enter__(self):
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.file = tempfile.NamedTemporaryFile(
-            dir=self.target.parent,
-            prefix="." + self.target.name + ".",
-            suffix=".part",
-            delete=False,
-        )
-        return self.file
-
-    def __exit__(self, exc_type, exc, tb):
-        self.file.close()
-        if exc_type is None:
-            os.chmod(self.file.name, 0o666 & ~current_umask())
-            os.replace(self.file.name, self.target)
-        else:
-            os.unlink(self.file.name)
-        return False
-
-
 def save_split(path, images, labels):
-    """Write ``images`` ``(N, 28, 28)`` and ``labels`` ``(N,)`` to the npz ``path`` atomically."""
+    """Write ``images`` ``(N, 28, 28)`` and ``labels`` ``(N,)`` to the npz
+    ``path`` atomically."""
     with atomic_file(path) as f:
         np.savez(f, images=images, labels=labels)
 
@@ -245,10 +253,13 @@ def prepare(
     search_dirs = (
         [data_dir, SYSTEM_DIR] if search_dirs is None else list(search_dirs)
     )
+    for stale in sweep(*cache_targets(data_dir, checksums)):
+        log(f"  removed {stale}, left by an interrupted run")
+    check_writable(*cache_targets(data_dir, ()))
     arrays = {}
     for name, expected in checksums.items():
         source = find_source(
-            name, search_dirs, data_dir, download_allowed, log
+            name, expected, search_dirs, data_dir, download_allowed, log
         )
         raw = read_gz(source)
         check_sha256(raw, name, expected, source)
@@ -265,14 +276,23 @@ def prepare(
     return paths
 
 
+def cache_targets(data_dir, names):
+    """Every file :func:`prepare` may write: the npz cache and downloads."""
+    return [npz_path(split, data_dir) for split in SPLITS] + [
+        Path(data_dir) / f"{name}.gz" for name in names
+    ]
+
+
 def split_arrays(arrays, validation_size):
-    """``{split: (images, labels)}`` from the four parsed IDX arrays; checks images and labels agree."""
+    """``{split: (images, labels)}`` from the four parsed IDX arrays;
+    checks that images and labels agree in number."""
     for prefix in ("train", "t10k"):
         n_images = arrays[f"{prefix}-images-idx3-ubyte"].shape[0]
         n_labels = arrays[f"{prefix}-labels-idx1-ubyte"].shape[0]
         if n_images != n_labels:
             raise DataError(
-                f"{prefix}: {n_images} images but {n_labels} labels; the files do not belong together"
+                f"{prefix}: {n_images} images but {n_labels} labels; "
+                "the files do not belong together"
             )
     train_images, train_labels = (
         arrays["train-images-idx3-ubyte"],
@@ -290,24 +310,68 @@ def split_arrays(arrays, validation_size):
 
 
 def load(split, data_dir=None):
-    """``{'images': uint8 (N, 28, 28), 'labels': uint8 (N,)}`` of ``split``; prepares the cache if missing."""
+    """``{'images': uint8 (N, 28, 28), 'labels': uint8 (N,)}`` of ``split``.
+
+    Prepares the cache if it is missing; raises DataError, naming the file
+    and the command that rebuilds it, if the file cannot be read or holds
+    anything but the expected arrays (:data:`SPLIT_SIZES`).
+    """
     path = npz_path(split, data_dir)
     if not path.is_file():
         prepare(data_dir, log=lambda message: None)
-    with np.load(path) as stored:
-        return {"images": stored["images"], "labels": stored["labels"]}
+    try:
+        with np.load(path) as stored:
+            arrays = {key: stored[key] for key in ("images", "labels")}
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        EOFError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ) as error:
+        raise damaged(path, data_dir, f"cannot be read ({error})") from error
+    problem = split_problem(arrays, SPLIT_SIZES[split])
+    if problem:
+        raise damaged(path, data_dir, problem)
+    return arrays
 
 
-# --- statistics and preparation for training ----------------------------------
+def split_problem(arrays, count):
+    """What is wrong with a split's ``{'images', 'labels'}``, or None."""
+    expected = {"images": (count, *IMAGE_SHAPE), "labels": (count,)}
+    for key, shape in expected.items():
+        array = arrays[key]
+        if array.dtype != np.uint8 or array.shape != shape:
+            return f"{key} are {array.dtype} {array.shape}, not uint8 {shape}"
+    if arrays["labels"].max(initial=0) >= NUM_CLASSES:
+        return (
+            f"labels go up to {arrays['labels'].max()}, "
+            f"not 0..{NUM_CLASSES - 1}"
+        )
+    return None
+
+
+def damaged(path, data_dir, problem):
+    """The DataError for a cache file ``path``: ``problem`` and the fix."""
+    option = f" --data-dir {data_dir}" if data_dir else ""
+    return DataError(
+        f"{path} is damaged: {problem}; rebuild the cache with "
+        f"`python -m fashionlib data{option}`"
+    )
+
+
+# --- statistics and preparation for training --------------------------------
 
 
 def mean_image(images):
-    """Pixel-wise mean of ``images`` ``(N, 28, 28)``: a float image ``(28, 28)``."""
+    """Pixel-wise mean of ``images`` ``(N, 28, 28)``: a float ``(28, 28)``."""
     return np.mean(images, axis=0, dtype=float)
 
 
 def class_mean_images(images, labels):
-    """Mean image of each class: ``(10, 28, 28)``, row ``k`` averaging the images labelled ``k``."""
+    """Mean image of each class: ``(10, 28, 28)``, entry ``k`` averaging
+    the images labelled ``k``."""
     labels = np.asarray(labels)
     return np.stack(
         [mean_image(images[labels == k]) for k in range(NUM_CLASSES)]
@@ -315,32 +379,34 @@ def class_mean_images(images, labels):
 
 
 def whitening_stats(images):
-    """Scalar mean and standard deviation over every pixel of ``images``: ``(mean, std)`` floats."""
+    """Mean and standard deviation over every pixel of ``images``:
+    ``(mean, std)``, two floats."""
     pixels = np.asarray(images, dtype=float)
     return float(pixels.mean()), float(pixels.std())
 
 
 def whiten(images, mean, std, dtype=float):
-    """``(images - mean) / std`` as floats of ``dtype`` (float64 unless asked), same shape as ``images``."""
+    """``(images - mean) / std`` as floats of ``dtype`` (float64 unless
+    asked), same shape as ``images``."""
     dtype = np.dtype(dtype).type
     return (np.asarray(images, dtype=dtype) - dtype(mean)) / dtype(std)
 
 
 def one_hot(labels, num_classes=NUM_CLASSES):
     """One-hot rows ``(N, num_classes)`` for integer ``labels`` ``(N,)``."""
-    labels = np.asarray(labels, dtype=int)
-    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(
-            f"labels must lie in 0..{num_classes - 1}, got {labels.min()}..{labels.max()}"
-        )
-    return np.eye(num_classes)[labels]
+    return np.eye(num_classes)[_validate.labels(labels, num_classes)]
 
 
 def prepare_regression(dataset, mean, std, max_items=10000):
-    """The first ``max_items`` items, whitened: ``{'images': float (N, 28, 28), 'labels': int (N,)}``."""
+    """The first ``max_items`` items, whitened:
+    ``{'images': float (N, 28, 28), 'labels': int (N,)}``.
+
+    Raises ValueError unless ``dataset`` holds as many integer labels
+    0..9 as images."""
+    images, labels = _validate.dataset(dataset)
     return {
-        "images": whiten(dataset["images"][:max_items], mean, std),
-        "labels": np.asarray(dataset["labels"][:max_items], dtype=int),
+        "images": whiten(images[:max_items], mean, std),
+        "labels": _validate.labels(labels[:max_items]),
     }
 
 

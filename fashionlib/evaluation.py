@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from fashionlib import _validate
 from fashionlib.activations import as_vector
 
 #: Number of classes of the confusion matrix (10).
@@ -39,22 +40,20 @@ def true_labels(labels, output_to_label):
 
 def accuracy(network, data, output_to_label):
     """Percentage of ``data['images']`` whose predicted label equals the stored one: a float in [0, 100]."""
-    predicted = predict_labels(network, data["images"], output_to_label)
+    images, labels = _validate.dataset(data)
+    predicted = predict_labels(network, images, output_to_label)
     return 100.0 * float(
-        np.mean(predicted == true_labels(data["labels"], output_to_label))
+        np.mean(predicted == true_labels(labels, output_to_label))
     )
 
 
 def confusion_matrix(true, predicted, num_classes=NUM_CLASSES):
     """Counts ``C[t, p]`` of items with true label ``t`` predicted as ``p``: ints ``(num_classes, num_classes)``."""
     true, predicted = (
-        np.asarray(true, dtype=int),
-        np.asarray(predicted, dtype=int),
+        _validate.labels(true, num_classes),
+        _validate.labels(predicted, num_classes),
     )
-    if true.shape != predicted.shape:
-        raise ValueError(
-            f"{true.size} true labels but {predicted.size} predictions"
-        )
+    _validate.matching_lengths(true=true, predicted=predicted)
     counts = np.zeros((num_classes, num_classes), dtype=int)
     np.add.at(counts, (true, predicted), 1)
     return counts

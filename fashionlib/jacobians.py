@@ -14,7 +14,7 @@ x_{k-1}, and ``W`` is W_k, shape ``(m_k, m_{k-1} + 1)``.
 import numpy as np
 
 from fashionlib.activations import as_vector, sigmoid
-from fashionlib.layers import homogeneous
+from fashionlib.layers import as_weights, homogeneous
 
 
 def d_relu_d_x(x):
@@ -54,5 +54,5 @@ def d_affine_d_W(x, W):
     ``i`` of ``W``, through ``[x; 1]``, so ``[x; 1]^T`` repeats along the
     block diagonal: the Kronecker product ``I_{m_out} (x) [x; 1]^T``.
     """
-    m_out = np.shape(W)[0]
+    m_out = as_weights(W, as_vector(x).size).shape[0]
     return np.kron(np.eye(m_out), homogeneous(x))

@@ -15,7 +15,7 @@ def residual(x, y):
     A scalar target counts as shape ``(1,)``.
     """
     x = as_vector(x)
-    y = np.asarray(y, dtype=float).reshape(-1)
+    y = np.atleast_1d(np.asarray(y, dtype=float))
     if y.shape != x.shape:
         raise ValueError(
             f"prediction of shape {x.shape} and target of shape {y.shape} "

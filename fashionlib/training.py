@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
+from fashionlib import _validate
 from fashionlib.backprop import backprop_nn_W
 from fashionlib.evaluation import accuracy, output_to_label_regression
 from fashionlib.loss import l2
@@ -33,7 +34,7 @@ def train(data_train, architecture, learning_rate, seed=None, progress=False):
     Returns the loss of each sample before its update, shape ``(N,)``.
     Raises FloatingPointError if the loss stops being finite.
     """
-    images, labels = data_train["images"], data_train["labels"]
+    images, labels = _validate.dataset(data_train)
     order = sample_order(len(labels), seed)
     losses = np.empty(len(order))
     for step, i in enumerate(

@@ -1,5 +1,7 @@
-"""The data pipeline on small IDX files written by the tests: good, truncated, damaged, mislabelled."""
+"""The data pipeline on small IDX files written by the tests: good,
+truncated, damaged, mislabelled; the cache and downloads checked."""
 
+import errno
 import gzip
 import hashlib
 
@@ -13,13 +15,14 @@ N_TRAIN, N_TEST, N_VALIDATION = 12, 4, 3
 
 
 def idx_bytes(array, magic):
-    """IDX encoding of a uint8 array: big-endian magic, dims, then the bytes."""
+    """IDX encoding of a uint8 array: big-endian magic, dims, the bytes."""
     header = np.array([magic, *array.shape], dtype=">u4").tobytes()
     return header + array.astype(np.uint8).tobytes()
 
 
 def write_source(folder, rng):
-    """Write four small valid .gz files into ``folder``; return (checksums, counts, arrays)."""
+    """Write four small valid .gz files into ``folder``; return
+    ``(checksums, counts, arrays)``."""
     arrays = {
         "train-images-idx3-ubyte": rng.integers(0, 256, (N_TRAIN, 28, 28)),
         "train-labels-idx1-ubyte": rng.integers(0, 10, N_TRAIN),
@@ -39,9 +42,19 @@ def write_source(folder, rng):
 
 
 @pytest.fixture
-def source(tmp_path, rng):
-    """A folder of valid small IDX files and the keyword arguments that make prepare() accept them."""
+def source(tmp_path, rng, monkeypatch):
+    """A folder of valid small IDX files and the keyword arguments that
+    make prepare() and load() accept them."""
     checksums, counts, arrays = write_source(tmp_path / "source", rng)
+    monkeypatch.setattr(
+        data,
+        "SPLIT_SIZES",
+        {
+            "train": N_TRAIN - N_VALIDATION,
+            "validation": N_VALIDATION,
+            "test": N_TEST,
+        },
+    )
     options = {
         "search_dirs": [tmp_path / "source"],
         "download_allowed": False,
@@ -121,7 +134,8 @@ def test_checksum_mismatch_names_file_expected_and_actual(tmp_path, source):
     checksums = {**options["checksums"], "t10k-images-idx3-ubyte": "0" * 64}
     with pytest.raises(
         data.DataError,
-        match=r"t10k-images-idx3-ubyte(.|\n)*expected 0{64}(.|\n)*actual   [0-9a-f]{64}",
+        match=r"t10k-images-idx3-ubyte(.|\n)*expected 0{64}(.|\n)*"
+        r"actual   [0-9a-f]{64}",
     ):
         data.prepare(tmp_path / "cache", **{**options, "checksums": checksums})
     assert cache_files(tmp_path / "cache") == []
@@ -217,3 +231,186 @@ def test_command_reports_and_fails_clearly(tmp_path, monkeypatch, capsys):
         == 1
     )
     assert "dataset-fashion-mnist" in capsys.readouterr().err
+
+
+# --- issue 13: the cache validates itself, downloads are verified ----------
+
+
+def write_npz(path, **arrays):
+    """An npz file at ``path`` holding ``arrays`` (no checks)."""
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+
+
+GOOD_TEST_SPLIT = {
+    "images": np.zeros((N_TEST, 28, 28), np.uint8),
+    "labels": np.arange(N_TEST, dtype=np.uint8),
+}
+
+
+@pytest.mark.parametrize(
+    "arrays, problem",
+    [
+        (
+            {**GOOD_TEST_SPLIT, "images": np.zeros((5, 10, 10), np.uint8)},
+            r"images are uint8 \(5, 10, 10\), not uint8 \(4, 28, 28\)",
+        ),
+        (
+            {**GOOD_TEST_SPLIT, "images": np.zeros((N_TEST, 28, 28))},
+            r"images are float64 .*not uint8",
+        ),
+        (
+            {**GOOD_TEST_SPLIT, "labels": np.arange(N_TEST) * 16_666},
+            r"labels are int64 \(4,\), not uint8",
+        ),
+        (
+            {**GOOD_TEST_SPLIT, "labels": np.array([0, 1, 2, 49], np.uint8)},
+            r"labels go up to 49, not 0..9",
+        ),
+        (
+            {**GOOD_TEST_SPLIT, "labels": np.zeros(N_TEST + 1, np.uint8)},
+            r"labels are uint8 \(5,\), not uint8 \(4,\)",
+        ),
+        ({"images": GOOD_TEST_SPLIT["images"]}, r"cannot be read.*labels"),
+    ],
+)
+def test_load_rejects_wrong_content(tmp_path, source, arrays, problem):
+    path = data.npz_path("test", tmp_path)
+    write_npz(path, **arrays)
+    with pytest.raises(data.DataError, match=problem) as error:
+        data.load("test", tmp_path)
+    message = str(error.value)
+    assert str(path) in message
+    assert f"python -m fashionlib data --data-dir {tmp_path}" in message
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: raw[: len(raw) // 2],  # truncated
+        lambda raw: raw[:100] + bytes(len(raw) - 100),  # zeroed body
+        lambda raw: b"not an npz file",
+    ],
+)
+def test_load_reports_an_unreadable_file_and_the_fix(tmp_path, source, damage):
+    path = data.npz_path("test", tmp_path)
+    write_npz(path, **GOOD_TEST_SPLIT)
+    path.write_bytes(damage(path.read_bytes()))
+    with pytest.raises(data.DataError, match="cannot be read") as error:
+        data.load("test", tmp_path)
+    assert str(path) in str(error.value)
+    assert "python -m fashionlib data" in str(error.value)
+
+
+def test_load_accepts_the_expected_content(tmp_path, source):
+    write_npz(data.npz_path("test", tmp_path), **GOOD_TEST_SPLIT)
+    loaded = data.load("test", tmp_path)
+    assert np.array_equal(loaded["labels"], GOOD_TEST_SPLIT["labels"])
+
+
+def test_images_other_than_28x28_are_rejected():
+    raw = idx_bytes(np.zeros((2, 10, 10)), 2051)
+    with pytest.raises(data.DataError, match="10x10 pixels, expected 28x28"):
+        data.parse_idx(raw, "t10k-images-idx3-ubyte", 2)
+
+
+class FakeResponse:
+    """What urlopen returns, serving ``body`` (a context manager)."""
+
+    def __init__(self, body):
+        self.body = body
+
+    def __enter__(self):
+        import io
+
+        return io.BytesIO(self.body)
+
+    def __exit__(self, *exc):
+        return False
+
+
+@pytest.mark.parametrize(
+    "damage, reason",
+    [
+        (lambda gz: gz[: len(gz) // 2], "truncated or not a gzip file"),
+        (lambda gz: gzip.compress(b"something else"), "checksum mismatch"),
+    ],
+)
+def test_a_bad_download_is_never_kept(
+    tmp_path, source, monkeypatch, damage, reason
+):
+    folder, options, _ = source
+    bodies = {
+        f"{data.MIRROR}{p.name}": p.read_bytes() for p in folder.glob("*.gz")
+    }
+    bad = "t10k-labels-idx1-ubyte"
+    bodies[f"{data.MIRROR}{bad}.gz"] = damage(bodies[f"{data.MIRROR}{bad}.gz"])
+    monkeypatch.setattr(
+        data.urllib.request,
+        "urlopen",
+        lambda url, timeout: FakeResponse(bodies[url]),
+    )
+    messages = []
+    options = {
+        **options,
+        "search_dirs": [tmp_path / "cache"],
+        "download_allowed": True,
+        "log": messages.append,
+    }
+    with pytest.raises(data.DataError, match=f"{bad}.gz was not found"):
+        data.prepare(tmp_path / "cache", **options)
+    assert any(reason in m and bad in m for m in messages)
+    assert cache_files(tmp_path / "cache") == sorted(
+        f"{name}.gz" for name in options["checksums"] if name != bad
+    )
+    bodies[f"{data.MIRROR}{bad}.gz"] = (folder / f"{bad}.gz").read_bytes()
+    data.prepare(tmp_path / "cache", **options)
+    assert data.load("test", tmp_path / "cache")["labels"].shape == (N_TEST,)
+
+
+def test_prepare_sweeps_what_a_killed_run_left(tmp_path, source):
+    _, options, _ = source
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    leftovers = [
+        cache / ".mnist_fashion_train.npz.x1y2.part",
+        cache / ".t10k-images-idx3-ubyte.gz.a1b2.part",
+    ]
+    for path in leftovers:
+        path.write_bytes(b"half a file")
+    (cache / "notes.part").write_text("not ours")
+    data.prepare(cache, **options)
+    assert cache_files(cache) == [
+        f"mnist_fashion_{s}.npz" for s in ("test", "train", "validation")
+    ] + ["notes.part"]
+
+
+def test_prepare_fails_before_reading_when_it_cannot_write(
+    tmp_path, source, monkeypatch, capsys
+):
+    (tmp_path / "a-file").write_text("")
+    assert main(["data", "--data-dir", str(tmp_path / "a-file")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot use ") and "Traceback" not in err
+    assert f"{tmp_path / 'a-file'}: is a file, not a folder" in err
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(tmp_path))
+
+    monkeypatch.setattr(
+        "fashionlib._files.tempfile.NamedTemporaryFile", read_only
+    )
+    assert main(["data", "--data-dir", str(tmp_path / "ro")]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: cannot use {tmp_path / 'ro'}: Read-only file system; "
+        "choose another path or make this one writable\n"
+    )
+
+
+def test_command_reports_a_damaged_cache_in_one_line(tmp_path, source, capsys):
+    write_npz(data.npz_path("train", tmp_path), images=np.zeros(3))
+    assert main(["train", "--data-dir", str(tmp_path), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert "is damaged" in err and "python -m fashionlib data" in err

@@ -143,5 +143,5 @@ def test_accuracy_and_confusion_matrix_agree(rng):
 
 
 def test_confusion_matrix_rejects_length_mismatch():
-    with pytest.raises(ValueError, match="3 true labels but 2 predictions"):
+    with pytest.raises(ValueError, match="true 3, predicted 2"):
         fl.confusion_matrix([0, 1, 2], [0, 1])

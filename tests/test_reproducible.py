@@ -1,0 +1,44 @@
+"""Same numbers every build: two chapters executed twice glue equal values.
+
+Every value a chapter glues (``myst_nb.glue``) must come from seeded code,
+so two executions give byte-identical outputs.  Two cheap chapters are
+executed twice each and every glued output is compared.
+"""
+
+from pathlib import Path
+
+import jupytext
+import nbclient
+import pytest
+
+BOOK = Path(__file__).resolve().parent.parent / "book"
+CHAPTERS = ["activations.md", "neuron.md"]
+
+
+def glued_values(chapter):
+    """``{name: mime bundle}`` of every value glued by an execution of
+    ``chapter`` (a MyST markdown file of the book)."""
+    notebook = jupytext.read(BOOK / chapter)
+    nbclient.NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(BOOK)}},
+    ).execute()
+    return {
+        output["metadata"]["scrapbook"]["name"]: output["data"]
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if "scrapbook" in output.get("metadata", {})
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_two_executions_glue_the_same_values(chapter):
+    first, second = glued_values(chapter), glued_values(chapter)
+    assert first, f"{chapter} glues nothing: choose a chapter that does"
+    assert first.keys() == second.keys()
+    differing = [name for name in first if first[name] != second[name]]
+    assert not differing, f"{chapter}: these glued values changed: {differing}"
