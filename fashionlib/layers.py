@@ -53,3 +53,15 @@ def affine(x, W):
     """
     x_h = homogeneous(x)  # x~
     return as_weights(W, x_h.size - 1) @ x_h
+
+
+def neuron_loss_gradient(x, w, b, y, h, h_prime):
+    """Gradient of ``f = (h(w x + b) - y)^2`` for scalars x, w, b, y.
+
+    Returns the row ``[[df/dw, df/db, df/dx]]``, shape ``(1, 3)``.  ``h``
+    maps a vector ``(1,)`` to ``(1,)``; ``h_prime(i)`` is its derivative at
+    a scalar ``i``.
+    """
+    i = w * x + b  # the input of the activation
+    delta = 2 * (h(np.array([i]))[0] - y) * h_prime(i)  # df/di
+    return np.array([[delta * x, delta, delta * w]])
