@@ -1,10 +1,14 @@
-"""Activation units: element-wise non-linearities applied after each affine layer.
+"""Activation units: element-wise non-linearities after each affine layer.
 
 Every function takes a vector of shape ``(m,)`` (a list is converted) and
 returns a float vector of the same shape.  The ``*_array`` twins hold the
 element-wise formula itself and accept an array of any shape and float dtype
 (the mini-batch engine of :mod:`fashionlib.batch` applies them to a batch
 ``(B, m)``); the vector functions check their input and call them.
+
+In a network, layer ``k`` applies its activation ``h_k`` to the
+pre-activation ``i_k`` and returns the layer's output ``x_k = h_k(i_k)``;
+the argument called ``x`` here is that ``i_k``.
 """
 
 import numpy as np
@@ -12,18 +16,18 @@ import scipy.special
 
 
 def as_vector(x):
-    """Return ``x`` as a 1-D float array of shape ``(m,)``; reject other ranks."""
+    """``x`` as a 1-D float array of shape ``(m,)``; reject other ranks."""
     x = np.asarray(x, dtype=float)
     if x.ndim != 1:
         raise ValueError(
-            f"expected a vector of shape (m,), got an array of shape {x.shape}; "
-            "flatten an image with .ravel() before passing it in"
+            "expected a vector of shape (m,), got an array of shape "
+            f"{x.shape}; flatten an image with .ravel() before passing it in"
         )
     return x
 
 
 def relu_array(X):
-    """``max(0, X)`` element-wise, any shape; keeps the float dtype of ``X``."""
+    """``max(0, X)`` element-wise, any shape; keeps the dtype of ``X``."""
     return np.maximum(X, X.dtype.type(0))
 
 
@@ -33,7 +37,10 @@ def identity_array(X):
 
 
 def sigmoid_array(X):
-    """``1 / (1 + exp(-X))`` element-wise, any shape; ``scipy.special.expit`` never overflows."""
+    """``1 / (1 + exp(-X))`` element-wise, any shape.
+
+    ``scipy.special.expit`` never overflows.
+    """
     return scipy.special.expit(X)
 
 

@@ -753,3 +753,41 @@ def check_prediction_to_label_classification(
         out == 5,
         f"prediction_to_label_classification({scores.tolist()}) returned {out!r}, expected 5 (the argmax)",
     )
+
+
+# --- The warm-up ---------------------------------------------------------
+
+
+@verifies("neuron_loss_gradient")
+def check_neuron_loss_gradient(neuron_loss_gradient):
+    """(df/dw, df/db, df/dx) of (h(w x + b) - y)^2: centred differences.
+
+    Tried with relu and sigmoid at random points away from relu's kink.
+    """
+    from fashionlib.activations import relu, sigmoid
+
+    slopes = {
+        relu: lambda i: float(i > 0),
+        sigmoid: lambda i: sigmoid([i])[0] * (1 - sigmoid([i])[0]),
+    }
+    rng = np.random.default_rng(RNG_SEED)
+    for h, h_prime in slopes.items():
+        for _ in range(5):
+            x, w, b, y = rng.normal(0, 1.5, size=4)
+            if abs(w * x + b) < 0.05:  # keep away from relu's kink
+                b += 0.5
+
+            def f(params, h=h, y=y):
+                return (h([params[1] * params[0] + params[2]])[0] - y) ** 2
+
+            numeric = numerical_jacobian(f, np.array([x, w, b]))[0]
+            expected = numeric[[1, 2, 0]]  # reorder to (w, b, x)
+            expect_close(
+                f"neuron_loss_gradient({x:.3f}, {w:.3f}, {b:.3f}, {y:.3f}, "
+                f"{h.__name__}, h')",
+                np.ravel(neuron_loss_gradient(x, w, b, y, h, h_prime)),
+                expected,
+                tol=1e-5,
+                hint="df/di = 2 (h(i) - y) h'(i) with i = w x + b; then "
+                "multiply by di/dw = x, di/db = 1, di/dx = w",
+            )

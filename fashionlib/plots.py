@@ -243,14 +243,14 @@ def plot_neuron():
     )
     ax.text(*h_xy, "$h$", ha="center", va="center", fontsize=16, zorder=4)
     draw_arrow(
-        ax, (sum_xy[0] + 0.42, 2.0), (h_xy[0] - 0.4, 2.0), "$z$", text_at=0.5
+        ax, (sum_xy[0] + 0.42, 2.0), (h_xy[0] - 0.4, 2.0), "$i$", text_at=0.5
     )
     draw_arrow(ax, (h_xy[0] + 0.4, 2.0), (out_xy[0] - 0.2, 2.0))
-    ax.text(out_xy[0], 2.0, "$a = h(z)$", ha="left", va="center", fontsize=13)
+    ax.text(out_xy[0], 2.0, "$h(i)$", ha="left", va="center", fontsize=13)
     ax.text(
         sum_xy[0],
         0.9,
-        "$z = \\mathbf{w}^\\top [\\mathbf{x}; 1]$",
+        "$i = \\mathbf{w}^\\top \\tilde{\\mathbf{x}}$",
         ha="center",
         va="top",
         fontsize=12,
@@ -294,7 +294,7 @@ def plot_network(network_shape):
             draw_node(
                 ax,
                 xy,
-                f"$a^{{({i})}}_{{{j + 1}}}$" if i else f"$x_{{{j + 1}}}$",
+                f"$x_{{{i},{j + 1}}}$",  # entry j + 1 of x_i
                 radius=0.34,
                 facecolor="0.9" if i in (0, len(positions) - 1) else "white",
                 fontsize=10,
@@ -332,11 +332,11 @@ def plot_network_layers(network_shape):
             )
         )
         if i == 0:
-            text = f"{name}\n$\\mathbf{{x}} \\in \\mathbb{{R}}^{{{m}}}$"
+            text = f"{name}\n$\\mathbf{{x}}_0 \\in \\mathbb{{R}}^{{{m}}}$"
         else:
             text = (
-                f"{name}\n$\\mathbf{{a}}^{{({i})}} \\in \\mathbb{{R}}^{{{m}}}$\n"
-                f"$\\mathbf{{W}}^{{({i})}}$: ${m} \\times {network_shape[i - 1] + 1}$"
+                f"{name}\n$\\mathbf{{x}}_{i} \\in \\mathbb{{R}}^{{{m}}}$\n"
+                f"$\\mathbf{{W}}_{i}$: ${m} \\times {network_shape[i - 1] + 1}$"
             )
         ax.text(x, 0, text, ha="center", va="center", fontsize=9)
         if i:
@@ -348,7 +348,7 @@ def plot_network_layers(network_shape):
     return finish(fig)
 
 
-def plot_layer_stds(panels, ylabel="std of $z^{(i)}$"):
+def plot_layer_stds(panels, ylabel="std of $\\mathbf{i}_k$"):
     """One log-scale panel per ``title -> {name -> stds per layer}``; layer ``i`` is at ``x = i`` (from 1)."""
     fig, axes = plt.subplots(
         1,
@@ -362,7 +362,7 @@ def plot_layer_stds(panels, ylabel="std of $z^{(i)}$"):
         plot_curves(ax, layers, curves, markevery=1)
         ax.set_yscale("log")
         ax.set_title(title, fontsize=11)
-        ax.set_xlabel("layer $i$")
+        ax.set_xlabel("layer $k$")
         ax.xaxis.get_major_locator().set_params(integer=True)
     axes[0, 0].set_ylabel(ylabel)
     return finish(fig)

@@ -33,6 +33,12 @@ CASES = {
         fl.sigmoid,
         lambda x: np.tanh(np.asarray(x, dtype=float)),
     ),
+    "check_neuron_loss_gradient": (
+        fl.layers.neuron_loss_gradient,
+        lambda x, w, b, y, h, h_prime: np.array(
+            [[x, 1.0, w]]
+        ) * (h(np.array([w * x + b]))[0] - y) * h_prime(w * x + b),
+    ),
     "check_neuron": (
         fl.neuron,
         lambda x, w, h: h(np.array([np.dot(np.asarray(w)[:-1], x)]))[0],

@@ -135,3 +135,17 @@ def test_l2_accepts_a_scalar_label_for_one_output():
 def test_l2_rejects_mismatched_target():
     with pytest.raises(ValueError, match="one-hot"):
         fl.l2(np.zeros(10), 3)
+
+
+def test_layer_spreads_tell_offsets_from_input_dependence():
+    from fashionlib.network import layer_spreads
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 4))
+    pooled, per_neuron = layer_spreads(X, [np.eye(4)], fl.identity)
+    assert np.isclose(pooled[0], X.std())
+    assert np.isclose(per_neuron[0], X.std(axis=0).mean())
+    same_input = np.tile(X[:1], (30, 1))  # every row the same input
+    pooled, per_neuron = layer_spreads(same_input, [np.eye(4)] * 2, fl.relu)
+    assert len(pooled) == 2 and np.allclose(per_neuron, 0, atol=1e-12)
+    assert pooled[0] > 0.1  # the neurons differ, the inputs do not
