@@ -85,7 +85,7 @@ def test_accuracy_by_width_shows_mean_and_spread_on_a_log_axis():
     means = ax.lines[0].get_ydata()
     assert np.allclose(means, [72.0, 80.0])
     labels = ax.get_legend_handles_labels()[1]
-    assert "deep" in labels and "chosen width 50" in labels
+    assert "deep" in labels and "chosen: 50" in labels
 
 
 def test_accuracy_by_width_rejects_a_chosen_width_not_in_the_sweep():
