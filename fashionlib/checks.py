@@ -853,9 +853,9 @@ def check_architecture_linear(architecture_linear):
         )
 
 
-#: Target of the architecture design exercise: validation accuracy (%) after
-#: one epoch of per-example SGD, and the most seconds that epoch may take.
+#: Validation accuracy (%) the design exercise asks for, after one epoch.
 DESIGN_MIN_ACCURACY = 76.0
+#: Seconds the one training epoch of the design exercise may take at most.
 DESIGN_MAX_SECONDS = 45.0
 
 
