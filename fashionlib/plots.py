@@ -912,15 +912,16 @@ def plot_mistakes(images, predicted, true, per_row=10):
 def plot_templates(W, labels=None, per_row=10):
     """Rows of a first-layer weight matrix W_1 ``(m_1, 785)`` as 28x28 images.
 
-    The bias column is dropped; each image shares one symmetric colour
-    scale (dark = positive weight, light = negative, grey = 0), so a
-    template shows which pixels raise and which lower the unit's input
-    i_1.  ``labels`` (class labels ``(m_1,)``) are named under the images.
+    The bias column is dropped; each image gets its own colour scale,
+    symmetric about 0 (orange = positive weight, purple = negative,
+    white = 0), so a template shows which pixels raise and which lower the
+    unit's input i_1.  ``labels`` (class labels ``(m_1,)``) are named
+    under the images.
     """
     templates = np.asarray(W)[:, :-1]
-    limit = np.abs(templates).max()
     fig, axes = image_grid(len(templates), per_row)
     for j, (ax, template) in enumerate(zip(axes, templates, strict=False)):
+        limit = np.abs(template).max() or 1.0
         ax.imshow(
             template.reshape(28, 28),
             cmap="PuOr_r",
