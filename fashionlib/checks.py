@@ -791,3 +791,158 @@ def check_neuron_loss_gradient(neuron_loss_gradient):
                 hint="df/di = 2 (h(i) - y) h'(i) with i = w x + b; then "
                 "multiply by di/dw = x, di/db = 1, di/dx = w",
             )
+
+# --- Architectures -----------------------------------------------------------
+
+
+def expect_architecture(architecture, network_shape):
+    """An architecture dict whose weights chain ``network_shape``.
+
+    ``architecture`` has the keys ``W_list``, ``h_list`` and
+    ``back_h_list``, one entry per layer k = 1..L, and ``W_list[k - 1]``
+    has the shape ``(m_k, m_{k-1} + 1)`` of ``network_shape``
+    ``[m_0, ..., m_L]`` (``None`` entries are not checked).
+    """
+    for key in ("W_list", "h_list", "back_h_list"):
+        expect(
+            key in architecture,
+            f"the architecture has no key {key!r}: it needs W_list, h_list "
+            "and back_h_list",
+        )
+    W_list = architecture["W_list"]
+    expect(
+        len(W_list)
+        == len(architecture["h_list"])
+        == len(architecture["back_h_list"])
+        == len(network_shape) - 1,
+        f"{len(network_shape) - 1} layers expected, got {len(W_list)} "
+        f"weight matrices, {len(architecture['h_list'])} activations and "
+        f"{len(architecture['back_h_list'])} backward functions",
+    )
+    for k, W in enumerate(W_list, start=1):
+        m_out, m_in = network_shape[k], network_shape[k - 1]
+        expected = (
+            None if m_out is None else m_out,
+            None if m_in is None else m_in + 1,
+        )
+        actual = np.shape(W)
+        expect(
+            len(actual) == 2
+            and all(
+                e is None or e == a
+                for e, a in zip(expected, actual, strict=True)
+            ),
+            f"W_{k} has shape {actual}, expected {expected} "
+            "(m_k rows, m_(k-1) + 1 columns: the last one holds the biases)",
+        )
+        if k > 1:
+            expect(
+                actual[1] == np.shape(W_list[k - 2])[0] + 1,
+                f"W_{k} has {actual[1]} columns but layer {k - 1} has "
+                f"{np.shape(W_list[k - 2])[0]} outputs (plus 1 for the bias)",
+            )
+
+
+@verifies("architecture_linear")
+def check_architecture_linear(architecture_linear):
+    """784-50-1, the identity and its backward function in both layers."""
+    from fashionlib.activations import identity
+    from fashionlib.backprop import backprop_identity_x
+    from fashionlib.network import initialize_network
+
+    expect_architecture(architecture_linear, [784, 50, 1])
+    rng = np.random.default_rng(RNG_SEED)
+    x, row = random_vector(rng, 50), rng.standard_normal((1, 50))
+    for k, (h, back_h) in enumerate(
+        zip(
+            architecture_linear["h_list"],
+            architecture_linear["back_h_list"],
+            strict=True,
+        ),
+        start=1,
+    ):
+        expect_close(
+            f"h_{k} (activation of layer {k})",
+            h(x),
+            identity(x),
+            hint="both layers use identity: no ReLU anywhere",
+        )
+        expect_close(
+            f"back_h_list[{k - 1}] (backward function of layer {k})",
+            back_h(row, x),
+            backprop_identity_x(row, x),
+            hint="the backward function of identity is backprop_identity_x",
+        )
+    for k, (W, W_ref) in enumerate(
+        zip(
+            architecture_linear["W_list"],
+            initialize_network([784, 50, 1]),
+            strict=True,
+        ),
+        start=1,
+    ):
+        expect_close(
+            f"W_{k}",
+            W,
+            W_ref,
+            hint="start from initialize_network([784, 50, 1]), the same "
+            "initial weights as architecture_regression",
+        )
+
+
+#: Validation accuracy (%) the design exercise asks for, after one epoch.
+DESIGN_MIN_ACCURACY = 76.0
+#: Seconds the one training epoch of the design exercise may take at most.
+DESIGN_MAX_SECONDS = 45.0
+
+
+@verifies("architecture design")
+def check_architecture_design(
+    architecture,
+    data_train,
+    data_validation,
+    min_accuracy=DESIGN_MIN_ACCURACY,
+    max_seconds=DESIGN_MAX_SECONDS,
+    learning_rate=0.001,
+    seed=0,
+):
+    """Train a copy of ``architecture`` for one epoch, then score it.
+
+    The architecture maps x_0 ``(784,)`` to class scores x_L ``(10,)``.
+    Training: one epoch of :func:`fashionlib.training.train` over
+    ``data_train`` (images and one-hot labels) in the order drawn with
+    ``seed``, learning rate eta = ``learning_rate``.  Accepts when the
+    accuracy on ``data_validation`` reaches ``min_accuracy`` (%) and the
+    epoch took at most ``max_seconds``.  Returns ``(accuracy, seconds)``.
+    """
+    import time
+
+    from fashionlib.evaluation import prediction_to_label_classification
+    from fashionlib.training import train_and_evaluate
+
+    shape = [784] + [None] * (len(architecture["W_list"]) - 1) + [10]
+    expect_architecture(architecture, shape)
+    start = time.perf_counter()
+    run = train_and_evaluate(
+        architecture,
+        1,
+        learning_rate,
+        data_train,
+        data_validation,
+        output_to_label=prediction_to_label_classification,
+        seed=seed,
+    )
+    seconds = time.perf_counter() - start
+    widths = [np.shape(W)[0] for W in architecture["W_list"]]
+    name = "-".join(str(m) for m in [784, *widths])
+    expect(
+        run.accuracy[-1] >= min_accuracy,
+        f"{name} reached {run.accuracy[-1]:.2f} % validation accuracy, the "
+        f"target is {min_accuracy} %: try more hidden units",
+    )
+    expect(
+        seconds <= max_seconds,
+        f"{name} took {seconds:.1f} s for the epoch, the budget is "
+        f"{max_seconds} s: try a smaller network",
+    )
+    return run.accuracy[-1], seconds

@@ -10,7 +10,11 @@ NUM_CLASSES = 10
 
 
 def output_to_label_regression(x):
-    """Label from a regression output (a scalar or shape ``(1,)``): rounded, clipped to 0..9, an int."""
+    """Class label c from a regression output x_L (scalar or ``(1,)``).
+
+    The output is rounded to the nearest integer and clipped to 0..9;
+    returns an int.
+    """
     value = np.asarray(x, dtype=float).reshape(-1)
     if value.size != 1:
         raise ValueError(
@@ -21,12 +25,19 @@ def output_to_label_regression(x):
 
 
 def prediction_to_label_classification(x):
-    """Label from a class-score vector ``(10,)`` (or a one-hot label): the index of the largest entry, an int."""
+    """Class label c from a score vector x_L ``(10,)`` or a one-hot e_c.
+
+    Returns the index of the largest entry (the first on a tie), an int.
+    """
     return int(np.argmax(as_vector(x)))
 
 
 def predict_labels(network, images, output_to_label):
-    """Labels predicted for ``images`` ``(N, 28, 28)`` by ``network`` (vector in, vector out): ints ``(N,)``."""
+    """Labels predicted for ``images`` ``(N, 28, 28)``: ints ``(N,)``.
+
+    ``network`` maps an input x_0 ``(784,)`` to an output x_L;
+    ``output_to_label`` turns x_L into a class label.
+    """
     return np.array(
         [output_to_label(network(image.ravel())) for image in images],
         dtype=int,
@@ -34,12 +45,19 @@ def predict_labels(network, images, output_to_label):
 
 
 def true_labels(labels, output_to_label):
-    """Integer labels ``(N,)`` from stored labels (ints ``(N,)`` or one-hot ``(N, 10)``)."""
+    """Integer labels ``(N,)`` from stored labels y^(n).
+
+    ``labels`` are ints ``(N,)`` or one-hot rows ``(N, 10)``.
+    """
     return np.array([output_to_label(label) for label in labels], dtype=int)
 
 
 def accuracy(network, data, output_to_label):
-    """Percentage of ``data['images']`` whose predicted label equals the stored one: a float in [0, 100]."""
+    """Percentage of examples whose predicted label is the stored one.
+
+    ``data``: ``{'images': (N, 28, 28), 'labels': (N,) or (N, 10)}``.
+    Returns a float in [0, 100].
+    """
     images, labels = _validate.dataset(data)
     predicted = predict_labels(network, images, output_to_label)
     return 100.0 * float(
@@ -48,7 +66,11 @@ def accuracy(network, data, output_to_label):
 
 
 def confusion_matrix(true, predicted, num_classes=NUM_CLASSES):
-    """Counts ``C[t, p]`` of items with true label ``t`` predicted as ``p``: ints ``(num_classes, num_classes)``."""
+    """Counts ``C[t, p]`` of examples of true label t predicted as p.
+
+    ``true`` and ``predicted`` are int labels ``(N,)``; returns ints
+    ``(num_classes, num_classes)``, rows true, columns predicted.
+    """
     true, predicted = (
         _validate.labels(true, num_classes),
         _validate.labels(predicted, num_classes),

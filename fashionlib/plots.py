@@ -779,12 +779,22 @@ def plot_confusion_matrix(counts, label_names=LABEL_NAMES):
     return finish(fig)
 
 
-def plot_accuracy_by_width(widths, accuracies, others=None, chosen=None):
-    """Mean accuracy with error bars (one standard deviation over seeds) against hidden width, log axis.
+def plot_accuracy_by_width(
+    widths,
+    accuracies,
+    others=None,
+    chosen=None,
+    xlabel="hidden units (log scale)",
+    tick_labels=None,
+):
+    """Mean accuracy with error bars (one sd over seeds) against size, log axis.
 
-    ``widths`` ``(W,)``; ``accuracies`` ``(W, S)``, one column per seed.
-    ``others`` maps a label (e.g. a deeper network) to ``(x, accuracies (S,))``,
-    drawn as separate square markers; ``chosen`` (a width) is circled.
+    ``widths`` ``(W,)``: the horizontal positions, hidden widths or (with
+    ``xlabel`` saying so) numbers of weights; ``tick_labels`` names them
+    (default: the numbers).  ``accuracies`` ``(W, S)``, one column per seed.
+    ``others`` maps a label (e.g. a deeper network) to ``(x, accuracies
+    (S,))``, drawn as separate square markers; ``chosen`` (an entry of
+    ``widths``) is circled.
     """
     accuracies = np.asarray(accuracies, dtype=float)
     fig, ax = plt.subplots(figsize=(6.5, 4))
@@ -796,7 +806,7 @@ def plot_accuracy_by_width(widths, accuracies, others=None, chosen=None):
         capsize=4,
         label="one hidden layer (mean \u00b1 std over seeds)",
     )
-    for width, row in zip(widths, accuracies):
+    for width, row in zip(widths, accuracies, strict=True):
         ax.plot([width] * len(row), row, "x", color="grey", markersize=4)
     for label, (x, values) in (others or {}).items():
         values = np.asarray(values, dtype=float)
@@ -820,12 +830,12 @@ def plot_accuracy_by_width(widths, accuracies, others=None, chosen=None):
             markersize=16,
             markerfacecolor="none",
             markeredgecolor="black",
-            label=f"chosen width {chosen}",
+            label=f"chosen: {tick_labels[index] if tick_labels else chosen}",
         )
     ax.set_xscale("log")
-    ax.set_xticks(list(widths), [str(w) for w in widths])
+    ax.set_xticks(list(widths), tick_labels or [str(w) for w in widths])
     ax.minorticks_off()
-    label_axes(ax, "hidden units (log scale)", "validation accuracy (%)")
+    label_axes(ax, xlabel, "validation accuracy (%)")
     return finish(fig)
 
 
@@ -901,4 +911,54 @@ def plot_mistakes(images, predicted, true, per_row=10):
         ax.set_xlabel(
             f"{ax.get_xlabel()}\ntrue: {LABEL_NAMES[int(label)]}", fontsize=7.5
         )
+    return finish(fig)
+
+
+def plot_templates(W, labels=None, per_row=10):
+    """Rows of a first-layer weight matrix W_1 ``(m_1, 785)`` as 28x28 images.
+
+    The bias column is dropped; each image gets its own colour scale,
+    symmetric about 0 (orange = positive weight, purple = negative,
+    white = 0), so a template shows which pixels raise and which lower the
+    unit's input i_1.  ``labels`` (class labels ``(m_1,)``) are named
+    under the images.
+    """
+    templates = np.asarray(W)[:, :-1]
+    fig, axes = image_grid(len(templates), per_row)
+    for j, (ax, template) in enumerate(zip(axes, templates, strict=False)):
+        limit = np.abs(template).max() or 1.0
+        ax.imshow(
+            template.reshape(28, 28),
+            cmap="PuOr_r",
+            vmin=-limit,
+            vmax=limit,
+            interpolation="none",
+        )
+        if labels is not None:
+            ax.set_xlabel(LABEL_NAMES[int(labels[j])], fontsize=7.5)
+    return finish(fig)
+
+
+def plot_train_validation(train_accuracy, validation_accuracy, chosen_epoch):
+    """Training and validation accuracy ``(E,)`` per epoch 1..E.
+
+    A vertical line marks ``chosen_epoch``, the epoch early stopping keeps.
+    """
+    epochs = np.arange(1, len(train_accuracy) + 1)
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    ax.plot(epochs, train_accuracy, "-o", markersize=3, label="training")
+    ax.plot(
+        epochs,
+        validation_accuracy,
+        "--s",
+        markersize=3,
+        label="validation",
+    )
+    ax.axvline(
+        chosen_epoch,
+        color="grey",
+        linestyle=":",
+        label=f"best validation: epoch {chosen_epoch}",
+    )
+    label_axes(ax, "epoch", "accuracy (%)")
     return finish(fig)

@@ -1,4 +1,8 @@
-"""Stochastic gradient descent, one training sample at a time."""
+"""Stochastic gradient descent, one training example at a time.
+
+Notation of the book: example n is (x^(n), y^(n)); the network has layers
+k = 1..L with weights W_k; the learning rate eta is ``learning_rate``.
+"""
 
 from dataclasses import dataclass, field
 
@@ -13,25 +17,30 @@ from fashionlib.network import make_rng, nn
 
 
 def progress_bar(iterable, enabled, **options):
-    """Wrap ``iterable`` in a tqdm bar when ``enabled``; otherwise return it as it is."""
+    """``iterable`` in a tqdm bar when ``enabled``, else unchanged."""
     return tqdm(iterable, **options) if enabled else iterable
 
 
 def sample_order(num_samples, seed):
-    """Indices ``(num_samples,)``: ``0..N-1`` in order when ``seed`` is None, else a seeded permutation."""
+    """Indices ``(num_samples,)`` of one epoch.
+
+    ``0..N-1`` in order when ``seed`` is None, else a permutation drawn
+    with ``seed`` (an int or a Generator).
+    """
     if seed is None:
         return np.arange(num_samples)
     return make_rng(seed).permutation(num_samples)
 
 
 def train(data_train, architecture, learning_rate, seed=None, progress=False):
-    """One epoch of per-sample SGD; updates ``architecture['W_list']`` in place.
+    """One epoch of per-example SGD; updates ``W_list`` in place.
 
-    data_train: ``{'images': (N, 28, 28), 'labels': (N,) or (N, 10)}``.
-    Each step takes one sample, backpropagates, and moves every ``W``
-    against its gradient: ``W -= learning_rate * dE/dW``.  ``seed`` None
-    keeps the stored order, an int or Generator shuffles it.
-    Returns the loss of each sample before its update, shape ``(N,)``.
+    data_train: ``{'images': (N, 28, 28), 'labels': (N,) or (N, 10)}``,
+    the examples (x^(n), y^(n)).  Each step takes one example,
+    backpropagates, and moves every W_k against its gradient:
+    W_k <- W_k - eta dE/dW_k, with eta = ``learning_rate``.  ``seed``
+    None keeps the stored order, an int or Generator shuffles it.
+    Returns the loss E of each example before its update, shape ``(N,)``.
     Raises FloatingPointError if the loss stops being finite.
     """
     images, labels = _validate.dataset(data_train)
@@ -40,24 +49,32 @@ def train(data_train, architecture, learning_rate, seed=None, progress=False):
     for step, i in enumerate(
         progress_bar(order, progress, desc="training", unit="sample")
     ):
-        x = images[i].ravel()
+        x = images[i].ravel()  # x_0 of example n = i; labels[i] is y^(n)
         losses[step] = l2(
             nn(x, architecture["W_list"], architecture["h_list"]), labels[i]
         )
         if not np.isfinite(losses[step]):
             raise FloatingPointError(
-                f"training diverged at step {step} (loss {losses[step]}) with learning rate "
-                f"{learning_rate}: try a learning rate 10 times smaller; if that diverges too, "
-                "check that the update steps against the gradient (W -= ...)"
+                f"training diverged at step {step} (loss {losses[step]}) "
+                f"with learning rate {learning_rate}: try a learning rate "
+                "10 times smaller; if that diverges too, check that the "
+                "update steps against the gradient (W -= ...)"
             )
-        for W, JW_E in zip(
-            architecture["W_list"], backprop_nn_W(x, labels[i], **architecture)
-        ):
-            # scale in place: a second large temporary per step made glibc hand memory
-            # back to the OS and fault it in again, five times slower at 784-200-10
+        # W is W_k and JW_E the row dE/dW_k (flattened), for k = 1..L
+        gradients = backprop_nn_W(x, labels[i], **architecture)
+        for W, JW_E in zip(architecture["W_list"], gradients, strict=True):
+            # scale in place: a second large temporary per step made glibc
+            # hand memory back to the OS and fault it in again, five times
+            # slower at 784-200-10
             JW_E *= learning_rate
             W -= JW_E.reshape(W.shape)
     return losses
+
+
+def network_function(architecture):
+    """The function x_0 ``(m_0,)`` -> x_L ``(m_L,)`` of ``architecture``."""
+    W_list, h_list = architecture["W_list"], architecture["h_list"]
+    return lambda x: nn(x, W_list, h_list)
 
 
 def copy_architecture(architecture):
@@ -70,7 +87,12 @@ def copy_architecture(architecture):
 
 @dataclass
 class TrainingRun:
-    """What :func:`train_and_evaluate` returns: test accuracy per epoch, trained architecture, per-sample losses."""
+    """What :func:`train_and_evaluate` returns.
+
+    ``accuracy``: percentage on the scored data after each epoch,
+    ``architecture``: the trained copy, ``losses``: per-example losses
+    ``(num_epochs * N,)`` in training order.
+    """
 
     accuracy: list
     architecture: dict
@@ -87,11 +109,12 @@ def train_and_evaluate(
     seed=None,
     progress=False,
 ):
-    """Train a copy of ``architecture`` for ``num_epochs`` epochs, scoring ``data_test`` after each.
+    """Train a copy of ``architecture``, scoring ``data_test`` each epoch.
 
-    The given weights are left untouched.  ``seed`` (None: stored order)
-    shuffles every epoch differently.  Returns a :class:`TrainingRun`
-    whose ``accuracy`` lists one percentage per epoch.
+    Runs ``num_epochs`` epochs of :func:`train` with learning rate eta =
+    ``learning_rate``; the given weights are left untouched.  ``seed``
+    (None: stored order) shuffles every epoch differently.  Returns a
+    :class:`TrainingRun` whose ``accuracy`` lists one percentage per epoch.
     """
     trained = copy_architecture(architecture)
     rng = None if seed is None else make_rng(seed)
@@ -102,8 +125,9 @@ def train_and_evaluate(
                 data_train, trained, learning_rate, seed=rng, progress=progress
             )
         )
-        network = lambda x: nn(x, trained["W_list"], trained["h_list"])
-        accuracies.append(accuracy(network, data_test, output_to_label))
+        accuracies.append(
+            accuracy(network_function(trained), data_test, output_to_label)
+        )
     return TrainingRun(
         accuracies, trained, np.concatenate(losses) if losses else np.empty(0)
     )

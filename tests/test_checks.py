@@ -4,6 +4,7 @@ import inspect
 
 import numpy as np
 import pytest
+from conftest import make_architecture
 
 import fashionlib as fl
 from fashionlib import checks, data
@@ -121,6 +122,18 @@ CASES = {
         fl.prediction_to_label_classification,
         lambda x: int(np.argmin(x)),
     ),
+    "check_architecture_linear": (
+        {
+            "W_list": fl.initialize_network([784, 50, 1]),
+            "h_list": [fl.identity, fl.identity],
+            "back_h_list": [fl.backprop_identity_x, fl.backprop_identity_x],
+        },
+        {
+            "W_list": fl.initialize_network([784, 50, 1]),
+            "h_list": [fl.relu, fl.identity],
+            "back_h_list": [fl.backprop_relu_x, fl.backprop_identity_x],
+        },
+    ),
 }
 
 
@@ -131,6 +144,7 @@ def public_checks():
         "check_jacobian",
         "check_backprop_activation",
         "check_weight_shapes",
+        "check_architecture_design",  # needs data: tested on its own below
     }
     return sorted(
         n
@@ -193,3 +207,44 @@ def test_weight_shapes_check():
     checks.check_weight_shapes(np.ones((5, 2)), np.ones((1, 6)))
     with pytest.raises(AssertionError, match="W1 has shape"):
         checks.check_weight_shapes(np.ones((1, 5)), np.ones((1, 6)))
+
+
+def design_data(rng, num_images):
+    """Ten classes of 28x28 images, each class bright in its own rows."""
+    labels = rng.integers(0, 10, num_images)
+    images = rng.normal(0, 0.3, (num_images, 28, 28))
+    for n, c in enumerate(labels):
+        images[n, 2 * c : 2 * c + 3] += 2.0
+    return {"images": images, "labels": np.eye(10)[labels]}
+
+
+def test_architecture_design_accepts_a_network_that_reaches_the_target(rng):
+    accuracy, seconds = checks.check_architecture_design(
+        make_architecture([784, 20, 10]),
+        design_data(rng, 300),
+        design_data(rng, 200),
+        90,  # min_accuracy (%)
+        60,  # max_seconds
+    )
+    assert accuracy >= 90 and seconds >= 0
+
+
+@pytest.mark.parametrize(
+    "shape, min_accuracy, max_seconds",
+    [
+        ([784, 20, 10], 100.1, 60),  # accuracy target out of reach
+        ([784, 20, 10], 0, 0.0),  # no time at all
+        ([784, 20, 1], 0, 60),  # one output instead of ten
+    ],
+)
+def test_architecture_design_rejects_a_miss(
+    rng, shape, min_accuracy, max_seconds
+):
+    with pytest.raises(AssertionError):
+        checks.check_architecture_design(
+            make_architecture(shape),
+            design_data(rng, 100),
+            design_data(rng, 50),
+            min_accuracy,
+            max_seconds,
+        )

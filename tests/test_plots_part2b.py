@@ -85,9 +85,24 @@ def test_accuracy_by_width_shows_mean_and_spread_on_a_log_axis():
     means = ax.lines[0].get_ydata()
     assert np.allclose(means, [72.0, 80.0])
     labels = ax.get_legend_handles_labels()[1]
-    assert "deep" in labels and "chosen width 50" in labels
+    assert "deep" in labels and "chosen: 50" in labels
 
 
 def test_accuracy_by_width_rejects_a_chosen_width_not_in_the_sweep():
     with pytest.raises(ValueError):
         plots.plot_accuracy_by_width([25, 50], [[70.0], [80.0]], chosen=100)
+
+
+def test_templates_draw_one_image_per_row_without_the_bias():
+    W = np.arange(3 * 785, dtype=float).reshape(3, 785)
+    fig = plots.plot_templates(W, labels=[0, 7, 9])
+    assert len(fig.axes) == 3
+    assert fig.axes[0].images[0].get_array().shape == (28, 28)
+    assert [ax.get_xlabel() for ax in fig.axes][1] == "Sneaker"
+
+
+def test_train_validation_marks_the_chosen_epoch():
+    fig = plots.plot_train_validation([50, 90, 99], [50, 70, 65], 2)
+    ax = fig.axes[0]
+    assert list(ax.lines[0].get_xdata()) == [1, 2, 3]
+    assert "best validation: epoch 2" in ax.get_legend_handles_labels()[1]
