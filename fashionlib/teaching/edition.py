@@ -23,18 +23,33 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 from fashionlib.data import atomic_file
+from fashionlib.teaching.build import write_student_build
+from fashionlib.teaching.contracts import (
+    CONTRACTS,
+    FALLBACKS,
+    chapter_of,
+    core_modules,
+    graded_functions,
+)
 
 #: The repository root, whose book/ holds the chapter sources.
-REPOSITORY = Path(__file__).resolve().parent.parent
+REPOSITORY = Path(__file__).resolve().parents[2]
 #: Where the student edition is written by default.
 STUDENT_DIR = REPOSITORY / "_build" / "student"
 #: The line that marks where a student writes code.
 STUB_MARKER = "# YOUR CODE HERE"
 #: The text of a cell that replaces a prose solution.
 ANSWER_TEXT = "*Your answer here.*"
+#: A {ref} role, bare (``{ref}`label```) or with text (``{ref}`a <label>```).
+REF_ROLE = re.compile(
+    r"\{ref\}`(?:(?P<text>[^`<]+?)\s*<(?P<label>[\w-]+)>|(?P<bare>[\w-]+))`"
+)
+#: Pages of the student site besides the chapters.
+FIXED_PAGES = ("intro", "references")
 #: Matches the opening fence of a solution directive (backticks or colons) and its label.
 SOLUTION_OPENING = re.compile(
     r"^(?P<fence>`{3,}|:{3,})\{solution\}\s*(?P<label>\S*)"
@@ -178,42 +193,58 @@ def imported_names(source):
     ]
 
 
-def stub_source(function):
-    """A stub with ``function``'s name, signature and docstring whose body raises NotImplementedError."""
-    docstring = inspect.getdoc(function) or f"Write {function.__name__}."
-    prefix = "r" if "\\" in docstring else ""
-    body = (
-        f'    {prefix}"""'
-        + docstring.replace("\n", "\n    ").replace("    \n", "\n")
-        + '"""'
+def stub_source(function, message=""):
+    """A stub of ``function``: its signature, its contract as docstring
+    (:data:`~fashionlib.teaching.contracts.CONTRACTS`), and a body that
+    raises NotImplementedError (with ``message``, if any)."""
+    name = function.__name__
+    docstring = textwrap.fill(
+        CONTRACTS[name], 72, initial_indent="    ", subsequent_indent="    "
+    ).strip()
+    raises = "raise NotImplementedError" + (
+        f"({message!r})" if message else ""
     )
     source = (
-        f"def {function.__name__}{inspect.signature(function)}:\n{body}\n"
-        f"    {STUB_MARKER}\n    raise NotImplementedError\n"
+        f'def {name}{inspect.signature(function)}:\n    """{docstring}\n'
+        f'    """\n    {STUB_MARKER}\n    {raises}\n'
     )
     try:
         ast.parse(source)
     except SyntaxError as error:
         raise EditionError(
-            f"the stub of {function.__name__} is not valid Python ({error}): "
+            f"the stub of {name} is not valid Python ({error}): "
             "give its parameters defaults that are literals"
         ) from None
     return source
 
 
-def stub_cell_source(reference_source, hidden):
-    """Stubs for the hidden functions a reference cell imports, plus an import of the others (given code)."""
-    stubs, given = [], []
+def handed_over(names):
+    """The line that lets fashionlib's own code call the functions ``names``."""
+    return f"fashionlib.use({', '.join(names)})\n"
+
+
+def stub_cell_source(reference_source):
+    """Stubs for the graded functions a reference cell imports, handed to
+    fashionlib with ``use``; the other names imported as given code."""
+    stubs, given, names = [], [], []
     for module, name in imported_names(reference_source):
-        if name in hidden:
-            stubs.append(
-                stub_source(getattr(importlib.import_module(module), name))
-            )
+        if name in CONTRACTS:
+            function = getattr(importlib.import_module(module), name)
+            stubs.append(stub_source(function))
+            names.append(name)
         else:
             given.append(
-                f"from {module} import {name}  # given: the chapter shows its code"
+                f"from {module} import {name}  # given: the chapter shows it"
             )
-    return "\n".join(given + ["\n\n".join(stubs)]).strip() + "\n"
+    if not stubs:
+        return "\n".join(given) + "\n"
+    parts = ["import fashionlib", *given]
+    return (
+        "\n".join(parts)
+        + "\n\n\n"
+        + "\n\n".join(stubs)
+        + ("\n\n" + handed_over(names))
+    )
 
 
 def answer_stub_source(answer_source):
@@ -275,9 +306,12 @@ def student_markdown_cells(cell):
 
 
 def student_code_cell(cell, hidden):
-    """The student version of a code cell: stubs for reference and answer cells, other cells as they are."""
+    """The student version of a code cell (None for a claim, which asserts
+    the reference's results): stubs for reference and answer cells."""
+    if "claim" in tags(cell):
+        return None
     if "reference" in tags(cell):
-        source = stub_cell_source(cell.source, hidden)
+        source = stub_cell_source(cell.source)
         return new_cell(
             "code", source, ["stub" if STUB_MARKER in source else "given"]
         )
@@ -288,8 +322,9 @@ def student_code_cell(cell, hidden):
     )
     if leaked:
         raise EditionError(
-            f"a cell imports the reference {', '.join(leaked)}, which the chapter asks the student "
-            "to write: move that import into the cell tagged `reference`"
+            f"a cell imports the reference {', '.join(leaked)}, which the "
+            "chapter asks the student to write: move that import into the "
+            "cell tagged `reference`"
         )
     kept = new_cell("code", cell.source, tags(cell))
     kept.metadata.update(
@@ -298,6 +333,82 @@ def student_code_cell(cell, hidden):
     if "remove-cell" in tags(cell):
         kept.metadata["jupyter"] = {"source_hidden": True}
     return kept
+
+
+def referenced(tree):
+    """Every name and attribute a syntax tree mentions."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, ast.alias):
+            names.add(node.name.rsplit(".", 1)[-1])
+    return names
+
+
+def call_graph():
+    """Each core function -> the names its body mentions."""
+    graph = {}
+    for path in core_modules().values():
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef):
+                graph[node.name] = referenced(node)
+    return graph
+
+
+def functions_needed(chapter, own):
+    """Graded functions of other chapters that the code of ``chapter``
+    calls, directly or through given code; ``own`` are its own."""
+    graph, graded = call_graph(), graded_functions()
+    todo = set()
+    for cell in chapter.cells:
+        if cell.cell_type == "code" and "reference" not in tags(cell):
+            try:
+                todo |= referenced(ast.parse(cell.source))
+            except SyntaxError:
+                continue
+    seen = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name not in graded:
+            todo |= graph.get(name, set())
+    return [
+        name
+        for name in graded
+        if name in seen
+        and name not in own
+        and name not in FALLBACKS
+        and not name.endswith("_array")
+    ]
+
+
+def earlier_cell(names):
+    """A cell for the student's functions from other chapters, or None."""
+    if not names:
+        return None
+    stubs = [
+        stub_source(
+            getattr(
+                importlib.import_module(f"fashionlib.{graded_functions()[n]}"),
+                n,
+            ),
+            f"paste your {n} from the chapter '{chapter_of(n)}'",
+        )
+        for n in names
+    ]
+    source = (
+        "# Your functions from other chapters: paste your own versions.\n"
+        "import fashionlib\n\n\n"
+        + "\n\n".join(stubs)
+        + "\n\n"
+        + handed_over(names)
+    )
+    return new_cell("code", source, ["earlier"])
 
 
 def student_notebook(path):
@@ -316,12 +427,14 @@ def student_notebook(path):
         ),
         [],
     )
-    cells = [intro]
+    own = {n for n in CONTRACTS if n in hidden}
+    cells = [intro, earlier_cell(functions_needed(chapter, own))]
     for cell in chapter.cells:
         if cell.cell_type == "markdown":
             cells.extend(student_markdown_cells(cell))
         elif cell.cell_type == "code":
             cells.append(student_code_cell(cell, hidden))
+    cells = [cell for cell in cells if cell is not None]
     notebook = nbformat.v4.new_notebook(
         cells=cells,
         metadata={"kernelspec": dict(chapter.metadata["kernelspec"])},
@@ -339,7 +452,10 @@ def write_notebook(notebook, path):
 
 
 def write_student_notebooks(chapters, out_dir):
-    """Write ``out_dir/notebooks/NAME.ipynb`` for each chapter {name: path}; returns the paths written."""
+    """Write ``out_dir/notebooks/NAME.ipynb`` for each chapter {name: path}
+    and the student build beside them (``notebooks/fashionlib``, which a
+    notebook run there imports); returns the notebooks' paths."""
+    write_student_build(Path(out_dir) / "notebooks" / "fashionlib")
     written = []
     for name, path in chapters.items():
         target = Path(out_dir) / "notebooks" / f"{name}.ipynb"
@@ -351,14 +467,49 @@ def write_student_notebooks(chapters, out_dir):
 # --- The student site --------------------------------------------------------------------
 
 
-def student_chapter_text(path):
-    """The MyST source of a chapter for the student site: no solutions; reference and answer cells hidden."""
+def defined_labels(text):
+    """The labels ``(label)=`` that a page's MyST ``text`` defines."""
+    return re.findall(r"^\(([\w-]+)\)=\s*$", text, re.M)
+
+
+def chapter_labels(root=REPOSITORY):
+    """Every label a page of the book defines -> that page's title."""
+    labels = {}
+    for path in sorted((Path(root) / "book").glob("*.md")):
+        text = path.read_text()
+        title = re.search(r"^# (.+)$", text, re.M)
+        for label in defined_labels(text):
+            labels[label] = title[1].strip() if title else path.stem
+    return labels
+
+
+def unlink_left_out(text, kept, labels):
+    """``text`` with each {ref} to a page outside ``kept`` (labels defined
+    on the site) replaced by the plain, emphasised title of that page."""
+
+    def plain(match):
+        label = match["label"] or match["bare"]
+        if label in kept or label not in labels:
+            return match[0]
+        title = f"*{labels[label]}*"
+        return f"{match['text'].strip()} ({title})" if match["text"] else title
+
+    return REF_ROLE.sub(plain, text)
+
+
+def student_chapter_text(path, kept=None, labels=None):
+    """The MyST source of a chapter for the student site: no solutions,
+    no claims; reference and answer cells hidden; links to left-out pages
+    (``kept``: the labels the site defines) as plain titles."""
     import jupytext
 
     chapter = read_chapter(path)
+    chapter.cells = [c for c in chapter.cells if "claim" not in tags(c)]
     for cell in chapter.cells:
         if cell.cell_type == "markdown":
             cell.source = without_solutions(cell.source)
+            if kept is not None:
+                cell.source = unlink_left_out(cell.source, kept, labels)
         elif {"reference", "exercise-answer"} & set(tags(cell)):
             cell.metadata["tags"] = sorted(
                 set(tags(cell)) - {"reference", "exercise-answer"}
@@ -402,25 +553,29 @@ def student_config(root):
 
 
 def write_student_sources(root, chapters, source_dir):
-    """Fill ``source_dir`` with the student site's sources: config, toc, book/ with edited chapters."""
+    """Fill ``source_dir`` with the student site's sources: config, toc,
+    book/ with edited pages, and the student build as ``fashionlib``."""
     root, source_dir = Path(root), Path(source_dir)
     shutil.copytree(
         root / "book",
         source_dir / "book",
         ignore=shutil.ignore_patterns("*.md", "__pycache__"),
     )
-    shutil.copytree(
-        root / "fashionlib",
-        source_dir / "fashionlib",
-        ignore=shutil.ignore_patterns("__pycache__"),
-    )
-    for page in ("intro", "references"):
-        shutil.copy(
-            root / "book" / f"{page}.md", source_dir / "book" / f"{page}.md"
+    write_student_build(source_dir / "fashionlib")
+    fixed = {page: root / "book" / f"{page}.md" for page in FIXED_PAGES}
+    labels = chapter_labels(root)
+    kept = {
+        label
+        for path in [*chapters.values(), *fixed.values()]
+        for label in defined_labels(path.read_text())
+    }
+    for name, path in fixed.items():
+        (source_dir / "book" / f"{name}.md").write_text(
+            unlink_left_out(path.read_text(), kept, labels)
         )
     for name, path in chapters.items():
         (source_dir / "book" / f"{name}.md").write_text(
-            student_chapter_text(path)
+            student_chapter_text(path, kept, labels)
         )
     write_yaml(student_toc(root, chapters), source_dir / "_toc.yml")
     write_yaml(student_config(root), source_dir / "_config.yml")
