@@ -187,3 +187,31 @@ def test_weight_shapes_check():
     checks.check_weight_shapes(np.ones((5, 2)), np.ones((1, 6)))
     with pytest.raises(AssertionError, match="W1 has shape"):
         checks.check_weight_shapes(np.ones((1, 5)), np.ones((1, 6)))
+
+
+def hint_of(check, candidate):
+    """The ``Hint:`` line of the message ``check`` gives ``candidate``."""
+    with pytest.raises(AssertionError) as failure:
+        check(candidate)
+    lines = [
+        line for line in str(failure.value).splitlines() if "Hint" in line
+    ]
+    return lines[0] if lines else ""
+
+
+def test_hints_point_the_right_way():
+    def transposed(W):
+        return np.asarray(W, dtype=float)[:, :-1].T
+
+    def with_bias(W):
+        return np.asarray(W, dtype=float)
+
+    assert "not its transpose" in hint_of(checks.check_d_affine_d_x, transposed)
+    assert "drop it" in hint_of(checks.check_d_affine_d_x, with_bias)
+    assert hint_of(
+        checks.check_d_l2_d_x,
+        lambda x, y: (np.asarray(x) - np.asarray(y)).reshape(1, -1),
+    ) == ""
+    assert "list" not in hint_of(
+        checks.check_sigmoid, lambda x: 1 / (1 + np.exp(np.asarray(x)))
+    )

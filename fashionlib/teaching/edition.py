@@ -1,18 +1,22 @@
-"""The student edition: the same chapters with every solution taken out.
+"""The student edition: the same chapters without solutions or answers.
 
-From the chapter sources (``book/*.md``, MyST notebooks listed in ``_toc.yml``) this module makes
+From the chapter sources (``book/*.md``, MyST notebooks listed in
+``_toc.yml``) this module makes
 
-- one student notebook per chapter: each cell tagged ``reference`` (it imports a reference
-  implementation whose code a ``{solution}`` shows) becomes a stub per function, with the
-  function's own signature and docstring and ``raise NotImplementedError``; a cell tagged
-  ``exercise-answer`` becomes ``# YOUR CODE HERE`` assignments of ``None``; each ``{solution}``
-  disappears, and a solution written in prose becomes a "your answer here" cell. Verify cells
-  stay, so a student's notebook stops at the first check whose function is not written yet;
-- the student site: the book with the solutions removed from the sources, sphinx-exercise's
-  ``hide_solutions`` on, reference and answer cells hidden, and no copied sources.
-
-Stubs come from ``inspect.signature`` and ``inspect.getdoc`` of fashionlib's functions, so they
-cannot drift from the reference implementations.
+- the student build of ``fashionlib`` (:mod:`fashionlib.teaching.build`);
+- one student notebook per chapter, run beside that build: each cell
+  tagged ``reference`` becomes a stub per graded function (its signature,
+  its contract as docstring, ``raise NotImplementedError``) handed to
+  fashionlib with ``fashionlib.use``; a cell tagged ``exercise-answer``
+  becomes ``# YOUR CODE HERE`` assignments of ``None``; a cell for the
+  student's functions from other chapters comes first where needed; each
+  ``{solution}`` disappears, a prose solution becomes a "your answer here"
+  cell, and cells tagged ``claim`` (assertions on the reference's results)
+  are left out. Verify cells stay;
+- the student site: the book with the solutions removed, sphinx-exercise's
+  ``hide_solutions`` on, reference and answer cells hidden, the student
+  build in place of the package, links to left-out chapters as plain
+  titles, and no copied sources.
 """
 
 import ast
@@ -50,23 +54,26 @@ REF_ROLE = re.compile(
 )
 #: Pages of the student site besides the chapters.
 FIXED_PAGES = ("intro", "references")
-#: Matches the opening fence of a solution directive (backticks or colons) and its label.
+#: The opening fence of a solution directive (backticks or colons), label.
 SOLUTION_OPENING = re.compile(
     r"^(?P<fence>`{3,}|:{3,})\{solution\}\s*(?P<label>\S*)"
 )
 
 
 class EditionError(ValueError):
-    """A chapter cannot be turned into its student edition; the message says why and what to do."""
+    """A chapter cannot be turned into its student edition (message: why,
+    and what to do)."""
 
 
 def read_yaml(path):
-    """The YAML file at ``path``; EditionError if PyYAML (installed with the book tools) is missing."""
+    """The YAML file at ``path``; EditionError if PyYAML (a book tool) is
+    missing."""
     try:
         import yaml
     except ImportError:
         raise EditionError(
-            "the student edition needs the book tools: pip install -e '.[book]'"
+            "the student edition needs the book tools: "
+            "pip install -e '.[book]'"
         ) from None
     return yaml.safe_load(Path(path).read_text())
 
@@ -79,7 +86,7 @@ def write_yaml(data, path):
 
 
 def chapter_files(root=REPOSITORY):
-    """The chapters with exercises, in the order of ``_toc.yml``: {name: path of book/NAME.md}."""
+    """The chapters with exercises, in ``_toc.yml`` order: {name: path}."""
     if not (Path(root) / "_toc.yml").is_file():
         return {}
     toc = read_yaml(Path(root) / "_toc.yml")
@@ -97,25 +104,29 @@ def chapter_files(root=REPOSITORY):
 
 
 def select_chapters(names, root=REPOSITORY):
-    """The chapter paths for ``names`` (all chapters when empty); EditionError names the valid ones."""
+    """The chapter paths for ``names`` (all when empty); EditionError names
+    the valid ones."""
     chapters = chapter_files(root)
     if not chapters:
         raise EditionError(
-            f"no chapters found under {root}: run from a checkout of the book (it has _toc.yml)"
+            f"no chapters found under {root}: run from a checkout of the "
+            "book (it has _toc.yml)"
         )
     unknown = [name for name in names if name not in chapters]
     if unknown:
         raise EditionError(
-            f"unknown chapter {', '.join(unknown)}: choose from {', '.join(chapters)}"
+            f"unknown chapter {', '.join(unknown)}: choose from "
+            f"{', '.join(chapters)}"
         )
     return {name: chapters[name] for name in (names or chapters)}
 
 
-# --- Solutions in Markdown -----------------------------------------------------------------
+# --- Solutions in Markdown ---------------------------------------------------
 
 
 def split_solutions(text):
-    """Split Markdown ``text`` into ("text", str) and ("solution", label, body) pieces, in order."""
+    """Split Markdown ``text`` into ("text", str) and ("solution", label,
+    body) pieces, in order."""
     pieces, lines, start = [], text.split("\n"), 0
     index = 0
     while index < len(lines):
@@ -136,7 +147,8 @@ def split_solutions(text):
         )
         if end is None:
             raise EditionError(
-                f"the {{solution}} at line {index + 1} has no closing {fence}: close the directive"
+                f"the {{solution}} at line {index + 1} has no closing "
+                f"{fence}: close the directive"
             )
         pieces.append(("text", "\n".join(lines[start:index])))
         pieces.append(
@@ -150,7 +162,8 @@ def split_solutions(text):
 
 
 def solution_blocks(notebook):
-    """Every ``{solution}`` block of a notebook's Markdown cells, as (label, source) pairs."""
+    """Every ``{solution}`` block of a notebook's Markdown cells, as
+    (label, source) pairs."""
     return [
         (piece[1], piece[2])
         for cell in notebook.cells
@@ -161,7 +174,8 @@ def solution_blocks(notebook):
 
 
 def hidden_functions(notebook):
-    """The functions whose code a ``{solution}`` of the chapter shows: {name: module}, from each literalinclude."""
+    """The functions whose code a ``{solution}`` of the chapter shows
+    (each literalinclude): {name: module}."""
     include = re.compile(
         r"\{literalinclude\}\s*\S*?fashionlib/(\w+)\.py\s*\n(?:\s*:[\w-]+:.*\n)*?\s*:pyobject:\s*(\w+)"
     )
@@ -179,11 +193,12 @@ def without_solutions(text):
     )
 
 
-# --- Stubs ---------------------------------------------------------------------------------
+# --- Stubs -------------------------------------------------------------------
 
 
 def imported_names(source):
-    """(module, name) for each ``from fashionlib.X import name`` in code ``source``."""
+    """(module, name) for each ``from fashionlib.X import name`` in code
+    ``source``."""
     return [
         (node.module, alias.name)
         for node in ast.walk(ast.parse(source))
@@ -219,7 +234,7 @@ def stub_source(function, message=""):
 
 
 def handed_over(names):
-    """The line that lets fashionlib's own code call the functions ``names``."""
+    """The line letting fashionlib's own code call the functions ``names``."""
     return f"fashionlib.use({', '.join(names)})\n"
 
 
@@ -248,7 +263,8 @@ def stub_cell_source(reference_source):
 
 
 def answer_stub_source(answer_source):
-    """``# YOUR CODE HERE`` and ``NAME = None`` for each name an exercise-answer cell assigns."""
+    """``# YOUR CODE HERE`` and ``NAME = None`` for each name that an
+    exercise-answer cell assigns."""
     names = [
         target.id
         for node in ast.parse(answer_source).body
@@ -261,11 +277,11 @@ def answer_stub_source(answer_source):
     )
 
 
-# --- Student notebooks -------------------------------------------------------------------
+# --- Student notebooks -------------------------------------------------------
 
 
 def read_chapter(path):
-    """The chapter at ``path`` as a notebook (jupytext reads the MyST Markdown)."""
+    """The chapter at ``path`` as a notebook (jupytext reads the MyST)."""
     import jupytext
 
     return jupytext.read(Path(path))
@@ -289,7 +305,8 @@ def new_cell(kind, source, cell_tags):
 
 
 def student_markdown_cells(cell):
-    """A Markdown cell without its solutions; a prose solution (no literalinclude) becomes an answer cell."""
+    """A Markdown cell without its solutions; a prose solution (no
+    literalinclude) becomes an answer cell."""
     cells = []
     for piece in split_solutions(cell.source):
         if piece[0] == "text":
@@ -412,7 +429,8 @@ def earlier_cell(names):
 
 
 def student_notebook(path):
-    """The student notebook of the chapter at ``path`` (an nbformat v4 notebook, no outputs)."""
+    """The student notebook of the chapter at ``path`` (nbformat v4, no
+    outputs)."""
     import nbformat
 
     chapter = read_chapter(path)
@@ -420,10 +438,13 @@ def student_notebook(path):
     intro = new_cell(
         "markdown",
         (
-            f"*Student notebook for the chapter `{Path(path).stem}`.* Replace each `{STUB_MARKER}` and its "
-            "`raise NotImplementedError` with your code, and write your answers where it says "
-            f"{ANSWER_TEXT} Run the notebook from the top: each cell tagged `verify` checks your work and "
-            "stops with a message naming the function to fix."
+            f"*Student notebook for the chapter `{Path(path).stem}`.* "
+            f"Replace each `{STUB_MARKER}` and its `raise "
+            "NotImplementedError` with your code, and write your answers "
+            f"where it says {ANSWER_TEXT} Keep this notebook beside the "
+            "folder `fashionlib` that came with it. Run the notebook from "
+            "the top: each cell tagged `verify` checks your work and stops "
+            "with a message naming the function to fix."
         ),
         [],
     )
@@ -464,7 +485,7 @@ def write_student_notebooks(chapters, out_dir):
     return written
 
 
-# --- The student site --------------------------------------------------------------------
+# --- The student site --------------------------------------------------------
 
 
 def defined_labels(text):
@@ -519,7 +540,8 @@ def student_chapter_text(path, kept=None, labels=None):
 
 
 def student_toc(root, chapters):
-    """``_toc.yml`` for the student site: the front page, the chosen chapters and the references."""
+    """``_toc.yml`` for the student site: the front page, the chosen
+    chapters and the references."""
     toc = read_yaml(Path(root) / "_toc.yml")
     keep = {f"book/{name}" for name in chapters} | {"book/references"}
     parts = []
@@ -535,7 +557,8 @@ def student_toc(root, chapters):
 
 
 def student_config(root):
-    """``_config.yml`` for the student site: solutions hidden, no copied sources, no download button."""
+    """``_config.yml`` for the student site: solutions hidden, no copied
+    sources, no download button."""
     config = read_yaml(Path(root) / "_config.yml")
     config["title"] = f"{config['title']} (student edition)"
     config.setdefault("sphinx", {})["recursive_update"] = (
@@ -582,10 +605,12 @@ def write_student_sources(root, chapters, source_dir):
 
 
 def build_student_site(chapters, out_dir, root=REPOSITORY):
-    """Build the student site into ``out_dir/html`` from generated sources; returns (exit status, log text).
+    """Build the student site into ``out_dir/html`` from generated sources.
 
-    The chapters are executed as in the book (the reference cells run, hidden), so figures and
-    glued numbers are there. The old site is replaced only when the build succeeds.
+    Returns (exit status, log text). The chapters are executed as in the
+    book, with the instructor's package (the reference cells run, hidden),
+    so figures and glued numbers are there; no code of it is shown. The
+    old site is replaced only when the build succeeds.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -617,7 +642,7 @@ def build_student_site(chapters, out_dir, root=REPOSITORY):
 
 
 def build_warnings(log):
-    """The WARNING lines of a Sphinx log (ipykernel's TCP notice is not one)."""
+    """The WARNING lines of a Sphinx log (not ipykernel's TCP notice)."""
     return [
         line
         for line in log.splitlines()
@@ -628,10 +653,12 @@ def build_warnings(log):
 def make_student_edition(
     names=(), out_dir=STUDENT_DIR, site=True, root=REPOSITORY
 ):
-    """Write the student notebooks (and build the site) for the chapters ``names`` (all when empty).
+    """Write the student build and notebooks (and build the site) for the
+    chapters ``names`` (all when empty).
 
-    Returns a dict: ``notebooks`` (paths), ``site`` (the html folder or None), ``warnings`` (list).
-    Raises EditionError when a chapter is unknown, cannot be transformed, or the site fails to build.
+    Returns a dict: ``notebooks`` (paths), ``site`` (the html folder or
+    None), ``warnings`` (list). Raises EditionError when a chapter is
+    unknown, cannot be transformed, or the site fails to build.
     """
     chapters = select_chapters(list(names), root)
     notebooks = write_student_notebooks(chapters, out_dir)
@@ -641,7 +668,8 @@ def make_student_edition(
     if status != 0:
         tail = "\n".join(log.splitlines()[-30:])
         raise EditionError(
-            f"the student site did not build (exit status {status}); the end of the log:\n{tail}"
+            f"the student site did not build (exit status {status}); the "
+            f"end of the log:\n{tail}"
         )
     return {
         "notebooks": notebooks,

@@ -73,7 +73,7 @@ class Settings:
     seed: int | None = None
 
 
-# --- Finding the submissions ----------------------------------------------
+# --- Finding the submissions -------------------------------------------------
 
 
 def student_names(paths):
@@ -125,7 +125,7 @@ def find_submissions(paths, chapter):
         chapter_rubric(chapter)
     found += [
         Submission(name, chapter, path)
-        for name, path in zip(student_names(loose), loose)
+        for name, path in zip(student_names(loose), loose, strict=True)
     ]
     taken = {}
     for s in found:
@@ -139,7 +139,7 @@ def find_submissions(paths, chapter):
     return found
 
 
-# --- What the notebook defines ---------------------------------------------
+# --- What the notebook defines -----------------------------------------------
 
 
 def cell_python(source):
@@ -373,7 +373,7 @@ def rows_of(submission, decisions, notes):
             "max_points": p.points,
             "notes": "; ".join(notes),
         }
-        for p, (passed, message) in zip(parts, decisions)
+        for p, (passed, message) in zip(parts, decisions, strict=True)
     ]
 
 
@@ -409,7 +409,7 @@ def grade(submissions, settings=Settings(), jobs=1):
             return [row for rows in graded for row in rows]
 
 
-# --- Reporting ----------------------------------------------------------------
+# --- Reporting ---------------------------------------------------------------
 
 #: Columns of the grade table and of its CSV file.
 COLUMNS = (
@@ -460,7 +460,9 @@ def format_table(rows, width=70):
     ]
 
     def render(row):
-        cells = (str(cell).ljust(w) for cell, w in zip(row, widths))
+        cells = (
+            str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)
+        )
         return "  ".join(cells).rstrip()
 
     notes = {

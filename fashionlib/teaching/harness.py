@@ -1,4 +1,4 @@
-"""Calling graded functions on the grader's inputs; the same code on both sides.
+"""Calling graded functions on the grader's inputs, in the kernel and out.
 
 The student's kernel runs :func:`probe_kernel` after the notebook: it calls
 each graded function the notebook left in its namespace on the grader's
@@ -44,7 +44,7 @@ HELPERS = {
 
 
 def as_arrays(out):
-    """A probe's ``out`` as a list of float arrays; ValueError if not numeric."""
+    """A probe's ``out`` as a list of float arrays (ValueError if not)."""
     items = list(out) if isinstance(out, (list, tuple)) else [out]
     return [np.asarray(item, dtype=float) for item in items]
 

@@ -180,7 +180,7 @@ def compare(label, got, expected):
         return f"{label} raised {got}"
     if len(got) != len(expected):
         return f"{label} returned {len(got)} items, expected {len(expected)}"
-    for a, b in zip(got, expected):
+    for a, b in zip(got, expected, strict=True):
         if a.shape != b.shape:
             return f"{label} returned shape {a.shape}, expected {b.shape}"
         if not np.allclose(a, b, atol=TOL, rtol=TOL, equal_nan=False):
@@ -232,16 +232,19 @@ COMPARISONS = {
 
 
 def verdict(check, got_results, expected_results):
-    """(passed, message) of ``check`` from the student's and reference's results."""
+    """(passed, message) of ``check``: the student's results against the
+    reference's."""
     comparison = COMPARISONS.get(check, compare)
     problems = [
         comparison(label, got, expected)
         for (label, _), got, expected in zip(
-            PROBES[check], got_results, expected_results
+            PROBES[check], got_results, expected_results, strict=False
         )
     ]
     if check == "check_initialize_network" and not any(problems):
-        if not all(np.array_equal(a, b) for a, b in zip(*got_results)):
+        if not all(
+            np.array_equal(a, b) for a, b in zip(*got_results, strict=False)
+        ):
             problems.append("the same call gave different networks")
     problems = [p for p in problems if p]
     return (not problems), "\n".join(problems) or "passed"

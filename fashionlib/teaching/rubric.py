@@ -1,11 +1,13 @@
-"""The rubric: the homework's points, chapter by chapter, and the checks that award them."""
+"""The rubric: the homework's points, chapter by chapter, and the checks
+that award them."""
 
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class Part:
-    """One graded check: ``check`` (a name in fashionlib.checks) called on the student's ``names``."""
+    """One graded check: ``check`` (named after a fashionlib.checks function)
+    of the student's ``names``."""
 
     check: str
     names: tuple
@@ -15,7 +17,8 @@ class Part:
 
 @dataclass(frozen=True)
 class Chapter:
-    """A chapter's part of the homework: its title, automatic checks and parts graded by hand."""
+    """A chapter's part of the homework: title, automatic checks, and parts
+    graded by hand."""
 
     title: str
     parts: tuple
@@ -29,7 +32,7 @@ def part(check, *names, points, hacker=False):
     )
 
 
-#: Chapter -> the checks that grade it and their points, as the homework lists them.
+#: Chapter -> the checks that grade it and their points (the homework's).
 RUBRIC = {
     "data": Chapter(
         "Data set preparation",
@@ -102,11 +105,12 @@ RUBRIC = {
 
 
 class GradingError(ValueError):
-    """Grading cannot start (unknown chapter, missing file); the message says what to do."""
+    """Grading cannot start (unknown chapter, missing file); the message
+    says what to do."""
 
 
 def chapter_rubric(name):
-    """The rubric Chapter of ``name``; GradingError lists the gradable chapters."""
+    """The rubric Chapter of ``name``; GradingError lists the valid ones."""
     if name not in RUBRIC:
         raise GradingError(
             f"no rubric for chapter {name!r}: choose from {', '.join(RUBRIC)}"
@@ -115,10 +119,11 @@ def chapter_rubric(name):
 
 
 def rubric_rows():
-    """The rubric as rows (chapter, title, what is graded, points, kind), homework order.
+    """The rubric as rows (chapter, title, what, points, kind), in order.
 
-    ``what`` names the student's functions (the check is ``check_`` + the first name, or the
-    weights check for W1, W2); kind is required, hacker (optional) or given (not graded)."""
+    ``what`` names the student's functions (the check is ``check_`` + the
+    first name, or the weights check for W1, W2); kind is required, hacker
+    (optional) or given (not graded)."""
     rows = []
     for name, chapter in RUBRIC.items():
         for p in chapter.parts:
@@ -146,7 +151,8 @@ def rubric_totals():
 
 
 def rubric_markdown():
-    """The rubric as a compact Markdown table: chapter (title), what is graded, points, kind."""
+    """The rubric as a compact Markdown table: chapter (title), what is
+    graded, points, kind."""
     lines = [
         "| chapter | graded | points | kind |",
         "| --- | --- | ---: | --- |",

@@ -6,7 +6,7 @@ For a course too large for one machine: each job of an existing scheduler
 the gradebooks::
 
     python -m fashionlib.teaching.shards split submissions 4 2 shard/
-    python -m fashionlib.teaching.shards merge gradebook.csv out-*/gradebook.csv
+    python -m fashionlib.teaching.shards merge gradebook.csv out-*/*.csv
 
 A shard holds every ``k``-th student (folder or notebook) in name order,
 so shards differ in size by one student at most.
