@@ -206,8 +206,9 @@ def test_hints_point_the_right_way():
     def with_bias(W):
         return np.asarray(W, dtype=float)
 
-    assert "not its transpose" in hint_of(checks.check_d_affine_d_x, transposed)
-    assert "drop it" in hint_of(checks.check_d_affine_d_x, with_bias)
+    d_affine_d_x = checks.check_d_affine_d_x
+    assert "not its transpose" in hint_of(d_affine_d_x, transposed)
+    assert "drop it" in hint_of(d_affine_d_x, with_bias)
     assert hint_of(
         checks.check_d_l2_d_x,
         lambda x, y: (np.asarray(x) - np.asarray(y)).reshape(1, -1),

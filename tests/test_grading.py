@@ -250,7 +250,7 @@ def course(tmp_path_factory):
     settings = grading.Settings(
         cell_timeout=20,
         notebook_timeout=60,
-        feedback_dir=root / "feedback",
+        feedback_dir=str(root / "feedback"),
         seed=7,
     )
     rows = grading.grade(found, settings, jobs=2)

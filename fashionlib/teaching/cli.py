@@ -35,7 +35,7 @@ def run_grade(args):
         notebook_timeout=args.notebook_timeout,
         sandboxed=not args.no_sandbox,
         memory=int(args.memory * 1024**3),
-        feedback_dir=out / "feedback",
+        feedback_dir=str(out / "feedback"),
     )
     try:
         submissions = grading.find_submissions(args.submissions, args.chapter)

@@ -57,7 +57,7 @@ class Submission:
 
     student: str
     chapter: str
-    path: Path
+    path: str
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class Settings:
     output_limit: int = OUTPUT_LIMIT
     sandboxed: bool = True
     memory: int = sandbox.MEMORY_LIMIT
-    feedback_dir: Path | None = None
+    feedback_dir: str | None = None
     seed: int | None = None
 
 
@@ -110,7 +110,9 @@ def find_submissions(paths, chapter):
                         notebook.stem,
                     ):
                         found.append(
-                            Submission(student.name, notebook.stem, notebook)
+                            Submission(
+                                student.name, notebook.stem, str(notebook)
+                            )
                         )
             loose += sorted(path.glob("*.ipynb"))
         else:
@@ -124,12 +126,12 @@ def find_submissions(paths, chapter):
     if loose:
         chapter_rubric(chapter)
     found += [
-        Submission(name, chapter, path)
+        Submission(name, chapter, str(path))
         for name, path in zip(student_names(loose), loose, strict=True)
     ]
     taken = {}
     for s in found:
-        taken.setdefault((s.student, s.chapter), []).append(str(s.path))
+        taken.setdefault((s.student, s.chapter), []).append(s.path)
     clashes = [paths for paths in taken.values() if len(paths) > 1]
     if clashes:
         raise GradingError(

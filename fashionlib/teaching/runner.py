@@ -4,7 +4,7 @@ Started by the grader as ``python runner.py JOB_FOLDER`` (inside the
 sandbox when there is one). It imports no ``fashionlib``: the kernel sees
 only the student build. It writes into JOB_FOLDER ``executed.ipynb`` (the
 notebook with its outputs), ``runner.json`` (notes on what went wrong) and,
-through :func:`harness.probe_kernel` in the kernel, the raw results.
+through ``harness.probe_kernel`` in the kernel, the raw results.
 """
 
 import json
