@@ -475,3 +475,18 @@ def test_no_solution_reaches_the_student_site(student_site):
         and "ex-network-weights" in page
     )
     assert "from fashionlib.layers import affine" not in page
+
+
+def test_instructors_chapter_documents_every_teaching_module():
+    page = (edition.REPOSITORY / "book" / "instructors.md").read_text()
+    documented = set(
+        re.findall(r"automodule:: fashionlib\.teaching\.(\w+)", page)
+    )
+    modules = {
+        p.stem
+        for p in (contracts.PACKAGE / "teaching").glob("*.py")
+        if p.stem != "__init__"
+    }
+    assert documented == modules
+    api = (edition.REPOSITORY / "book" / "api.md").read_text()
+    assert "teaching" not in api
