@@ -153,6 +153,15 @@ def test_no_solution_reaches_the_student_notebook(student_dir, name):
         leaks(secret_fragments(CHAPTERS[name]), notebook_haystack(notebook))
         == []
     )
+    haystack = notebook_haystack(notebook)
+    shown = visible_text(edition.read_chapter(CHAPTERS[name]))
+    bodies = {
+        function: sorted(
+            line for line in lines if line in haystack and line not in shown
+        )
+        for function, lines in graded_lines().items()
+    }
+    assert {f: hits for f, hits in bodies.items() if hits} == {}
     hidden = edition.hidden_functions(edition.read_chapter(CHAPTERS[name]))
     for cell in notebook.cells:
         assert not {"reference", "exercise-answer"} & set(edition.tags(cell))

@@ -397,7 +397,7 @@ def grade(submissions, settings=Settings(), jobs=1):
     Raises SandboxError when the sandbox is asked for and bwrap is missing.
     """
     if settings.sandboxed:
-        sandbox.bwrap_path()
+        sandbox.require()
     seed = settings.seed if settings.seed is not None else secrets.randbits(32)
     inputs = probes.make_inputs(seed)
     with tempfile.TemporaryDirectory(prefix="fashionlib-grader-") as shared:

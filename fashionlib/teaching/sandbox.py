@@ -12,6 +12,7 @@ the runner, and ``prlimit`` caps the address space and the processes.
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -41,6 +42,23 @@ def bwrap_path():
             "exposes your files and network to the submissions)"
         )
     return found
+
+
+def require():
+    """Check that bwrap is installed and can make a sandbox here.
+
+    Raises SandboxError with the install command, or with bwrap's own
+    complaint (user namespaces disabled, for example).
+    """
+    probe = [bwrap_path(), "--ro-bind", "/", "/", "--unshare-all", "true"]
+    result = subprocess.run(probe, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SandboxError(
+            f"bwrap cannot make a sandbox here ({result.stderr.strip()}): "
+            "allow unprivileged user namespaces (e.g. sysctl "
+            "kernel.unprivileged_userns_clone=1), or grade with "
+            "--no-sandbox (see the README for what that exposes)"
+        )
 
 
 def python_roots():
