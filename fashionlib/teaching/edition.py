@@ -39,6 +39,7 @@ from fashionlib.teaching.contracts import (
     core_modules,
     graded_functions,
 )
+from fashionlib.teaching.rubric import RUBRIC
 
 #: The repository root, whose book/ holds the chapter sources.
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -404,17 +405,28 @@ def functions_needed(chapter, own):
     ]
 
 
-def earlier_cell(names):
-    """A cell for the student's functions from other chapters, or None."""
+def paste_message(name, chapter):
+    """What the stub of ``name`` says in the notebook of ``chapter``."""
+    home = chapter_of(name)
+    order = list(RUBRIC)
+    if chapter in order and order.index(home) > order.index(chapter):
+        return (
+            f"{name} is written in a later chapter, '{home}': the cells "
+            "that need it run once you paste it here"
+        )
+    return f"paste your {name} from the chapter '{home}'"
+
+
+def earlier_cell(names, chapter):
+    """A cell for the student's functions from other chapters (needed by
+    the notebook of ``chapter``), or None."""
     if not names:
         return None
+    graded = graded_functions()
     stubs = [
         stub_source(
-            getattr(
-                importlib.import_module(f"fashionlib.{graded_functions()[n]}"),
-                n,
-            ),
-            f"paste your {n} from the chapter '{chapter_of(n)}'",
+            getattr(importlib.import_module(f"fashionlib.{graded[n]}"), n),
+            paste_message(n, chapter),
         )
         for n in names
     ]
@@ -449,7 +461,8 @@ def student_notebook(path):
         [],
     )
     own = {n for n in CONTRACTS if n in hidden}
-    cells = [intro, earlier_cell(functions_needed(chapter, own))]
+    needed = functions_needed(chapter, own)
+    cells = [intro, earlier_cell(needed, Path(path).stem)]
     for cell in chapter.cells:
         if cell.cell_type == "markdown":
             cells.extend(student_markdown_cells(cell))
