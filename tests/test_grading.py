@@ -482,3 +482,12 @@ def test_shards_split_and_merge(tmp_path):
         shards.merge([books[0], books[0]], tmp_path / "again.csv")
     with pytest.raises(shards.ShardError, match="not in 0..1"):
         shards.split(tmp_path / "subs", 2, 2, tmp_path / "nope")
+
+
+def test_an_installed_reference_is_masked(monkeypatch, tmp_path):
+    root = str(sandbox.PACKAGE.parent)
+    monkeypatch.setattr(sandbox, "python_roots", lambda: [root])
+    command = sandbox.command(tmp_path, tmp_path, tmp_path, None)
+    masked = command.index(str(sandbox.PACKAGE))
+    assert command[masked - 1] == "--tmpfs"
+    assert command.index(root) < masked

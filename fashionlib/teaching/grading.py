@@ -165,7 +165,7 @@ def without_docstring(function):
 
 
 def notebook_functions(notebook):
-    """Top-level ``def``s of the notebook's code cells: {name: body dump}."""
+    """Functions defined at the top of code cells: {name: body dump}."""
     defined = {}
     for cell in notebook.cells:
         if cell.cell_type != "code":

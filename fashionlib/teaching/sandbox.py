@@ -22,6 +22,8 @@ MEMORY_LIMIT = 2 * 1024**3
 PROCESS_LIMIT = 256
 #: What to install where bwrap is missing.
 INSTALL = "sudo apt-get install bubblewrap"
+#: The instructor's fashionlib (the reference), never visible inside.
+PACKAGE = Path(__file__).resolve().parents[1]
 #: System folders mounted read-only (those that exist).
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 #: Where the sandbox sees the job folder, the student build, the data.
@@ -95,6 +97,8 @@ def command(job, lib, tools, data_dir, memory=MEMORY_LIMIT):
             args += ["--ro-bind-try", folder, folder]
     for root in python_roots():
         args += ["--ro-bind", root, root]
+    if any(PACKAGE.is_relative_to(root) for root in python_roots()):
+        args += ["--tmpfs", str(PACKAGE)]  # an installed reference: masked
     args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     args += ["--dir", "/tmp/home", "--bind", str(job), JOB]
     args += ["--ro-bind", str(lib), LIB]
