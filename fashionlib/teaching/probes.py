@@ -224,7 +224,7 @@ def compare_network(label, got, expected):
     return None
 
 
-#: Checks whose results are random: compared by their properties.
+#: Checks whose results are random, compared by their properties.
 COMPARISONS = {
     "check_random_matrix": compare_random_matrix,
     "check_initialize_network": compare_network,
