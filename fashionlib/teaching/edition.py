@@ -53,6 +53,8 @@ ANSWER_TEXT = "*Your answer here.*"
 REF_ROLE = re.compile(
     r"\{ref\}`(?:(?P<text>[^`<]+?)\s*<(?P<label>[\w-]+)>|(?P<bare>[\w-]+))`"
 )
+#: How the note on a cell that waits for later chapters ends.
+WAITING = ": runs once pasted above."
 #: Pages of the student site besides the chapters.
 FIXED_PAGES = ("intro", "references")
 #: The opening fence of a solution directive (backticks or colons), label.
@@ -376,25 +378,36 @@ def call_graph():
     return graph
 
 
+def cell_needs(source, graph, graded):
+    """The graded functions code ``source`` calls, directly or through
+    given code (``graph``: each core function -> the names it mentions)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    tree.body = [  # importing a function does not call it
+        node
+        for node in tree.body
+        if not isinstance(node, (ast.Import, ast.ImportFrom))
+    ]
+    todo, seen = referenced(tree), set()
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            if name not in graded:
+                todo |= graph.get(name, set())
+    return seen & set(graded)
+
+
 def functions_needed(chapter, own):
     """Graded functions of other chapters that the code of ``chapter``
     calls, directly or through given code; ``own`` are its own."""
     graph, graded = call_graph(), graded_functions()
-    todo = set()
+    seen = set()
     for cell in chapter.cells:
         if cell.cell_type == "code" and "reference" not in tags(cell):
-            try:
-                todo |= referenced(ast.parse(cell.source))
-            except SyntaxError:
-                continue
-    seen = set()
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        if name not in graded:
-            todo |= graph.get(name, set())
+            seen |= cell_needs(cell.source, graph, graded)
     return [
         name
         for name in graded
@@ -405,11 +418,73 @@ def functions_needed(chapter, own):
     ]
 
 
+def later_functions(names, chapter):
+    """Those of ``names`` that a chapter after ``chapter`` asks for."""
+    order = list(RUBRIC)
+    if chapter not in order:
+        return set()
+    return {
+        n for n in names if order.index(chapter_of(n)) > order.index(chapter)
+    }
+
+
+def assigned(source):
+    """Names that code ``source`` binds at its top level."""
+    names = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        else:
+            names |= {
+                t.id
+                for t in ast.walk(node)
+                if isinstance(t, ast.Name) and isinstance(t.ctx, ast.Store)
+            }
+    return names
+
+
+def loaded(source):
+    """Names that code ``source`` reads when it runs (function bodies, not
+    run by a definition, left out)."""
+    return {
+        node.id
+        for statement in ast.parse(source).body
+        if not isinstance(statement, (ast.FunctionDef, ast.ClassDef))
+        for node in ast.walk(statement)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+
+
+def mark_waiting(cells, later):
+    """Tag ``raises-exception`` each code cell that needs a function of a
+    later chapter (``later``), or a name such a cell makes, so that running
+    the notebook goes on past it; a comment says why."""
+    graph, graded = call_graph(), graded_functions()
+    waiting = set()
+    for cell in cells:
+        if cell.cell_type != "code" or {"stub", "earlier"} & set(tags(cell)):
+            continue
+        try:
+            uses = loaded(cell.source) - assigned(cell.source)
+        except SyntaxError:
+            continue
+        missing = sorted(cell_needs(cell.source, graph, graded) & later)
+        if not missing and not uses & waiting:
+            continue
+        waiting |= assigned(cell.source)
+        why = ", ".join(missing) or "a cell above that waits"
+        cell.source = (
+            f"# Needs {why} (later chapters){WAITING}\n" + cell.source
+        )
+        cell.metadata["tags"] = tags(cell) + ["raises-exception"]
+
+
 def paste_message(name, chapter):
     """What the stub of ``name`` says in the notebook of ``chapter``."""
     home = chapter_of(name)
-    order = list(RUBRIC)
-    if chapter in order and order.index(home) > order.index(chapter):
+    if later_functions([name], chapter):
         return (
             f"{name} is written in a later chapter, '{home}': the cells "
             "that need it run once you paste it here"
@@ -469,6 +544,7 @@ def student_notebook(path):
         elif cell.cell_type == "code":
             cells.append(student_code_cell(cell, hidden))
     cells = [cell for cell in cells if cell is not None]
+    mark_waiting(cells, later_functions(needed, Path(path).stem))
     notebook = nbformat.v4.new_notebook(
         cells=cells,
         metadata={"kernelspec": dict(chapter.metadata["kernelspec"])},
