@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from fashionlib import data
-from fashionlib.cli_train import INTERRUPTED, POSITIVE, add_train_command
+from fashionlib.cli_train import INTERRUPTED, add_train_command
 
 
 def run_data(args):
@@ -19,115 +19,6 @@ def run_data(args):
     data.prepare(folder, download_allowed=not args.no_download)
     print("data ready")
     return 0
-
-
-def run_student(args):
-    """Write the student notebooks and build the student site; exit status 1
-    with the reason on failure."""
-    from fashionlib import edition
-
-    try:
-        made = edition.make_student_edition(
-            args.chapter or (), args.out, site=not args.no_site
-        )
-    except edition.EditionError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    for path in made["notebooks"]:
-        print(f"wrote {path}")
-    for warning in made["warnings"]:
-        print(warning, file=sys.stderr)
-    if made["site"]:
-        print(f"the student site is at {made['site'] / 'index.html'}")
-    return 0
-
-
-def run_grade(args):
-    """Grade the submissions, print the table and write the CSV."""
-    from fashionlib import grading
-
-    rows = grading.grade(
-        args.submissions,
-        args.chapter,
-        cell_timeout=args.cell_timeout,
-        notebook_timeout=args.notebook_timeout,
-    )
-    print(grading.format_table(rows))
-    csv_path = Path(args.csv or f"grades-{args.chapter}.csv")
-    grading.write_csv(rows, csv_path)
-    print(f"wrote {csv_path}")
-    return 0
-
-
-def add_edition_commands(commands):
-    """The ``student`` and ``grade`` sub-commands (chapter names are checked
-    against _toc.yml and the rubric)."""
-    from fashionlib import edition, grading
-
-    try:
-        chapters = list(edition.chapter_files())
-    except (
-        edition.EditionError
-    ):  # no book tools installed: the command itself will say so
-        chapters = []
-    student = commands.add_parser(
-        "student",
-        help="make the student edition: notebooks with stubs, "
-        "site without solutions",
-    )
-    student.add_argument(
-        "--chapter",
-        action="append",
-        choices=chapters or None,
-        metavar="NAME",
-        help="a chapter to include (repeatable; default: all): "
-        + ", ".join(chapters),
-    )
-    student.add_argument(
-        "--out",
-        default=str(edition.STUDENT_DIR),
-        help="output folder (default: _build/student)",
-    )
-    student.add_argument(
-        "--no-site",
-        action="store_true",
-        help="write the notebooks only, skip the site",
-    )
-    student.set_defaults(run=run_student)
-    grade = commands.add_parser(
-        "grade", help="grade student notebooks with the chapter's checks"
-    )
-    grade.add_argument(
-        "submissions",
-        nargs="+",
-        metavar="SUBMISSION.ipynb",
-        help="the notebooks to grade",
-    )
-    grade.add_argument(
-        "--chapter",
-        required=True,
-        choices=list(grading.RUBRIC),
-        metavar="NAME",
-        help="the chapter the submissions answer: "
-        + ", ".join(grading.RUBRIC),
-    )
-    grade.add_argument(
-        "--csv",
-        help="where to write the results (default: grades-CHAPTER.csv)",
-    )
-    grade.add_argument(
-        "--cell-timeout",
-        type=POSITIVE,
-        default=grading.CELL_TIMEOUT,
-        help=f"seconds per cell (default {grading.CELL_TIMEOUT})",
-    )
-    grade.add_argument(
-        "--notebook-timeout",
-        type=POSITIVE,
-        default=grading.NOTEBOOK_TIMEOUT,
-        help=f"seconds per notebook (default {grading.NOTEBOOK_TIMEOUT})",
-    )
-    grade.set_defaults(run=run_grade)
 
 
 def build_parser():
@@ -148,7 +39,9 @@ def build_parser():
         "--no-download", action="store_true", help="never try the network"
     )
     data_command.set_defaults(run=run_data)
-    add_edition_commands(commands)
+    from fashionlib.teaching.cli import add_teaching_commands
+
+    add_teaching_commands(commands)
     add_train_command(commands)
     return parser
 
@@ -159,10 +52,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command == "grade":
         missing = [
-            path for path in args.submissions if not Path(path).is_file()
+            path for path in args.submissions if not Path(path).exists()
         ]
         if missing:
-            parser.error(f"no such submission file: {', '.join(missing)}")
+            parser.error(f"no such submission file or folder: {', '.join(missing)}")
     try:
         return args.run(args)
     except KeyboardInterrupt:

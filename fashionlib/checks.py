@@ -31,9 +31,10 @@ def verifies(function_name):
                 return check(*candidates)
             except AssertionError:
                 raise
-            except NotImplementedError:
+            except NotImplementedError as error:
                 raise AssertionError(
-                    f"{function_name} is not written yet: replace its `raise NotImplementedError` with your code"
+                    str(error)
+                    or f"{function_name} is not written yet: replace its `raise NotImplementedError` with your code"
                 ) from None
             except Exception as error:
                 raise AssertionError(
@@ -56,8 +57,13 @@ def with_hint(message, hint):
     return f"{message}\nHint: {hint}" if hint else message
 
 
-def expect_close(name, actual, expected, tol=TOL, hint=""):
-    """Check that ``actual`` has ``expected``'s shape and values (to ``tol``); ``name`` describes the call."""
+def expect_close(
+    name, actual, expected, tol=TOL, hint="", shape_hint=""
+):
+    """Check that ``actual`` has ``expected``'s shape and values (to ``tol``); ``name`` describes the call.
+
+    ``shape_hint`` is shown only when the shape is wrong, ``hint`` in
+    both cases."""
     expected = np.asarray(expected, dtype=float)
     expect(
         actual is not None,
@@ -73,7 +79,7 @@ def expect_close(name, actual, expected, tol=TOL, hint=""):
         actual_array.shape == expected.shape,
         with_hint(
             f"{name} returned shape {actual_array.shape}, expected shape {expected.shape}",
-            hint,
+            shape_hint or hint,
         ),
     )
     expect(
@@ -177,7 +183,7 @@ def check_activation(name, h, formula, example_out):
         f"{name}([-1, 0, 1])",
         h([-1, 0, 1]),
         example_out,
-        hint=f"{name} must accept a list and return a NumPy vector",
+        shape_hint=f"{name} must accept a list and return a NumPy vector",
     )
     rng = np.random.default_rng(RNG_SEED)
     x = rng.standard_normal(17) * 4
@@ -292,7 +298,7 @@ def check_affine(affine):
         "affine(random x (4,), random W (3, 5))",
         expect_unchanged("affine", affine, x, W),
         W[:, :4] @ x + W[:, 4],
-        hint="the result has one entry per row of W",
+        shape_hint="the result has one entry per row of W",
     )
 
 
@@ -404,7 +410,7 @@ def check_jacobian(name, d_f, f, example, example_out):
         f"{name}({list(example)})",
         d_f(np.array(example, dtype=float)),
         example_out,
-        hint="the Jacobian of an element-wise function is a square diagonal matrix",
+        shape_hint="the Jacobian of an element-wise function is a square diagonal matrix",
     )
     rng = np.random.default_rng(RNG_SEED)
     x = random_vector(rng, 6)
@@ -458,11 +464,18 @@ def check_d_affine_d_x(d_affine_d_x):
     from fashionlib.layers import affine
 
     W = np.array([[1, -2, -3, -4], [-5, -6, 7, 8]], dtype=float)
+    J = d_affine_d_x(W)
+    shape_hints = {
+        (2, 4): "the bias column does not depend on x: drop it",
+        (3, 2): "one row per output, one column per input: (m_out, m_in), "
+        "not its transpose",
+        (4, 2): "one row per output, and the bias column does not depend on x",
+    }
     expect_close(
         "d_affine_d_x(W)",
-        d_affine_d_x(W),
+        J,
         [[1, -2, -3], [-5, -6, 7]],
-        hint="the bias column does not depend on x: drop it",
+        shape_hint=shape_hints.get(np.shape(J), ""),
     )
     rng = np.random.default_rng(RNG_SEED)
     x, W = rng.standard_normal(5), rng.standard_normal((3, 6))
@@ -529,7 +542,7 @@ def check_d_l2_d_x(d_l2_d_x):
             f"d_l2_d_x({x}, {y})",
             d_l2_d_x(np.array(x, dtype=float), np.array(y, dtype=float)),
             expected,
-            hint="the gradient of a scalar is a row of shape (1, m)",
+            shape_hint="the gradient of a scalar is a row of shape (1, m)",
         )
     rng = np.random.default_rng(RNG_SEED)
     x, y = rng.standard_normal(6), rng.standard_normal(6)
@@ -593,7 +606,7 @@ def check_backprop_affine_x(backprop_affine_x):
         "backprop_affine_x(Jx_E (1, 4), W (4, 6))",
         expect_unchanged("backprop_affine_x", backprop_affine_x, Jx_E, W),
         Jx_E @ W[:, :-1],
-        hint="the bias column does not reach the input",
+        shape_hint="the bias column does not reach the input",
     )
 
 

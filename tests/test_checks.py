@@ -248,3 +248,31 @@ def test_architecture_design_rejects_a_miss(
             min_accuracy,
             max_seconds,
         )
+
+def hint_of(check, candidate):
+    """The ``Hint:`` line of the message ``check`` gives ``candidate``."""
+    with pytest.raises(AssertionError) as failure:
+        check(candidate)
+    lines = [
+        line for line in str(failure.value).splitlines() if "Hint" in line
+    ]
+    return lines[0] if lines else ""
+
+
+def test_hints_point_the_right_way():
+    def transposed(W):
+        return np.asarray(W, dtype=float)[:, :-1].T
+
+    def with_bias(W):
+        return np.asarray(W, dtype=float)
+
+    d_affine_d_x = checks.check_d_affine_d_x
+    assert "not its transpose" in hint_of(d_affine_d_x, transposed)
+    assert "drop it" in hint_of(d_affine_d_x, with_bias)
+    assert hint_of(
+        checks.check_d_l2_d_x,
+        lambda x, y: (np.asarray(x) - np.asarray(y)).reshape(1, -1),
+    ) == ""
+    assert "list" not in hint_of(
+        checks.check_sigmoid, lambda x: 1 / (1 + np.exp(np.asarray(x)))
+    )

@@ -1,24 +1,30 @@
-"""The grader: points by the rubric, and containment of hostile submissions.
+"""The grader: verdicts decided outside the kernel, the sandbox, students.
 
-One module fixture grades a folder of submissions to the activations chapter: a right one,
-one with a typical mistake, and hostile ones (raises, loops, ignores interrupts, floods its
-output, deletes the files around it, is not a notebook). Every one must be graded, and the
-submissions folder and the repository must be unchanged afterwards.
+One module fixture grades a course (one folder per student) in the
+sandbox: right and wrong work, cheats (importing the reference, patching
+the checks, printing fake passes, copying the reference's code) and hostile
+notebooks (deleting ../x and a file outside by its path, overwriting a
+classmate's notebook, leaving a process behind, allocating 6 GiB, opening
+network connections). Every one is graded; nothing outside its own copy
+changes.
 """
 
 import csv
 import hashlib
 import os
 import re
+import socket
 import subprocess
 import sys
-import tempfile
+import threading
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from fashionlib import checks, edition, grading
+from fashionlib.teaching import grading, rubric, sandbox, shards
+
+pytestmark = pytest.mark.slow
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 SKIPPED = {
@@ -30,7 +36,9 @@ SKIPPED = {
     ".hypothesis",
     "__pycache__",
     "fashionlib.egg-info",
+    "node_modules",
 }
+MARKER = "i12-background-marker-5821"
 
 RIGHT = """
 import numpy as np
@@ -44,46 +52,117 @@ def identity(x):
 def sigmoid(x):
     return 1 / (1 + np.exp(-np.asarray(x, dtype=float)))
 """
-SUBMISSIONS = {
-    "right": [RIGHT],
-    "mistake": [RIGHT.replace("np.exp(-np.asarray", "np.exp(np.asarray")],
-    "raises": ["raise RuntimeError('first cell fails')", RIGHT],
-    "loops": [RIGHT, "while True:\n    pass"],
-    "stubborn": [
-        RIGHT,
-        "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass",
-    ],
-    "floods": [
-        "print('x' * 3_000_000)",
-        "for i in range(20000):\n    print('y' * 80)",
-        RIGHT,
-    ],
-    "vandal": [
-        "import glob, os\nfor name in glob.glob('*') + glob.glob('.*'):\n    os.remove(name)\n"
-        "open('junk.txt', 'w').write('x' * 1000)\nopen('submission.ipynb', 'w').write('overwritten')",
-        RIGHT,
-    ],
-}
-EXPECTED_POINTS = {
-    "right": 10,
-    "mistake": 6,
-    "raises": 10,
-    "loops": 10,
-    "stubborn": 0,
-    "floods": 10,
-    "vandal": 10,
-    "broken": 0,
-}
-EXPECTED_NOTES = {
-    "raises": "cell 0 raised RuntimeError",
-    "loops": "cell 1 ran longer than 5 s",
-    "stubborn": "ignored the interrupt",
-    "floods": "output beyond 1000000 characters was discarded",
+SLIP = RIGHT.replace("np.exp(-np.asarray", "np.exp(np.asarray")
+NEURON = """
+import numpy as np
+
+def neuron(x, w, h):
+    return h(np.array([np.append(np.asarray(x, float), 1.0) @ w]))[0]
+"""
+IMPORTS_REFERENCE = f"""
+import importlib.util
+from fashionlib.activations import identity, relu, sigmoid
+try:  # the instructor's checkout, by its path
+    spec = importlib.util.spec_from_file_location(
+        "ref", {str(REPOSITORY / "fashionlib" / "activations.py")!r})
+    ref = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ref)
+    relu, identity, sigmoid = ref.relu, ref.identity, ref.sigmoid
+except Exception:
+    pass
+"""
+PATCHES_CHECKS = """
+from fashionlib import checks
+for name in dir(checks):
+    if name.startswith("check_"):
+        setattr(checks, name, lambda *args, **kwargs: None)
+checks.check_sigmoid(sigmoid)
+"""
+FAKE_PRINTS = """
+print('@@grade-0000@@null')
+for check in ('check_relu', 'check_identity', 'check_sigmoid'):
+    print(f'{check} passed')
+print('TOTAL 10/10')
+"""
+COPIES_REFERENCE = RIGHT.replace(
+    "def relu(x):\n    return np.maximum(np.asarray(x, dtype=float), 0.0)",
+    "from fashionlib.activations import as_vector, relu_array\n\n"
+    "def relu(x):\n"
+    '    """Any docstring."""\n'
+    "    return relu_array(as_vector(x))",
+)
+
+
+def hostile(outside, victim, port):
+    """The hostile notebooks' first cells, given the paths they aim at."""
+    return {
+        "deleter": (
+            "import os\n"
+            "for path in ('../x', '../../x'):\n"
+            "    if os.path.exists(path):\n"
+            "        os.remove(path)\n"
+            f"os.remove({str(outside / 'x')!r})"
+        ),
+        "sibling": (
+            "import glob, os\n"
+            "victims = []\n"
+            "candidates = glob.glob('/proc/*/cwd/../*.ipynb')\n"
+            "for top, dirs, files in os.walk('/'):\n"
+            "    dirs[:] = [d for d in dirs if d not in"
+            " ('proc', 'sys', 'dev', 'usr', 'site-packages')]\n"
+            "    candidates += [os.path.join(top, f) for f in files"
+            " if f.endswith('.ipynb')]\n"
+            f"candidates.append({str(victim)!r})\n"
+            "for path in candidates:\n"
+            "    if os.path.realpath(path).startswith('/job/'):\n"
+            "        continue\n"
+            "    try:\n"
+            "        open(path, 'w').write('overwritten')\n"
+            "        victims.append(path)\n"
+            "    except OSError:\n"
+            "        pass\n"
+            "assert victims, 'no other submission found'"
+        ),
+        "background": (
+            "import subprocess, sys\n"
+            "subprocess.Popen([sys.executable, '-c',"
+            f" 'import time; time.sleep(600)  # {MARKER}'],"
+            " start_new_session=True)\n"
+            "raise RuntimeError('left a process behind')"
+        ),
+        "hog": "memory = bytearray(6 * 1024**3)",
+        "network": (
+            "import socket\n"
+            "for address in (('127.0.0.1', PORT), ('1.1.1.1', 53)):\n"
+            "    try:\n"
+            "        socket.create_connection(address, timeout=3)\n"
+            "    except OSError as error:\n"
+            "        failed = error\n"
+            "raise failed".replace("PORT", str(port))
+        ),
+    }
+
+
+#: student -> (points, a piece of the note, or "" for no note).
+EXPECTED = {
+    "right": (10, ""),
+    "slip": (6, ""),
+    "imports_reference": (0, ""),
+    "patches_checks": (6, ""),
+    "fake_prints": (6, ""),
+    "copies_reference": (6, ""),
+    "deleter": (10, "cell 0 raised FileNotFoundError"),
+    "sibling": (10, "cell 0 raised AssertionError"),
+    "background": (10, "left background processes running"),
+    "hog": (10, "cell 0 raised MemoryError"),
+    "network": (10, "cell 0 raised"),
+    "floods": (10, "output beyond 1000000 characters was discarded"),
+    "broken": (0, ""),
 }
 
 
 def tree_hash(root, skipped=frozenset()):
-    """A hash of every file's relative path and bytes under ``root``, skipping folders named in ``skipped``."""
+    """A hash of every file's relative path and bytes under ``root``."""
     digest = hashlib.sha256()
     for folder, subfolders, files in sorted(os.walk(root)):
         subfolders[:] = sorted(d for d in subfolders if d not in skipped)
@@ -97,159 +176,318 @@ def tree_hash(root, skipped=frozenset()):
     return digest.hexdigest()
 
 
-def write_submission(path, sources):
+def write_notebook(path, sources):
     """A notebook file with one code cell per source."""
-    nbformat.write(
-        nbformat.v4.new_notebook(
-            cells=[nbformat.v4.new_code_cell(s) for s in sources]
-        ),
-        path,
-    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+
+
+def background_processes():
+    """Host processes whose command line holds MARKER."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if entry.isdigit() and MARKER.encode() in cmdline:
+            found.append(int(entry))
+    return found
+
+
+class Listener:
+    """A TCP server on the host's loopback that counts connections."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            self.connections += 1
+            connection.close()
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """Grade all submissions once; returns (rows, hashes before, hashes after, leftover temporary files)."""
-    folder = tmp_path_factory.mktemp("submissions")
-    for name, sources in SUBMISSIONS.items():
-        write_submission(folder / f"{name}.ipynb", sources)
-    (folder / "broken.ipynb").write_text("{ this is not a notebook")
-    scratch = tmp_path_factory.mktemp("scratch")
-    before = tree_hash(folder), tree_hash(REPOSITORY, SKIPPED)
-    saved, tempfile.tempdir = tempfile.tempdir, str(scratch)
-    try:
-        rows = grading.grade(
-            sorted(folder.glob("*.ipynb")),
-            "activations",
-            cell_timeout=5,
-            notebook_timeout=20,
-        )
-    finally:
-        tempfile.tempdir = saved
-    after = tree_hash(folder), tree_hash(REPOSITORY, SKIPPED)
-    return rows, before, after, list(scratch.iterdir())
+def course(tmp_path_factory):
+    """Grade the course once; returns what the tests look at."""
+    root = tmp_path_factory.mktemp("course")
+    folder, outside = root / "submissions", root / "outside"
+    outside.mkdir()
+    (outside / "x").write_text("keep me")
+    (root / "x").write_text("keep me too")
+    listener = Listener()
+    victim = folder / "right" / "activations.ipynb"
+    sources = {
+        "right": [RIGHT],
+        "slip": [SLIP],
+        "imports_reference": [IMPORTS_REFERENCE],
+        "patches_checks": [SLIP, PATCHES_CHECKS],
+        "fake_prints": [SLIP, FAKE_PRINTS],
+        "copies_reference": [COPIES_REFERENCE],
+        "floods": ["print('x' * 3_000_000)", RIGHT],
+    }
+    for name, first in hostile(outside, victim, listener.port).items():
+        sources[name] = [first, RIGHT]
+    for name, cells in sources.items():
+        write_notebook(folder / name / "activations.ipynb", cells)
+    write_notebook(folder / "right" / "neuron.ipynb", [NEURON])
+    (folder / "broken").mkdir()
+    (folder / "broken" / "activations.ipynb").write_text("{ not a notebook")
+    before = (
+        tree_hash(folder),
+        tree_hash(outside),
+        tree_hash(REPOSITORY, SKIPPED),
+    )
+    found = grading.find_submissions([folder], "all")
+    settings = grading.Settings(
+        cell_timeout=20,
+        notebook_timeout=60,
+        feedback_dir=str(root / "feedback"),
+        seed=7,
+    )
+    rows = grading.grade(found, settings, jobs=2)
+    after = (
+        tree_hash(folder),
+        tree_hash(outside),
+        tree_hash(REPOSITORY, SKIPPED),
+    )
+    return {
+        "rows": rows,
+        "before": before,
+        "after": after,
+        "root": root,
+        "connections": listener.connections,
+        "background": background_processes(),
+        "x": (root / "x").read_text(),
+    }
 
 
-def test_rubric_matches_the_verify_cells_of_each_chapter():
-    chapters = edition.chapter_files()
-    for name, chapter in grading.RUBRIC.items():
-        notebook = edition.read_chapter(chapters[name])
-        verify = "\n".join(
-            cell.source
-            for cell in notebook.cells
-            if "verify" in edition.tags(cell)
-        )
-        called = re.findall(r"checks\.(check_\w+)\((.*)\)", verify)
-        assert [
-            (p.check, ", ".join(p.names)) for p in chapter.parts
-        ] == called, name
-        assert all(callable(getattr(checks, p.check)) for p in chapter.parts)
+def totals(rows, chapter="activations"):
+    """Points per student for ``chapter``."""
+    points = {}
+    for r in rows:
+        if r["chapter"] == chapter:
+            points[r["student"]] = points.get(r["student"], 0) + r["points"]
+    return points
+
+
+def notes(rows):
+    """The note of each student's activations notebook."""
+    return {
+        r["student"]: r["notes"] for r in rows if r["chapter"] == "activations"
+    }
+
+
+def messages(rows, student):
+    """{check: message} of one student's activations notebook."""
+    return {
+        r["check"]: r["message"]
+        for r in rows
+        if r["student"] == student and r["chapter"] == "activations"
+    }
+
+
+def test_every_submission_gets_the_points_it_earned(course):
+    assert totals(course["rows"]) == {
+        name: points for name, (points, _) in EXPECTED.items()
+    }
+    assert totals(course["rows"], "neuron") == {"right": 10}
+
+
+def test_each_hostile_case_gets_a_note(course):
+    found = notes(course["rows"])
+    for name, (_, note) in EXPECTED.items():
+        if note:
+            assert note in found[name], (name, found[name])
+    assert found["right"] == ""
+
+
+def test_the_reference_is_out_of_reach(course):
+    said = messages(course["rows"], "imports_reference")
+    assert all(
+        grading.REFERENCE_USED in message for message in said.values()
+    ), said
+    copied = messages(course["rows"], "copies_reference")
+    assert copied["check_relu"] == (
+        f"relu is the reference's code: {grading.REFERENCE_USED}"
+    )
+
+
+def test_patched_checks_and_printed_passes_change_nothing(course):
+    for student in ("patches_checks", "fake_prints"):
+        said = messages(course["rows"], student)
+        assert said["check_sigmoid"].startswith(
+            "sigmoid([-1, 0, 1]) returned [0.731059, 0.5, 0.268941], "
+            "expected [0.268941, 0.5, 0.731059]"
+        ), said
+
+
+def test_nothing_outside_a_submissions_copy_changes(course):
+    assert course["after"] == course["before"]
+    assert course["x"] == "keep me too"
+    assert course["connections"] == 0, "a submission reached the host"
+    assert course["background"] == [], "a background process survived"
+
+
+def test_feedback_file_and_executed_notebook(course):
+    folder = course["root"] / "feedback" / "slip"
+    text = (folder / "activations.md").read_text()
+    assert "Points: 6 of 10" in text
+    assert (
+        "sigmoid([-1000, 1000]) returned [1.0, 0.0], expected [0.0, 1.0]"
+        in text
+    )
+    executed = nbformat.read(folder / "activations.ipynb", as_version=4)
+    assert executed.cells[0].execution_count == 1
+    assert "## Notes" not in text
+    hog = (course["root"] / "feedback" / "hog" / "activations.md").read_text()
+    assert "## Notes" in hog and "MemoryError" in hog
+
+
+def test_gradebook_has_students_by_chapters(course, tmp_path):
+    path = tmp_path / "gradebook.csv"
+    grading.write_gradebook(course["rows"], path)
+    with open(path, newline="") as f:
+        book = {row["student"]: row for row in csv.DictReader(f)}
+    assert set(book) == set(EXPECTED)
+    assert book["right"]["activations"] == "10"
+    assert book["right"]["neuron"] == "10"
+    assert book["right"]["total"] == "20"
+    assert book["right"]["max_total"] == "20"
+    assert book["slip"]["neuron"] == ""
+    assert book["slip"]["total"] == "6"
+
+
+def test_same_file_names_in_different_folders_stay_apart(tmp_path):
+    for group in ("monday", "tuesday"):
+        write_notebook(tmp_path / group / "ada.ipynb", [RIGHT])
+    write_notebook(tmp_path / "ben.ipynb", [RIGHT])
+    found = grading.find_submissions(
+        sorted(tmp_path.rglob("*.ipynb")), "activations"
+    )
+    assert sorted(s.student for s in found) == [
+        "ben",
+        "monday/ada",
+        "tuesday/ada",
+    ]
+    write_notebook(tmp_path / "one" / "ada" / "activations.ipynb", [RIGHT])
+    found = grading.find_submissions([tmp_path / "one"], "all")
+    assert [(s.student, s.chapter) for s in found] == [("ada", "activations")]
+    with pytest.raises(grading.GradingError, match="need the chapter"):
+        grading.find_submissions([tmp_path / "monday"], "all")
+
+
+def test_missing_bwrap_is_refused_with_the_install_command(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(
+        sandbox.SandboxError, match="apt-get install bubblewrap"
+    ):
+        grading.grade([], grading.Settings())
+    assert grading.grade([], grading.Settings(sandboxed=False)) == []
 
 
 def test_rubric_points_follow_the_homework():
-    assert grading.rubric_totals() == (100, 10)
-    table = grading.rubric_markdown()
+    assert rubric.rubric_totals() == (100, 10)
+    table = rubric.rubric_markdown()
     assert (
-        table.count("\n") == len(grading.rubric_rows()) + 2
+        table.count("\n") == len(rubric.rubric_rows()) + 2
         and "**100** + 10" in table
     )
 
 
-def test_unknown_chapter_lists_the_gradable_ones():
-    with pytest.raises(
-        grading.GradingError, match="choose from data, activations"
-    ):
-        grading.grade([], "warmup")
-    with pytest.raises(grading.GradingError, match="no such submission file"):
-        grading.grade(["/nonexistent/x.ipynb"], "activations")
+def test_every_check_of_the_rubric_has_probes():
+    from fashionlib.teaching import probes
 
-
-def test_every_submission_is_graded_with_the_expected_points(graded):
-    rows = graded[0]
-    totals = {Path(r["student"]).stem: 0 for r in rows}
-    for r in rows:
-        totals[Path(r["student"]).stem] += r["points"]
-    assert totals == EXPECTED_POINTS
-    assert len(rows) == 3 * len(EXPECTED_POINTS)
-
-
-def test_the_failure_message_is_the_checks_own(graded):
-    mistake = {
-        r["check"]: r for r in graded[0] if r["student"] == "mistake.ipynb"
-    }
-    assert (
-        mistake["check_relu"]["passed"] and mistake["check_identity"]["passed"]
-    )
-    assert mistake["check_sigmoid"]["message"].startswith(
-        "sigmoid([-1, 0, 1]) returned"
-    )
-    broken = [r for r in graded[0] if r["student"] == "broken.ipynb"]
-    assert all(
-        r["message"].startswith("could not read the notebook") for r in broken
-    )
-
-
-def test_hostile_submissions_are_reported(graded):
-    notes = {Path(r["student"]).stem: r["notes"] for r in graded[0]}
-    for name, note in EXPECTED_NOTES.items():
-        assert note in notes[name], (name, notes[name])
-    assert notes["right"] == "" and notes["vandal"] == ""
-
-
-def test_submissions_and_repository_are_unchanged(graded):
-    _, before, after, leftovers = graded
-    assert after[0] == before[0], "the submissions folder changed"
-    assert after[1] == before[1], "the repository changed"
-    assert leftovers == [], "temporary folders were left behind"
-
-
-def test_table_and_csv(graded, tmp_path):
-    rows = graded[0]
-    table = grading.format_table(rows)
-    assert re.search(r"right\.ipynb\s+TOTAL\s+10/10", table)
-    assert re.search(r"mistake\.ipynb\s+check_sigmoid\s+sigmoid\(", table)
-    assert "note on stubborn.ipynb:" in table
-    grading.write_csv(rows, tmp_path / "grades.csv")
-    with open(tmp_path / "grades.csv", newline="") as f:
-        saved = list(csv.DictReader(f))
-    assert [r["student"] for r in saved] == [r["student"] for r in rows]
-    assert [int(r["points"]) for r in saved] == [r["points"] for r in rows]
-    assert list(tmp_path.iterdir()) == [tmp_path / "grades.csv"]
+    checks = {p.check for c in rubric.RUBRIC.values() for p in c.parts}
+    assert checks == set(probes.PROBES)
 
 
 def test_command_line(tmp_path):
-    write_submission(tmp_path / "ada.ipynb", [RIGHT])
+    write_notebook(tmp_path / "ada.ipynb", [RIGHT])
+    command = [sys.executable, "-m", "fashionlib", "grade"]
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "fashionlib",
-            "grade",
-            "ada.ipynb",
-            "--chapter",
-            "activations",
-        ],
+        [*command, "ada.ipynb", "--chapter", "activations", "--jobs", "1"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert re.search(r"ada\.ipynb\s+TOTAL\s+10/10", result.stdout)
-    assert (tmp_path / "grades-activations.csv").read_text().count("\n") == 4
+    assert re.search(r"ada\s+TOTAL\s+10/10", result.stdout)
+    grades = tmp_path / "grading" / "grades-activations.csv"
+    assert grades.read_text().count("\n") == 4
+    assert (
+        tmp_path / "grading" / "feedback" / "ada" / "activations.md"
+    ).is_file()
     for arguments, message in (
         (["ada.ipynb", "--chapter", "warmup"], "invalid choice: 'warmup'"),
-        (
-            ["missing.ipynb", "--chapter", "activations"],
-            "no such submission file",
-        ),
         (["ada.ipynb"], "--chapter"),
+        (["ada.ipynb", "--chapter", "activations", "--jobs", "0"], "positive"),
     ):
         result = subprocess.run(
-            [sys.executable, "-m", "fashionlib", "grade", *arguments],
+            [*command, *arguments],
             cwd=tmp_path,
             capture_output=True,
             text=True,
         )
-        assert result.returncode == 2 and message in result.stderr, (
-            result.stderr
-        )
+        assert result.returncode == 2 and message in result.stderr
+    result = subprocess.run(
+        [*command, "missing.ipynb", "--chapter", "activations"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1 and "no such submission" in result.stderr
+
+
+def test_shards_split_and_merge(tmp_path):
+    for name in ("ada", "ben", "cy", "dee", "eve"):
+        write_notebook(tmp_path / "subs" / name / "activations.ipynb", [RIGHT])
+    parts = [
+        shards.split(tmp_path / "subs", 2, i, tmp_path / f"shard{i}")
+        for i in range(2)
+    ]
+    names = [
+        sorted(p.name for p in (tmp_path / f"shard{i}").iterdir())
+        for i in range(2)
+    ]
+    assert names == [["ada", "cy", "eve"], ["ben", "dee"]]
+    assert sum(len(p) for p in parts) == 5
+    books = []
+    for i, students in enumerate(names):
+        rows = [
+            {"student": s, "chapter": ch, "points": 4, "max_points": 5}
+            for s in students
+            for ch in (
+                ["activations"] if i == 0 else ["activations", "neuron"]
+            )
+        ]
+        books.append(tmp_path / f"book{i}.csv")
+        grading.write_gradebook(rows, books[-1])
+    merged = tmp_path / "gradebook.csv"
+    assert shards.main(["merge", str(merged), *map(str, books)]) == 0
+    with open(merged, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["student"] for r in rows] == ["ada", "ben", "cy", "dee", "eve"]
+    assert rows[0]["neuron"] == "" and rows[1]["neuron"] == "4"
+    assert rows[1]["total"] == "8"
+    with pytest.raises(shards.ShardError, match="must not overlap"):
+        shards.merge([books[0], books[0]], tmp_path / "again.csv")
+    with pytest.raises(shards.ShardError, match="not in 0..1"):
+        shards.split(tmp_path / "subs", 2, 2, tmp_path / "nope")
+
+
+def test_an_installed_reference_is_masked(monkeypatch, tmp_path):
+    root = str(sandbox.PACKAGE.parent)
+    monkeypatch.setattr(sandbox, "python_roots", lambda: [root])
+    command = sandbox.command(tmp_path, tmp_path, tmp_path, None)
+    masked = command.index(str(sandbox.PACKAGE))
+    assert command[masked - 1] == "--tmpfs"
+    assert command.index(root) < masked

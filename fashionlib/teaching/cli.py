@@ -1,0 +1,160 @@
+"""The ``student`` and ``grade`` commands of ``python -m fashionlib``."""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from fashionlib.teaching import edition, grading, sandbox
+from fashionlib.teaching.rubric import RUBRIC, GradingError
+
+
+def run_student(args):
+    """Write the student edition; exit status 1 with the reason on failure."""
+    try:
+        made = edition.make_student_edition(
+            args.chapter or (), args.out, site=not args.no_site
+        )
+    except edition.EditionError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for path in made["notebooks"]:
+        print(f"wrote {path}")
+    for warning in made["warnings"]:
+        print(warning, file=sys.stderr)
+    if made["site"]:
+        print(f"the student site is at {made['site'] / 'index.html'}")
+    return 0
+
+
+def run_grade(args):
+    """Grade, print the table, write the CSVs and the feedback files."""
+    out = Path(args.out)
+    settings = grading.Settings(
+        cell_timeout=args.cell_timeout,
+        notebook_timeout=args.notebook_timeout,
+        sandboxed=not args.no_sandbox,
+        memory=int(args.memory * 1024**3),
+        feedback_dir=str(out / "feedback"),
+    )
+    try:
+        submissions = grading.find_submissions(args.submissions, args.chapter)
+        rows = grading.grade(submissions, settings, jobs=args.jobs)
+    except (GradingError, sandbox.SandboxError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(grading.format_table(rows))
+    csv_path = Path(args.csv or out / f"grades-{args.chapter}.csv")
+    grading.write_csv(rows, csv_path)
+    grading.write_gradebook(rows, out / "gradebook.csv")
+    print(
+        f"wrote {csv_path}, {out / 'gradebook.csv'} and the feedback "
+        f"files in {out / 'feedback'}"
+    )
+    return 0
+
+
+def positive(kind):
+    """argparse type: a positive number of ``kind`` (float or int)."""
+
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = 0
+        if value <= 0:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a positive {kind.__name__}"
+            )
+        return value
+
+    return parse
+
+
+def add_student_command(commands):
+    """The ``student`` sub-command."""
+    try:
+        chapters = list(edition.chapter_files())
+    except edition.EditionError:  # no book tools: the command says so
+        chapters = []
+    student = commands.add_parser(
+        "student",
+        help="make the student edition: build, notebooks, site",
+    )
+    student.add_argument(
+        "--chapter",
+        action="append",
+        choices=chapters or None,
+        metavar="NAME",
+        help="a chapter to include (repeatable; default: all): "
+        + ", ".join(chapters),
+    )
+    student.add_argument(
+        "--out",
+        default=str(edition.STUDENT_DIR),
+        help="output folder (default: _build/student)",
+    )
+    student.add_argument(
+        "--no-site", action="store_true", help="skip the site"
+    )
+    student.set_defaults(run=run_student)
+
+
+def add_grade_command(commands):
+    """The ``grade`` sub-command."""
+    grade = commands.add_parser(
+        "grade", help="grade student notebooks, each in a sandbox"
+    )
+    grade.add_argument(
+        "submissions",
+        nargs="+",
+        metavar="PATH",
+        help="notebooks, or folders: STUDENT/CHAPTER.ipynb or STUDENT.ipynb",
+    )
+    grade.add_argument(
+        "--chapter",
+        required=True,
+        choices=[*RUBRIC, "all"],
+        metavar="NAME",
+        help=f"the chapter graded, or all: {', '.join(RUBRIC)}",
+    )
+    grade.add_argument(
+        "--out", default="grading", help="feedback and gradebook folder"
+    )
+    grade.add_argument("--csv", help="the rows' CSV (default: in --out)")
+    grade.add_argument(
+        "--jobs",
+        type=positive(int),
+        default=os.cpu_count() or 1,
+        help="submissions graded at once (default: the number of cores)",
+    )
+    grade.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run without bubblewrap (exposes your files and network)",
+    )
+    grade.add_argument(
+        "--memory",
+        type=positive(float),
+        default=sandbox.MEMORY_LIMIT / 1024**3,
+        help="GiB of memory per submission (default 2)",
+    )
+    grade.add_argument(
+        "--cell-timeout",
+        type=positive(float),
+        default=grading.CELL_TIMEOUT,
+        help=f"seconds per cell (default {grading.CELL_TIMEOUT})",
+    )
+    grade.add_argument(
+        "--notebook-timeout",
+        type=positive(float),
+        default=grading.NOTEBOOK_TIMEOUT,
+        help=f"seconds per notebook (default {grading.NOTEBOOK_TIMEOUT})",
+    )
+    grade.set_defaults(run=run_grade)
+
+
+def add_teaching_commands(commands):
+    """Add ``student`` and ``grade`` to the sub-commands ``commands``."""
+    add_student_command(commands)
+    add_grade_command(commands)

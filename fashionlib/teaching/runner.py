@@ -1,0 +1,170 @@
+"""Run one submission: execute the notebook, then the probes, in one kernel.
+
+Started by the grader as ``python runner.py JOB_FOLDER`` (inside the
+sandbox when there is one). It imports no ``fashionlib``: the kernel sees
+only the student build. It writes into JOB_FOLDER ``executed.ipynb`` (the
+notebook with its outputs), ``runner.json`` (notes on what went wrong) and,
+through ``harness.probe_kernel`` in the kernel, the raw results.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def output_capped_client(limit):
+    """An nbclient NotebookClient class that keeps ``limit`` output chars."""
+    from nbclient import NotebookClient
+
+    class GradingClient(NotebookClient):
+        output_kept = 0
+        output_limit = limit
+        output_dropped = False
+
+        def output(self, outs, msg, display_id, cell_index):
+            size = len(json.dumps(msg.get("content", {})))
+            if self.output_kept + size > self.output_limit:
+                self.output_dropped = True
+                return None
+            self.output_kept += size
+            return super().output(outs, msg, display_id, cell_index)
+
+    return GradingClient
+
+
+def execute_extra(client, source):
+    """Execute a cell of the grader's after the notebook's, then drop it."""
+    import nbformat
+
+    cells = client.nb.cells
+    cells.append(nbformat.v4.new_code_cell(source))
+    try:
+        client.execute_cell(cells[-1], len(cells) - 1)
+    finally:
+        cells.pop()
+
+
+def kernel_answers(client, seconds=10):
+    """Whether the kernel runs an empty cell within ``seconds``."""
+    timeout, client.timeout = client.timeout, seconds
+    started = time.monotonic()
+    execute_extra(client, "pass")
+    client.timeout = timeout
+    return time.monotonic() - started < seconds
+
+
+def run_cells(client, cells, job, notes):
+    """Execute the submission's code cells; False if the kernel is lost."""
+    deadline = time.monotonic() + job["notebook_timeout"]
+    for index, cell in cells:
+        remaining = deadline - time.monotonic()
+        if remaining <= 1:
+            notes.append(
+                f"stopped after {job['notebook_timeout']} s: cells from "
+                f"{index} on were not run"
+            )
+            return True
+        if cell.cell_type != "code":
+            continue
+        client.timeout = max(1, int(min(job["cell_timeout"], remaining)))
+        started = time.monotonic()
+        client.execute_cell(cell, index)
+        errors = [
+            f"{out.get('ename', '')}: {out.get('evalue', '')}"[:200]
+            for out in cell.get("outputs", [])
+            if out.get("output_type") == "error"
+        ]
+        if errors:
+            notes.append(f"cell {index} raised {errors[0]}")
+        if time.monotonic() - started >= client.timeout:
+            notes.append(
+                f"cell {index} ran longer than {client.timeout} s and was "
+                "interrupted"
+            )
+            if not kernel_answers(client):
+                notes.append(
+                    "the kernel ignored the interrupt and was stopped"
+                )
+                return False
+    return True
+
+
+def harness_cell(folder):
+    """Code that loads the harness and probes the notebook's namespace."""
+    harness = Path(__file__).with_name("harness.py")
+    return (
+        f"exec(open({str(harness)!r}).read(), _grader := {{}})\n"
+        f"_grader['probe_kernel'](globals(), {str(folder / 'job.json')!r})"
+    )
+
+
+def leftover_processes():
+    """Processes of this PID namespace other than this one and its parents."""
+    mine = {os.getpid(), os.getppid(), 1}
+    return [
+        int(entry)
+        for entry in os.listdir("/proc")
+        if entry.isdigit() and int(entry) not in mine
+    ]
+
+
+def run(folder):
+    """Execute the job in ``folder``; returns the notes."""
+    import nbformat
+    from nbclient.exceptions import DeadKernelError
+
+    job = json.loads((folder / "job.json").read_text())
+    notebook = nbformat.read(folder / "submission.ipynb", as_version=4)
+    client = output_capped_client(job["output_limit"])(
+        notebook,
+        timeout=job["cell_timeout"],
+        kernel_name="python3",
+        allow_errors=True,
+        interrupt_on_timeout=True,
+        error_on_timeout={
+            "ename": "CellTimeoutError",
+            "evalue": f"cell ran longer than {job['cell_timeout']} s",
+        },
+        resources={"metadata": {"path": str(folder / "work")}},
+    )
+    notes = []
+    cells = list(enumerate(notebook.cells))
+    try:
+        with client.setup_kernel(
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        ):
+            alive = run_cells(client, cells, job, notes)
+            if client.output_dropped:
+                notes.append(
+                    f"output beyond {job['output_limit']} characters was "
+                    "discarded"
+                )
+            if alive:
+                client.output_limit = float("inf")
+                client.timeout = job["check_timeout"]
+                execute_extra(client, harness_cell(folder))
+    except DeadKernelError:
+        notes.append(
+            "the kernel died (the submission ended its own process or ran "
+            "out of memory)"
+        )
+    if job["sandboxed"] and leftover_processes():
+        notes.append(
+            "left background processes running; they were killed at the end"
+        )
+    nbformat.write(notebook, folder / "executed.ipynb")
+    return notes
+
+
+def main(folder):
+    """Run the job in ``folder`` and write ``runner.json``."""
+    folder = Path(folder)
+    notes = run(folder)
+    (folder / "runner.json").write_text(json.dumps({"notes": notes}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
