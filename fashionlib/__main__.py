@@ -50,12 +50,6 @@ def main(argv=None):
     """Parse ``argv`` and run the chosen command; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "grade":
-        missing = [
-            path for path in args.submissions if not Path(path).exists()
-        ]
-        if missing:
-            parser.error(f"no such submission file or folder: {', '.join(missing)}")
     try:
         return args.run(args)
     except KeyboardInterrupt:
