@@ -42,6 +42,12 @@ CONTRACTS = {
     "sigmoid_array": (
         "X: float array, any shape. Returns sigmoid(X), same shape."
     ),
+    "neuron_loss_gradient": (
+        "x, w, b, y: floats; h: activation (vector to vector); h_prime: "
+        "its derivative at a float. Returns [[df/dw, df/db, df/dx]] of "
+        "f = (h(w x + b) - y)^2, a float row (1, 3). Practice: the warm-up "
+        "earns no points."
+    ),
     "neuron": (
         "x: input (m,); w: weights (m + 1,), bias last; h: activation "
         "(vector to vector). Returns the neuron's output, a float."
