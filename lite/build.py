@@ -1,4 +1,4 @@
-"""Build the JupyterLite site behind the "Run this chapter in your browser" button.
+"""Build the JupyterLite site behind "Run this chapter in your browser".
 
 Usage: ``python lite/build.py OUT [--edition book|student] [--wheel PATH]``
 (``make lite`` writes ``_build/html/_lite``).
@@ -110,7 +110,7 @@ class LiteBuildError(RuntimeError):
 
 
 def lite_chapters(root=ROOT):
-    """Docnames (``book/data``) of the chapters that run in the browser, in order."""
+    """Docnames (``book/data``) of the chapters run in the browser."""
     toc = yaml.safe_load((root / "_toc.yml").read_text())
     config = yaml.safe_load((root / "_config.yml").read_text())
     excluded = config["sphinx"]["config"].get("lite_exclude", [])
@@ -125,7 +125,7 @@ def lite_chapters(root=ROOT):
 
 
 def asserts_a_claim(cell):
-    """True for a hidden code cell that backs the book's prose with ``assert``."""
+    """True for a hidden code cell backing the book's prose with ``assert``."""
     tags = cell.get("metadata", {}).get("tags", [])
     if "claim" in tags:
         return True
@@ -167,7 +167,7 @@ def browser_notebook(path, edition, tqdm_wheel):
 
 
 def write_compact_data(folder):
-    """Write the compact uint8 npz files of the three splits into ``folder``."""
+    """Write the compact uint8 npz files of the splits into ``folder``."""
     from fashionlib import data
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -182,11 +182,12 @@ def write_compact_data(folder):
 
 
 def run(command, what, cwd=None):
-    """Run ``command``; LiteBuildError with ``what`` and its output if it fails."""
+    """Run ``command``; LiteBuildError with ``what`` and output on failure."""
     result = subprocess.run(command, capture_output=True, text=True, cwd=cwd)
     if result.returncode != 0:
         raise LiteBuildError(
-            f"could not {what}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+            f"could not {what}:\n"
+            f"{result.stdout[-3000:]}{result.stderr[-3000:]}"
         )
     return result
 
@@ -216,7 +217,7 @@ def wheels(folder, package_wheel):
 
 
 def lite_config(pyodide_dir):
-    """jupyter-lite.json of the site: no PyPI fallback (the site is offline-ready)."""
+    """jupyter-lite.json of the site: no PyPI fallback (works offline)."""
     settings = {KERNEL_PLUGIN: {"disablePyPIFallback": True}}
     return {
         "jupyter-lite-schema-version": 0,
@@ -289,7 +290,7 @@ def build(out, edition="book", package_wheel=None, pyodide_dir=None):
 
 
 def main(argv=None):
-    """Command line: build the lite site, print where and with which Pyodide."""
+    """Command line: build the site, print where and with which Pyodide."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("out", type=Path, help="output folder (replaced)")
     parser.add_argument(

@@ -1,4 +1,4 @@
-"""Assemble a self-hosted Pyodide for the in-browser chapters (make lite-runtime).
+"""Assemble a self-hosted, verified Pyodide (``make lite-runtime``).
 
 Usage: ``python lite/runtime.py OUT_DIR [--downloads DIR]``
 
@@ -83,7 +83,7 @@ def check(path, expected, what):
 
 
 def run(command, what):
-    """Run ``command``; AssemblyError naming ``what`` and its output if it fails."""
+    """Run ``command``; AssemblyError with ``what`` and output on failure."""
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise AssemblyError(
@@ -93,7 +93,7 @@ def run(command, what):
 
 
 def fetch_npm(downloads):
-    """Path of the npm tarball of ``NPM_PACKAGE`` in ``downloads`` (npm pack), verified."""
+    """The verified tarball of ``NPM_PACKAGE`` (npm pack) in ``downloads``."""
     tarball = downloads / f"pyodide-{PYODIDE_VERSION}.tgz"
     if not tarball.is_file():
         if shutil.which("npm") is None:
@@ -107,7 +107,7 @@ def fetch_npm(downloads):
 
 
 def fetch_vendor(downloads):
-    """Path of the ``VENDOR_REQUIREMENT`` wheel in ``downloads`` (pip, hash pinned)."""
+    """The ``VENDOR_REQUIREMENT`` wheel in ``downloads`` (pip, hash pinned)."""
     name, version = VENDOR_REQUIREMENT.split("==")
     wheel = downloads / f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
     if not wheel.is_file():
@@ -149,7 +149,7 @@ def closure(lock, roots):
 
 
 def assemble(out, downloads):
-    """Write the verified runtime into ``out`` (replaced atomically); return its file count."""
+    """Write the verified runtime into ``out`` (atomically); its file count."""
     downloads.mkdir(parents=True, exist_ok=True)
     staging = out.with_name(out.name + ".part")
     shutil.rmtree(staging, ignore_errors=True)
