@@ -1,0 +1,55 @@
+"""Activation units: element-wise non-linearities applied after each affine layer.
+
+Every function takes a vector of shape ``(m,)`` (a list is converted) and
+returns a float vector of the same shape.  The ``*_array`` twins hold the
+element-wise formula itself and accept an array of any shape and float dtype
+(the mini-batch engine of :mod:`fashionlib.batch` applies them to a batch
+``(B, m)``); the vector functions check their input and call them.
+"""
+
+import numpy as np
+import scipy.special
+
+
+def as_vector(x):
+    """Return ``x`` as a 1-D float array of shape ``(m,)``; reject other ranks."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 1:
+        raise ValueError(
+            f"expected a vector of shape (m,), got an array of shape {x.shape}; "
+            "flatten an image with .ravel() before passing it in"
+        )
+    return x
+
+
+def relu_array(X):
+    """``max(0, X)`` element-wise, any shape; keeps the float dtype of ``X``."""
+    return np.maximum(X, X.dtype.type(0))
+
+
+def identity_array(X):
+    """A copy of ``X``, any shape and dtype."""
+    return np.array(X)
+
+
+def sigmoid_array(X):
+    """``1 / (1 + exp(-X))`` element-wise, any shape; ``scipy.special.expit`` never overflows."""
+    return scipy.special.expit(X)
+
+
+def relu(x):
+    """Rectified linear unit ``max(0, x)``, element-wise: ``(m,) -> (m,)``."""
+    return relu_array(as_vector(x))
+
+
+def identity(x):
+    """The identity map, returned as a new float vector: ``(m,) -> (m,)``."""
+    return identity_array(as_vector(x))
+
+
+def sigmoid(x):
+    """Logistic function ``1 / (1 + exp(-x))``, element-wise: ``(m,) -> (m,)``.
+
+    ``scipy.special.expit`` evaluates it without overflow for large ``|x|``.
+    """
+    return sigmoid_array(as_vector(x))

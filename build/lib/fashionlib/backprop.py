@@ -1,0 +1,204 @@
+"""Backpropagation: pushing the loss gradient back through each layer.
+
+Every ``backprop_*`` function takes the upstream gradient ``Jx_E``, a row of
+shape ``(1, m_out)`` holding dE/d(output), and returns the downstream row
+dE/d(input).  The activations' functions take the layer's pre-activation
+``x`` (the affine output), as the network stores it in its forward pass.
+
+Two variants compute the same numbers:
+
+* naive (``*_naive``): build the layer's Jacobian and multiply by it;
+* fast (no suffix): use the Jacobian's structure and never build it.
+  A diagonal Jacobian becomes an element-wise product, the affine-x
+  Jacobian a slice of ``W``, the Kronecker affine-W Jacobian an outer product.
+"""
+
+import numpy as np
+
+from fashionlib.activations import as_vector, sigmoid_array
+from fashionlib.jacobians import (
+    d_affine_d_W,
+    d_affine_d_x,
+    d_identity_d_x,
+    d_relu_d_x,
+    d_sigmoid_d_x,
+)
+from fashionlib.layers import affine, homogeneous
+from fashionlib.loss import d_l2_d_x, l2
+from fashionlib.network import nn
+
+# --- naive: multiply by the explicit Jacobian --------------------------------
+
+
+def backprop_relu_x_naive(Jx_E, x):
+    """dE/d(input) of relu at pre-activation ``x``: ``(1, m) @ (m, m) -> (1, m)``."""
+    return Jx_E @ d_relu_d_x(x)
+
+
+def backprop_identity_x_naive(Jx_E, x):
+    """dE/d(input) of the identity: ``(1, m) @ (m, m) -> (1, m)``."""
+    return Jx_E @ d_identity_d_x(x)
+
+
+def backprop_sigmoid_x_naive(Jx_E, x):
+    """dE/d(input) of sigmoid at pre-activation ``x``: ``(1, m) @ (m, m) -> (1, m)``."""
+    return Jx_E @ d_sigmoid_d_x(x)
+
+
+def backprop_affine_x_naive(Jx_E, W):
+    """dE/dx of ``affine(x, W)``: ``(1, m_out) @ (m_out, m_in) -> (1, m_in)``."""
+    return Jx_E @ d_affine_d_x(W)
+
+
+def backprop_affine_W_naive(Jx_E, x, W):
+    """dE/dW of ``affine(x, W)``, W flattened: ``(1, m_out) @ (m_out, m_out (m_in + 1))``."""
+    return Jx_E @ d_affine_d_W(x, W)
+
+
+# --- fast: exploit the structure, build no Jacobian ---------------------------
+
+
+def backprop_relu_array(G, X):
+    """dE/d(input) of relu for any shape (a batch ``(B, m)`` too): ``G`` where ``X > 0``, else 0."""
+    return G * (X > 0)
+
+
+def backprop_sigmoid_array(G, X):
+    """dE/d(input) of sigmoid for any shape: ``G * s (1 - s)`` with ``s = sigmoid(X)``."""
+    s = sigmoid_array(X)
+    return G * (s * (1 - s))
+
+
+def backprop_relu_x(Jx_E, x):
+    """dE/d(input) of relu: keep the gradient where ``x > 0``; ``(1, m) -> (1, m)``."""
+    return backprop_relu_array(Jx_E, as_vector(x))
+
+
+def backprop_identity_x(Jx_E, x):
+    """dE/d(input) of the identity: the gradient unchanged (a copy); ``(1, m) -> (1, m)``."""
+    return np.array(Jx_E, dtype=float)
+
+
+def backprop_sigmoid_x(Jx_E, x):
+    """dE/d(input) of sigmoid: times ``s (1 - s)`` element-wise; ``(1, m) -> (1, m)``."""
+    return backprop_sigmoid_array(Jx_E, as_vector(x))
+
+
+def backprop_affine_x(Jx_E, W):
+    """dE/dx of ``affine(x, W)``: times ``W`` without its bias column; ``(1, m_out) -> (1, m_in)``.
+
+    A batch of rows ``(B, m_out)`` gives ``(B, m_in)``, one row per sample.
+    """
+    return Jx_E @ np.asarray(W)[:, :-1]
+
+
+def backprop_affine_W(Jx_E, x, W):
+    """dE/dW of ``affine(x, W)``: the outer product of ``Jx_E`` and ``[x, 1]``.
+
+    Returns ``(m_out, m_in + 1)``, the shape of ``W``; ``.reshape(1, -1)``
+    gives the row that the naive variant returns.
+    """
+    return np.asarray(Jx_E).reshape(-1, 1) * homogeneous(x).reshape(1, -1)
+
+
+#: Naive backprop functions (explicit Jacobian products), by layer kind.
+NAIVE = {
+    "relu": backprop_relu_x_naive,
+    "identity": backprop_identity_x_naive,
+    "sigmoid": backprop_sigmoid_x_naive,
+    "affine_x": backprop_affine_x_naive,
+    "affine_W": backprop_affine_W_naive,
+}
+#: Fast backprop functions (exploit each Jacobian's structure), by layer kind.
+FAST = {
+    "relu": backprop_relu_x,
+    "identity": backprop_identity_x,
+    "sigmoid": backprop_sigmoid_x,
+    "affine_x": backprop_affine_x,
+    "affine_W": backprop_affine_W,
+}
+
+
+# --- the whole network ---------------------------------------------------------
+
+
+def backprop_nn_W(
+    x,
+    label,
+    W_list,
+    h_list,
+    back_h_list,
+    backprop_affine_x=backprop_affine_x,
+    backprop_affine_W=backprop_affine_W,
+):
+    """Gradient of ``l2(nn(x), label)`` with respect to every weight matrix.
+
+    x: input ``(m_0,)``; label: target ``(m_n,)`` (a scalar for one output).
+    Returns a list of rows, one per layer, of shape ``(1, m_i * (m_{i-1} + 1))``;
+    ``row.reshape(W.shape)`` gives the gradient in the layout of ``W``.
+    The affine propagation functions can be swapped for the naive ones.
+    """
+    # forward pass, keeping each layer's input and pre-activation
+    inputs, pre_activations = [], []
+    for W, h in zip(W_list, h_list):
+        inputs.append(x)
+        pre_activations.append(affine(x, W))
+        x = h(pre_activations[-1])
+
+    Jx_E = d_l2_d_x(x, label)
+
+    # backward pass, last layer first
+    JW_E_list = []
+    for x_in, Wx, W, back_h in reversed(
+        list(zip(inputs, pre_activations, W_list, back_h_list))
+    ):
+        Jx_E = back_h(Jx_E, Wx)
+        JW_E_list.append(backprop_affine_W(Jx_E, x_in, W).reshape(1, -1))
+        Jx_E = backprop_affine_x(Jx_E, W)
+    return JW_E_list[::-1]
+
+
+# --- numerical gradients for checking ----------------------------------------
+
+
+def numerical_jacobian(f, x, eps=1e-6):
+    """Centred-difference Jacobian of ``f`` at ``x``: shape ``(f(x).size, x.size)``.
+
+    ``x`` may have any shape (it is perturbed one entry at a time, in
+    row-major order); a scalar ``f`` gives the gradient row ``(1, x.size)``.
+    """
+    x = np.array(x, dtype=float)
+    flat = x.reshape(-1)
+    columns = []
+    for j in range(flat.size):
+        saved = flat[j]
+        flat[j] = saved + eps
+        f_plus = np.atleast_1d(np.asarray(f(x), dtype=float)).reshape(-1)
+        flat[j] = saved - eps
+        f_minus = np.atleast_1d(np.asarray(f(x), dtype=float)).reshape(-1)
+        flat[j] = saved
+        columns.append((f_plus - f_minus) / (2.0 * eps))
+    return np.stack(columns, axis=1)
+
+
+def relative_error(analytic, numeric):
+    """``||a - n|| / (||a|| + ||n||)`` over all entries, a float (0 when both are zero)."""
+    a, n = np.asarray(analytic, dtype=float), np.asarray(numeric, dtype=float)
+    if a.shape != n.shape:
+        raise ValueError(
+            f"cannot compare gradients of shapes {a.shape} and {n.shape}"
+        )
+    scale = np.linalg.norm(a) + np.linalg.norm(n)
+    return float(np.linalg.norm(a - n) / scale) if scale > 0 else 0.0
+
+
+def numerical_gradient_W(x, label, W_list, h_list, **_):
+    """Centred-difference gradient of ``l2(nn(x), label)`` for each ``W``: rows like :func:`backprop_nn_W`."""
+
+    def loss_with(i, W_i):
+        return l2(nn(x, W_list[:i] + [W_i] + W_list[i + 1 :], h_list), label)
+
+    return [
+        numerical_jacobian(lambda W_i, i=i: loss_with(i, W_i), W)
+        for i, W in enumerate(W_list)
+    ]

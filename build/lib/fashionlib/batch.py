@@ -1,0 +1,535 @@
+"""The mini-batch engine: the per-sample network of the homework, vectorised over a batch.
+
+A batch is a matrix ``X`` of shape ``(B, m)``, one sample per row.  Weights
+keep the per-sample layout ``W`` ``(m_out, m_in + 1)`` with the bias in the last
+column; a batch gets a column of ones (homogeneous coordinates, as in
+``layers.homogeneous``), so ``affine_batch(homogeneous_batch(X), W)[b] == affine(X[b], W)``.
+Activations and their backward functions are the ``*_array`` twins of the
+per-sample ones; ``backprop_affine_x`` is shared as it is.  Gradients are means
+over the batch, so a batch of one gives exactly the per-sample gradient.
+"""
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from fashionlib.activations import identity_array, relu_array, sigmoid_array
+from fashionlib.backprop import (
+    backprop_affine_x,
+    backprop_relu_array,
+    backprop_sigmoid_array,
+)
+from fashionlib.data import NUM_CLASSES, atomic_file, one_hot, whiten
+from fashionlib.network import he_matrix, make_rng, random_matrix
+
+#: Activation name -> (forward, backward) pair, both element-wise on arrays of any shape.
+ACTIVATIONS = {
+    "relu": (relu_array, backprop_relu_array),
+    "identity": (identity_array, lambda G, X: G),
+    "sigmoid": (sigmoid_array, backprop_sigmoid_array),
+}
+
+
+# --- data ------------------------------------------------------------------------
+
+
+def design_matrix(dataset, mean, std, dtype=np.float32):
+    """Whitened images as rows and integer labels: ``X`` ``(N, 784)`` of ``dtype``, ``y`` int ``(N,)``."""
+    images = np.asarray(dataset["images"])
+    X = whiten(images.reshape(len(images), -1), mean, std, dtype)
+    return X, np.asarray(dataset["labels"], dtype=int)
+
+
+# --- layers and network ---------------------------------------------------------------
+
+
+def homogeneous_batch(X):
+    """Append a column of ones to a batch: ``(B, m) -> (B, m + 1)``, the batch form of ``homogeneous``."""
+    X_h = np.empty((len(X), X.shape[1] + 1), dtype=X.dtype)
+    X_h[:, :-1] = X
+    X_h[:, -1] = 1
+    return X_h
+
+
+def affine_batch(X_h, W):
+    """Affine layer on a homogeneous batch: ``X_h @ W.T``, ``(B, m_in + 1) -> (B, m_out)``.
+
+    Row ``b`` equals ``affine(X_h[b, :-1], W)``: the ones column multiplies the bias.
+    """
+    if X_h.ndim != 2 or W.shape[1] != X_h.shape[1]:
+        raise ValueError(
+            f"a homogeneous batch of shape {X_h.shape} does not fit weights of shape {W.shape}: "
+            f"expected (B, {W.shape[1]}), the inputs plus a column of ones"
+        )
+    return X_h @ W.T
+
+
+def backprop_affine_W_batch(G, X_h):
+    """dE/dW of ``affine_batch(X_h, W)`` summed over the batch: ``G.T @ X_h``, shape ``(m_out, m_in + 1)``.
+
+    ``G`` ``(B, m_out)`` is the upstream gradient; the sum of the per-sample
+    outer products ``G[b] (x_b, 1)`` is one matrix product.
+    """
+    return G.T @ X_h
+
+
+def init_weights(network_shape, activations, seed=0, dtype=np.float32):
+    """Weights for widths ``[m_0, ..., m_n]``: He for ReLU layers, :func:`~fashionlib.network.random_matrix` otherwise; zero biases."""
+    rng = make_rng(seed)
+    W_list = []
+    for m_in, m_out, name in zip(
+        network_shape[:-1], network_shape[1:], activations
+    ):
+        draw = he_matrix if name == "relu" else random_matrix
+        W_list.append(
+            np.hstack([draw(m_out, m_in, rng), np.zeros((m_out, 1))]).astype(
+                dtype
+            )
+        )
+    return W_list
+
+
+def check_architecture(network_shape, activations):
+    """Raise ValueError unless there is one known activation per layer of ``network_shape``."""
+    if len(network_shape) < 2 or len(activations) != len(network_shape) - 1:
+        raise ValueError(
+            f"{len(network_shape) - 1} layers in {list(network_shape)} need as many "
+            f"activations, got {list(activations)}"
+        )
+    unknown = [name for name in activations if name not in ACTIVATIONS]
+    if unknown:
+        raise ValueError(
+            f"unknown activation(s) {unknown}: choose from {', '.join(ACTIVATIONS)}"
+        )
+
+
+def forward_batch(X, W_list, activations, dropout=0.0, rng=None):
+    """Forward pass of a batch ``(B, m_0) -> (B, m_n)``, keeping what the backward pass needs.
+
+    Returns ``(output, cache)``; ``cache[i]`` is ``(homogeneous input, pre-activation, mask)`` of layer ``i``.
+    With ``dropout`` > 0 and a Generator ``rng``, each hidden output is zeroed
+    with probability ``dropout`` and the rest scaled by ``1 / (1 - dropout)``
+    (inverted dropout: nothing changes at prediction time); ``mask`` is None otherwise.
+    """
+    cache = []
+    for i, (W, name) in enumerate(zip(W_list, activations)):
+        X_h = homogeneous_batch(X)
+        Z = affine_batch(X_h, W)
+        A, mask = ACTIVATIONS[name][0](Z), None
+        if dropout > 0 and rng is not None and i < len(W_list) - 1:
+            mask = (rng.random(A.shape, dtype=np.float32) >= dropout).astype(
+                A.dtype
+            ) / A.dtype.type(1 - dropout)
+            A *= mask
+        cache.append((X_h, Z, mask))
+        X = A
+    return X, cache
+
+
+def backprop_batch_W(G, cache, W_list, activations):
+    """Gradients of the batch loss for every ``W`` from the output gradient ``G`` ``(B, m_n)``.
+
+    Walks the layers backwards like :func:`fashionlib.backprop.backprop_nn_W`,
+    with no Jacobian built: returns a list of matrices shaped like ``W_list``.
+    """
+    grads = []
+    for i in reversed(range(len(W_list))):
+        X_h, Z, mask = cache[i]
+        if mask is not None:
+            G = G * mask
+        G = ACTIVATIONS[activations[i]][1](G, Z)
+        grads.append(backprop_affine_W_batch(G, X_h))
+        if i > 0:
+            G = backprop_affine_x(G, W_list[i])
+    return grads[::-1]
+
+
+# --- losses: mean over the batch of the per-sample loss -------------------------------
+
+
+def targets(
+    labels, num_classes=NUM_CLASSES, label_smoothing=0.0, dtype=np.float32
+):
+    """Target rows ``(B, K)``: one-hot, mixed with the uniform ``1/K`` by ``label_smoothing``."""
+    T = one_hot(labels, num_classes).astype(dtype)
+    return (
+        T * dtype(1 - label_smoothing) + dtype(label_smoothing / num_classes)
+        if label_smoothing
+        else T
+    )
+
+
+def log_sum_exp(Z):
+    """``log sum_k exp(Z[b, k])`` per row ``(B, K) -> (B, 1)``, without overflow: shift by the row maximum."""
+    Z_max = Z.max(axis=1, keepdims=True)
+    return Z_max + np.log(np.exp(Z - Z_max).sum(axis=1, keepdims=True))
+
+
+def softmax(Z):
+    """Row-wise softmax ``(B, K) -> (B, K)``, each row positive and summing to 1."""
+    return np.exp(Z - log_sum_exp(Z))
+
+
+def cross_entropy(Z, T):
+    """Mean over rows of ``-sum_k T[b, k] log softmax(Z)[b, k]`` for scores ``Z`` and targets ``T`` ``(B, K)``: a float.
+
+    Each target row sums to 1, so the row's loss is ``log_sum_exp(Z) - T . Z``.
+    """
+    return float(np.mean(log_sum_exp(Z)[:, 0] - np.sum(T * Z, axis=1)))
+
+
+def d_cross_entropy_d_Z(Z, T):
+    """Gradient of :func:`cross_entropy`: ``(softmax(Z) - T) / B``, shape ``(B, K)``."""
+    return (softmax(Z) - T) / Z.dtype.type(len(Z))
+
+
+def l2_batch(Y, T):
+    """Mean over rows of the per-sample l2 loss ``sum_k (Y - T)**2``: a float."""
+    return float(np.mean(np.sum((Y - T) ** 2, axis=1)))
+
+
+def d_l2_batch_d_Y(Y, T):
+    """Gradient of :func:`l2_batch`: ``2 (Y - T) / B``, shape ``(B, K)``; for ``B = 1`` the per-sample ``d_l2_d_x``."""
+    return 2 * (Y - T) / Y.dtype.type(len(Y))
+
+
+#: Loss name -> (loss of a batch, its gradient with respect to the network output).
+LOSSES = {
+    "cross_entropy": (cross_entropy, d_cross_entropy_d_Z),
+    "l2": (l2_batch, d_l2_batch_d_Y),
+}
+
+
+# --- optimisers ------------------------------------------------------------------------
+
+
+class SGD:
+    """Gradient descent with momentum ``mu``: ``V = mu V + G``, ``W -= lr V`` (``mu = 0``: plain SGD)."""
+
+    def __init__(self, W_list, momentum=0.0):
+        self.momentum = momentum
+        self.velocity = (
+            [np.zeros_like(W) for W in W_list] if momentum else None
+        )
+
+    def step(self, W_list, grads, learning_rate):
+        """Move every ``W`` in place against its gradient (a list shaped like ``W_list``)."""
+        for i, (W, G) in enumerate(zip(W_list, grads)):
+            if self.momentum:
+                self.velocity[i] *= self.momentum
+                self.velocity[i] += G
+                G = self.velocity[i]
+            W -= W.dtype.type(learning_rate) * G
+
+
+class Adam:
+    """Adam (Kingma and Ba, 2015): running means of ``G`` and ``G**2``, bias-corrected, per-entry step sizes."""
+
+    def __init__(self, W_list, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.beta1, self.beta2, self.eps, self.t = beta1, beta2, eps, 0
+        self.m = [np.zeros_like(W) for W in W_list]
+        self.v = [np.zeros_like(W) for W in W_list]
+        self.scratch = [
+            np.empty_like(W) for W in W_list
+        ]  # in-place work: no temporaries per step
+
+    def step(self, W_list, grads, learning_rate):
+        """``W -= lr * m_hat / (sqrt(v_hat) + eps)`` in place for every ``W``."""
+        self.t += 1
+        scale = (
+            learning_rate
+            * math.sqrt(1 - self.beta2**self.t)
+            / (1 - self.beta1**self.t)
+        )
+        for W, G, m, v, work in zip(
+            W_list, grads, self.m, self.v, self.scratch
+        ):
+            m *= self.beta1
+            np.multiply(G, 1 - self.beta1, out=work)
+            m += work  # m = beta1 m + (1 - beta1) G
+            v *= self.beta2
+            np.multiply(G, G, out=work)
+            work *= 1 - self.beta2
+            v += work  # v = beta2 v + (1 - beta2) G**2
+            np.sqrt(v, out=work)
+            work += self.eps * math.sqrt(1 - self.beta2**self.t)
+            np.divide(m, work, out=work)
+            work *= scale
+            W -= work
+
+
+#: Optimiser name -> a constructor taking the list of weight matrices.
+OPTIMISERS = {
+    "sgd": SGD,
+    "momentum": lambda W_list: SGD(W_list, momentum=0.9),
+    "adam": Adam,
+}
+
+
+def learning_rate_at(config, step, total_steps):
+    """Learning rate of ``step`` (0-based) out of ``total_steps``: constant, or cosine decay to 0."""
+    if config.schedule == "cosine":
+        return (
+            config.learning_rate
+            * 0.5
+            * (1 + math.cos(math.pi * step / total_steps))
+        )
+    return config.learning_rate
+
+
+# --- training ----------------------------------------------------------------------------
+
+
+@dataclass
+class TrainingConfig:
+    """Everything that defines a mini-batch training run (stored with its history)."""
+
+    network_shape: list = field(default_factory=lambda: [784, 512, 512, 10])
+    activations: list = (
+        None  # default: relu for hidden layers, identity for the output
+    )
+    optimiser: str = "adam"  # sgd, momentum or adam
+    learning_rate: float = 1e-3
+    schedule: str = (
+        "constant"  # constant or cosine (per step, down to 0 at the end)
+    )
+    epochs: int = 10
+    batch_size: int = 128
+    loss: str = "cross_entropy"  # cross_entropy or l2
+    label_smoothing: float = 0.0
+    weight_decay: float = 0.0  # l2 penalty on the weights, not on the biases
+    dropout: float = 0.0  # on hidden outputs during training
+    patience: int = (
+        None  # early stopping: epochs without a better validation accuracy
+    )
+    seed: int = 0  # weights, shuffling and dropout
+    dtype: str = "float32"
+
+    def __post_init__(self):
+        if self.activations is None:
+            self.activations = ["relu"] * (len(self.network_shape) - 2) + [
+                "identity"
+            ]
+        check_architecture(self.network_shape, self.activations)
+        if (
+            self.optimiser not in OPTIMISERS
+            or self.loss not in LOSSES
+            or self.schedule not in ("constant", "cosine")
+        ):
+            raise ValueError(
+                f"unknown optimiser {self.optimiser!r}, loss {self.loss!r} or schedule {self.schedule!r}: "
+                f"choose from {list(OPTIMISERS)}, {list(LOSSES)}, ['constant', 'cosine']"
+            )
+        if self.dtype not in ("float32", "float64"):
+            raise ValueError(
+                f"dtype {self.dtype!r}: choose float32 or float64"
+            )
+
+
+@dataclass
+class FitResult:
+    """What :func:`fit` returns: the chosen weights, the epoch they come from, and the history per epoch."""
+
+    W_list: list
+    best_epoch: int
+    history: dict
+    config: TrainingConfig
+
+    def to_json(self):
+        """History and config as a JSON-ready dict."""
+        return {
+            "config": asdict(self.config),
+            "best_epoch": self.best_epoch,
+            "history": self.history,
+        }
+
+
+def epoch_flops(network_shape, num_samples):
+    """Floating-point operations of the matrix products in one training epoch of ``num_samples``.
+
+    Per sample and layer ``m_in -> m_out``: ``2 m_in m_out`` forward, as many for
+    dE/dW, and as many for dE/dx except in the first layer (nothing needs it there).
+    """
+    products = [
+        m_in * m_out
+        for m_in, m_out in zip(network_shape[:-1], network_shape[1:])
+    ]
+    return 2 * num_samples * (3 * sum(products) - products[0])
+
+
+def predict_scores(X, W_list, activations, batch_size=2000):
+    """Network outputs ``(N, m_n)`` for inputs ``X`` ``(N, m_0)``, computed ``batch_size`` rows at a time."""
+    return np.concatenate(
+        [
+            forward_batch(X[i : i + batch_size], W_list, activations)[0]
+            for i in range(0, len(X), batch_size)
+        ]
+    )
+
+
+def batch_accuracy(X, y, W_list, activations):
+    """Percentage of rows of ``X`` whose largest output is at the label ``y`` ``(N,)``: a float."""
+    return 100.0 * float(
+        np.mean(predict_scores(X, W_list, activations).argmax(axis=1) == y)
+    )
+
+
+def train_step(X, T, W_list, config, optimiser, learning_rate, rng):
+    """One mini-batch step: forward, loss, backward, weight decay, update. Returns the batch loss (float)."""
+    loss, d_loss = LOSSES[config.loss]
+    output, cache = forward_batch(
+        X, W_list, config.activations, config.dropout, rng
+    )
+    grads = backprop_batch_W(
+        d_loss(output, T), cache, W_list, config.activations
+    )
+    if config.weight_decay:
+        for W, G in zip(W_list, grads):
+            G[:, :-1] += W.dtype.type(config.weight_decay) * W[:, :-1]
+    optimiser.step(W_list, grads, learning_rate)
+    return loss(output, T)
+
+
+def epoch_summary(history):
+    """One line describing the last epoch of ``history``."""
+    line = f"epoch {history['epoch'][-1]:3d}  loss {history['train_loss'][-1]:.4f}"
+    if history["validation_accuracy"]:
+        line += f"  validation {history['validation_accuracy'][-1]:.2f} %"
+    return line + f"  {history['seconds'][-1]:.1f} s"
+
+
+def fit(
+    train,
+    config,
+    validation=None,
+    W_list=None,
+    progress=False,
+    log=None,
+    stop_after=None,
+):
+    """Train with mini-batches; ``train`` and ``validation`` are ``(X (N, m_0), y int (N,))``.
+
+    The samples are reshuffled every epoch by a Generator seeded with
+    ``config.seed`` (and only used for that); dropout draws from its own seeded
+    Generator.  Without ``W_list``, weights come from :func:`init_weights`.
+    History per epoch: mean training loss, validation accuracy (if given),
+    learning rate at the end, seconds.  With ``config.patience``, training stops
+    after that many epochs without a better validation accuracy and the best
+    weights are returned.  ``progress`` shows a tqdm bar per epoch; ``log``
+    (e.g. ``print``) receives one summary line per epoch.  ``stop_after``
+    runs only that many epochs of the configured schedule (to reproduce the
+    start of a longer stored run).
+    Raises FloatingPointError on a non-finite loss.
+    """
+    dtype = np.dtype(config.dtype).type
+    X, y = train
+    X = np.asarray(X, dtype=dtype)
+    if W_list is None:
+        W_list = init_weights(
+            config.network_shape, config.activations, config.seed, dtype
+        )
+    W_list = [np.array(W, dtype=dtype) for W in W_list]
+    optimiser = OPTIMISERS[config.optimiser](W_list)
+    order_rng, dropout_rng = (
+        make_rng(config.seed),
+        np.random.default_rng([config.seed, 1]),
+    )
+    T_all = targets(y, config.network_shape[-1], config.label_smoothing, dtype)
+    steps_per_epoch = math.ceil(len(X) / config.batch_size)
+    total_steps = config.epochs * steps_per_epoch
+    history = {
+        "epoch": [],
+        "train_loss": [],
+        "validation_accuracy": [],
+        "learning_rate": [],
+        "seconds": [],
+    }
+    best = (-1.0, 0, [W.copy() for W in W_list])
+    for epoch in range(min(config.epochs, stop_after or config.epochs)):
+        start, order, losses = (
+            time.perf_counter(),
+            order_rng.permutation(len(X)),
+            [],
+        )
+        batches = range(steps_per_epoch)
+        for step in (
+            tqdm(
+                batches, desc=f"epoch {epoch + 1}/{config.epochs}", leave=False
+            )
+            if progress
+            else batches
+        ):
+            rows = order[
+                step * config.batch_size : (step + 1) * config.batch_size
+            ]
+            learning_rate = learning_rate_at(
+                config, epoch * steps_per_epoch + step, total_steps
+            )
+            losses.append(
+                train_step(
+                    X[rows],
+                    T_all[rows],
+                    W_list,
+                    config,
+                    optimiser,
+                    learning_rate,
+                    dropout_rng,
+                )
+            )
+            if not math.isfinite(losses[-1]):
+                raise FloatingPointError(
+                    f"training diverged in epoch {epoch + 1}, step {step + 1} (loss {losses[-1]}) with learning "
+                    f"rate {learning_rate:g}: try a learning rate 10 times smaller"
+                )
+        history["epoch"].append(epoch + 1)
+        history["train_loss"].append(float(np.mean(losses)))
+        history["learning_rate"].append(float(learning_rate))
+        history["seconds"].append(time.perf_counter() - start)
+        if validation is not None:
+            history["validation_accuracy"].append(
+                batch_accuracy(*validation, W_list, config.activations)
+            )
+        if log:
+            log(epoch_summary(history))
+        if validation is None:
+            best = (0.0, epoch + 1, W_list)
+            continue
+        if history["validation_accuracy"][-1] > best[0]:
+            best = (
+                history["validation_accuracy"][-1],
+                epoch + 1,
+                [W.copy() for W in W_list],
+            )
+        elif (
+            config.patience is not None
+            and epoch + 1 - best[1] >= config.patience
+        ):
+            break
+    return FitResult(best[2], best[1], history, config)
+
+
+# --- storing a trained model ---------------------------------------------------------------
+
+
+def save_model(path, result):
+    """Write the weights of ``result`` to the npz ``path`` and its config and history to ``path`` with ``.json``, atomically."""
+    path = Path(path)
+    with atomic_file(path) as f:
+        np.savez_compressed(
+            f, **{f"W{i}": W for i, W in enumerate(result.W_list)}
+        )
+    with atomic_file(path.with_suffix(".json")) as f:
+        f.write(json.dumps(result.to_json(), indent=1).encode())
+
+
+def load_model(path):
+    """``(W_list, stored)`` from :func:`save_model`'s files: the weights and the JSON dict (config, history)."""
+    path = Path(path)
+    with np.load(path) as stored:
+        W_list = [stored[f"W{i}"] for i in range(len(stored.files))]
+    return W_list, json.loads(path.with_suffix(".json").read_text())

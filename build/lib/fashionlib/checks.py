@@ -1,0 +1,755 @@
+"""Verify cells: one check per exercise.
+
+Each ``check_*`` takes a candidate implementation (yours or the reference),
+runs it on the homework's examples and on random inputs, and raises
+``AssertionError`` with a message that names the function, what it returned
+and what was expected.  Expected values come from independent formulas or
+from finite differences, never from the function under test.
+"""
+
+import functools
+
+import numpy as np
+
+from fashionlib.backprop import numerical_jacobian, relative_error
+from fashionlib.loss import l2
+
+#: Seed of the random test vectors every check draws.
+RNG_SEED = 1234
+#: Absolute and relative tolerance of the numerical comparisons.
+TOL = 1e-6
+
+
+def verifies(function_name):
+    """Decorator for a check of ``function_name``: any error the candidate raises becomes an AssertionError
+    that names the function, so a verify cell always says what to fix."""
+
+    def decorate(check):
+        @functools.wraps(check)
+        def run(*candidates):
+            try:
+                return check(*candidates)
+            except AssertionError:
+                raise
+            except NotImplementedError:
+                raise AssertionError(
+                    f"{function_name} is not written yet: replace its `raise NotImplementedError` with your code"
+                ) from None
+            except Exception as error:
+                raise AssertionError(
+                    f"{function_name} raised {type(error).__name__}: {error}"
+                ) from error
+
+        return run
+
+    return decorate
+
+
+def expect(condition, message):
+    """Raise AssertionError(message) unless ``condition`` holds."""
+    if not condition:
+        raise AssertionError(message)
+
+
+def with_hint(message, hint):
+    """``message`` followed by ``Hint: ...`` when there is a hint."""
+    return f"{message}\nHint: {hint}" if hint else message
+
+
+def expect_close(name, actual, expected, tol=TOL, hint=""):
+    """Check that ``actual`` has ``expected``'s shape and values (to ``tol``); ``name`` describes the call."""
+    expected = np.asarray(expected, dtype=float)
+    expect(
+        actual is not None,
+        f"{name} returned None: did you forget `return`? Expected {expected.tolist()}",
+    )
+    try:
+        actual_array = np.asarray(actual, dtype=float)
+    except (TypeError, ValueError):
+        raise AssertionError(
+            f"{name} returned {actual!r}, which is not numeric; expected {expected.tolist()}"
+        )
+    expect(
+        actual_array.shape == expected.shape,
+        with_hint(
+            f"{name} returned shape {actual_array.shape}, expected shape {expected.shape}",
+            hint,
+        ),
+    )
+    expect(
+        np.allclose(actual_array, expected, atol=tol, rtol=tol),
+        with_hint(
+            f"{name} returned\n{np.round(actual_array, 6).tolist()}\nexpected\n"
+            f"{np.round(expected, 6).tolist()}",
+            hint,
+        ),
+    )
+
+
+def expect_unchanged(name, fn, *args):
+    """Call ``fn(*args)`` and check that no array argument was modified in place; return the result."""
+    copies = [
+        np.array(a, copy=True) if isinstance(a, np.ndarray) else None
+        for a in args
+    ]
+    result = fn(*args)
+    for position, (arg, copy) in enumerate(zip(args, copies)):
+        if copy is not None:
+            expect(
+                np.array_equal(arg, copy),
+                f"{name} modified its argument {position + 1} in place; work on a copy",
+            )
+    return result
+
+
+def random_vector(rng, size):
+    """Standard normal vector ``(size,)`` with no entry near 0 (keeps kinks away from finite differences)."""
+    x = rng.standard_normal(size)
+    return np.where(np.abs(x) < 0.05, 0.5, x)
+
+
+# --- The data -------------------------------------------------------------------
+
+
+@verifies("mean_image")
+def check_mean_image(mean_image):
+    """``mean_image(images)``: ``(N, 28, 28) -> (28, 28)``, the pixel-wise mean."""
+    rng = np.random.default_rng(RNG_SEED)
+    images = rng.integers(0, 256, size=(7, 28, 28), dtype=np.uint8)
+    result = expect_unchanged("mean_image", mean_image, images)
+    expect_close(
+        "mean_image(images)",
+        result,
+        images.astype(float).sum(axis=0) / 7,
+        hint="average over the first axis (the images), not over pixels",
+    )
+
+
+@verifies("class_mean_images")
+def check_class_mean_images(class_mean_images):
+    """``class_mean_images(images, labels)``: ``(10, 28, 28)``, one mean per class in label order."""
+    rng = np.random.default_rng(RNG_SEED)
+    labels = np.repeat(np.arange(10), 3)[rng.permutation(30)]
+    images = rng.integers(0, 256, size=(30, 28, 28)).astype(np.uint8)
+    expected = np.stack(
+        [images[labels == k].astype(float).mean(axis=0) for k in range(10)]
+    )
+    expect_close(
+        "class_mean_images(images, labels)",
+        class_mean_images(images, labels),
+        expected,
+        hint="row k must average the images whose label equals k",
+    )
+
+
+@verifies("whitening_stats")
+def check_whitening_stats(whitening_stats):
+    """``whitening_stats(images)`` returns the scalar mean and std of all pixels."""
+    images = np.array([[[0, 255], [0, 255]]], dtype=np.uint8)
+    result = whitening_stats(images)
+    expect(
+        len(result) == 2,
+        f"whitening_stats must return (mean, std), got {result!r}",
+    )
+    expect_close(
+        "whitening_stats([[0, 255], [0, 255]])",
+        np.ravel(result),
+        [127.5, 127.5],
+        hint="compute in floats: uint8 arithmetic overflows",
+    )
+    rng = np.random.default_rng(RNG_SEED)
+    images = rng.integers(0, 256, size=(5, 28, 28), dtype=np.uint8)
+    pixels = images.astype(float)
+    expect_close(
+        "whitening_stats(random images)",
+        np.ravel(whitening_stats(images)),
+        [pixels.mean(), pixels.std()],
+        hint="one scalar mean and one scalar std over every pixel",
+    )
+
+
+# --- Activation units -------------------------------------------------------------
+
+
+def check_activation(name, h, formula, example_out):
+    """Check ``h`` on ``[-1, 0, 1]`` (against ``example_out``) and on random vectors (against ``formula``)."""
+    expect_close(
+        f"{name}([-1, 0, 1])",
+        h([-1, 0, 1]),
+        example_out,
+        hint=f"{name} must accept a list and return a NumPy vector",
+    )
+    rng = np.random.default_rng(RNG_SEED)
+    x = rng.standard_normal(17) * 4
+    expect_close(
+        f"{name}(random vector)", expect_unchanged(name, h, x), formula(x)
+    )
+
+
+@verifies("relu")
+def check_relu(relu):
+    """relu([-1, 0, 1]) == [0, 0, 1], and max(0, x) on random vectors."""
+    check_activation(
+        "relu", relu, lambda x: np.where(x > 0, x, 0.0), [0, 0, 1]
+    )
+
+
+@verifies("identity")
+def check_identity(identity):
+    """identity([-1, 0, 1]) == [-1, 0, 1], and x on random vectors."""
+    check_activation("identity", identity, lambda x: x, [-1, 0, 1])
+
+
+@verifies("sigmoid")
+def check_sigmoid(sigmoid):
+    """``sigmoid(0) == 0.5``, ``1 / (1 + exp(-x))`` on random vectors, finite for large ``|x|``."""
+    check_activation(
+        "sigmoid",
+        sigmoid,
+        lambda x: 1 / (1 + np.exp(-x)),
+        1 / (1 + np.exp([1.0, 0.0, -1.0])),
+    )
+    with np.errstate(over="ignore"):
+        extreme = np.asarray(sigmoid(np.array([-1000.0, 1000.0])), dtype=float)
+    expect_close(
+        "sigmoid([-1000, 1000])",
+        extreme,
+        [0.0, 1.0],
+        hint="use scipy.special.expit to avoid overflow",
+    )
+
+
+# --- A single neuron ----------------------------------------------------------------
+
+
+@verifies("neuron")
+def check_neuron(neuron):
+    """neuron([-1, 0, 1], [1, 2, 3, 4], relu) == 6; random inputs; the bias is the last weight."""
+    from fashionlib.activations import identity, relu
+
+    out = neuron([-1, 0, 1], [1, 2, 3, 4], relu)
+    expect_close(
+        "neuron([-1, 0, 1], [1, 2, 3, 4], relu)",
+        np.ravel(out),
+        [6],
+        hint="append a 1 to x, then take one dot product with w (the bias is w's last entry)",
+    )
+    expect(
+        np.size(out) == 1,
+        f"neuron must return a single number, got shape {np.shape(out)}",
+    )
+    expect_close(
+        "neuron([1, 1], [-1, -1, 0], relu)",
+        np.ravel(neuron([1, 1], [-1, -1, 0], relu)),
+        [0],
+        hint="apply h after the weighted sum",
+    )
+    rng = np.random.default_rng(RNG_SEED)
+    x, w = rng.standard_normal(9), rng.standard_normal(10)
+    expect_close(
+        "neuron(random x, random w, identity)",
+        np.ravel(expect_unchanged("neuron", neuron, x, w, identity)),
+        [x @ w[:-1] + w[-1]],
+    )
+
+
+# --- Layers and the forward pass -----------------------------------------------------
+
+
+@verifies("W1 and W2")
+def check_weight_shapes(W1, W2):
+    """W1: 1 input to 5 outputs, W2: 5 inputs to 1 output, all ones, bias columns included."""
+    expect(
+        np.shape(W1) == (5, 2),
+        f"W1 has shape {np.shape(W1)}, expected (5, 2): 5 outputs, 1 input + bias",
+    )
+    expect(
+        np.shape(W2) == (1, 6),
+        f"W2 has shape {np.shape(W2)}, expected (1, 6): 1 output, 5 inputs + bias",
+    )
+    expect(
+        np.all(np.asarray(W1) == 1) and np.all(np.asarray(W2) == 1),
+        "W1 and W2 must be filled with ones",
+    )
+    expect(
+        (np.asarray(W1)[:, :-1] @ np.asarray(W2)).shape == (5, 6),
+        "W1 without its bias column times W2 must have shape (5, 6)",
+    )
+
+
+@verifies("affine")
+def check_affine(affine):
+    """affine([-1, 0, 0.5, 1, 1.5], ones (1, 6)) == [3]; random shapes; bias in the last column."""
+    expect_close(
+        "affine([-1, 0, 0.5, 1, 1.5], ones((1, 6)))",
+        affine([-1, 0, 0.5, 1, 1.5], np.ones((1, 6))),
+        [3],
+        hint="append a 1 to x, then multiply: W @ [x, 1]",
+    )
+    rng = np.random.default_rng(RNG_SEED)
+    x, W = rng.standard_normal(4), rng.standard_normal((3, 5))
+    expect_close(
+        "affine(random x (4,), random W (3, 5))",
+        expect_unchanged("affine", affine, x, W),
+        W[:, :4] @ x + W[:, 4],
+        hint="the result has one entry per row of W",
+    )
+
+
+@verifies("nn")
+def check_nn(nn):
+    """The all-ones 1-5-1 network with relu then identity maps -1, 0, 1 to 1, 6, 11; deeper random networks."""
+    from fashionlib.activations import identity, relu
+
+    W1, W2 = np.ones((5, 2)), np.ones((1, 6))
+    for x, expected in ((-1, 1), (0, 6), (1, 11)):
+        expect_close(
+            f"nn([{x}], [W1, W2], [relu, identity])",
+            nn(np.array([x]), [W1, W2], [relu, identity]),
+            [expected],
+            hint="each layer applies affine first, then its activation",
+        )
+    rng = np.random.default_rng(RNG_SEED)
+    Ws = [
+        rng.standard_normal((4, 4)),
+        rng.standard_normal((3, 5)),
+        rng.standard_normal((2, 4)),
+    ]
+    x = rng.standard_normal(3)
+    expected = x
+    for W in Ws:
+        expected = np.tanh(W[:, :-1] @ expected + W[:, -1])
+    expect_close(
+        "nn(x, three random layers, [tanh] * 3)",
+        nn(x, Ws, [np.tanh] * 3),
+        expected,
+        hint="loop over all layers in order, feeding each output into the next layer",
+    )
+
+
+# --- Initialisation ---------------------------------------------------------------------
+
+
+@verifies("random_matrix")
+def check_random_matrix(random_matrix):
+    """Shape (rows, columns), range +-sqrt(3 / columns), and a 1000-1000-1000 identity network keeps std 1 within 10 %."""
+    W = random_matrix(200, 300)
+    expect(
+        np.shape(W) == (200, 300),
+        f"random_matrix(200, 300) has shape {np.shape(W)}, expected (200, 300)",
+    )
+    a = np.sqrt(3 / 300)
+    expect(
+        np.all(np.abs(W) <= a),
+        f"random_matrix(200, 300) has entries up to {np.max(np.abs(W)):.4f}; "
+        f"they must lie in [-sqrt(3/300), sqrt(3/300)] = [-{a:.4f}, {a:.4f}] (m is the number of columns)",
+    )
+    expect(
+        abs(np.std(W) - a / np.sqrt(3)) < 0.05 * a,
+        f"random_matrix(200, 300) has std {np.std(W):.4f}, "
+        f"expected about {a / np.sqrt(3):.4f} for a uniform distribution on [-{a:.4f}, {a:.4f}]",
+    )
+    rng = np.random.default_rng(RNG_SEED)
+    x = rng.uniform(-np.sqrt(3), np.sqrt(3), size=1000)
+    for _ in range(2):
+        x = np.hstack(
+            [random_matrix(1000, 1000), np.zeros((1000, 1))]
+        ) @ np.append(x, 1)
+    expect(
+        abs(np.mean(x)) < 0.1 and abs(np.std(x) - 1) < 0.1,
+        f"after two 1000x1000 identity layers initialised by random_matrix the output has mean "
+        f"{np.mean(x):.3f} and std {np.std(x):.3f}; expected mean about 0 and std 1 within 10 %",
+    )
+
+
+@verifies("initialize_network")
+def check_initialize_network(initialize_network):
+    """Shapes (m_i, m_{i-1} + 1) with zero biases, output (2,) for [1, 5, 3, 2], reproducible, global RNG untouched."""
+    from fashionlib.activations import identity, relu
+    from fashionlib.network import nn
+
+    state = np.random.get_state()[1].copy()
+    W_list = initialize_network([1, 5, 3, 2])
+    expect(
+        np.array_equal(np.random.get_state()[1], state),
+        "initialize_network changed NumPy's global random state; use a Generator (np.random.default_rng)",
+    )
+    shapes = [np.shape(W) for W in W_list]
+    expect(
+        shapes == [(5, 2), (3, 6), (2, 4)],
+        f"initialize_network([1, 5, 3, 2]) gave shapes {shapes}, expected [(5, 2), (3, 6), (2, 4)]",
+    )
+    expect(
+        all(np.all(W[:, -1] == 0) for W in W_list),
+        "the bias column (the last) must start at zero",
+    )
+    out = nn(np.array([10.0]), W_list, [relu, relu, identity])
+    expect(
+        np.shape(out) == (2,),
+        f"a [1, 5, 3, 2] network returned shape {np.shape(out)}, expected (2,)",
+    )
+    again = initialize_network([1, 5, 3, 2])
+    expect(
+        all(np.array_equal(a, b) for a, b in zip(W_list, again)),
+        "initialize_network must give the same weights every time (fixed seed)",
+    )
+
+
+# --- Layer-wise Jacobians --------------------------------------------------------------
+
+
+def check_jacobian(name, d_f, f, example, example_out):
+    """Check the Jacobian function ``d_f`` against ``example_out`` and against finite differences of ``f``."""
+    expect_close(
+        f"{name}({list(example)})",
+        d_f(np.array(example, dtype=float)),
+        example_out,
+        hint="the Jacobian of an element-wise function is a square diagonal matrix",
+    )
+    rng = np.random.default_rng(RNG_SEED)
+    x = random_vector(rng, 6)
+    expect_close(
+        f"{name}(random x (6,))",
+        expect_unchanged(name, d_f, x),
+        numerical_jacobian(f, x),
+        tol=1e-5,
+        hint="compared with finite differences",
+    )
+
+
+@verifies("d_relu_d_x")
+def check_d_relu_d_x(d_relu_d_x):
+    """Diagonal 0/1 matrix: d_relu_d_x([-1, 0, 2]) == diag([0, 0, 1]); matches finite differences."""
+    from fashionlib.activations import relu
+
+    check_jacobian(
+        "d_relu_d_x", d_relu_d_x, relu, [-1, 0, 2], np.diag([0.0, 0.0, 1.0])
+    )
+
+
+@verifies("d_identity_d_x")
+def check_d_identity_d_x(d_identity_d_x):
+    """The identity matrix of the input's size; matches finite differences."""
+    from fashionlib.activations import identity
+
+    check_jacobian(
+        "d_identity_d_x", d_identity_d_x, identity, [-1, 0, 2], np.eye(3)
+    )
+
+
+@verifies("d_sigmoid_d_x")
+def check_d_sigmoid_d_x(d_sigmoid_d_x):
+    """diag(s (1 - s)) with s = sigmoid(x); matches finite differences."""
+    from fashionlib.activations import sigmoid
+
+    s = 1 / (1 + np.exp(-np.array([-1.0, 0.0, 2.0])))
+    check_jacobian(
+        "d_sigmoid_d_x",
+        d_sigmoid_d_x,
+        sigmoid,
+        [-1, 0, 2],
+        np.diag(s * (1 - s)),
+    )
+
+
+@verifies("d_affine_d_x")
+def check_d_affine_d_x(d_affine_d_x):
+    """d_affine_d_x([[1, -2, -3, -4], [-5, -6, 7, 8]]) == [[1, -2, -3], [-5, -6, 7]]; finite differences."""
+    from fashionlib.layers import affine
+
+    W = np.array([[1, -2, -3, -4], [-5, -6, 7, 8]], dtype=float)
+    expect_close(
+        "d_affine_d_x(W)",
+        d_affine_d_x(W),
+        [[1, -2, -3], [-5, -6, 7]],
+        hint="the bias column does not depend on x: drop it",
+    )
+    rng = np.random.default_rng(RNG_SEED)
+    x, W = rng.standard_normal(5), rng.standard_normal((3, 6))
+    expect_close(
+        "d_affine_d_x(random W (3, 6))",
+        expect_unchanged("d_affine_d_x", d_affine_d_x, W),
+        numerical_jacobian(lambda v: affine(v, W), x),
+        tol=1e-5,
+    )
+
+
+@verifies("d_affine_d_W")
+def check_d_affine_d_W(d_affine_d_W):
+    """Shape (m_out, m_out (m_in + 1)), [x, 1] repeated on the block diagonal; finite differences."""
+    from fashionlib.layers import affine
+
+    rng = np.random.default_rng(RNG_SEED)
+    x, W = rng.standard_normal(3), rng.standard_normal((2, 4))
+    J = expect_unchanged("d_affine_d_W", d_affine_d_W, x, W)
+    expect(
+        np.shape(J) == (2, 8),
+        f"d_affine_d_W(x (3,), W (2, 4)) has shape {np.shape(J)}, expected (2, 8): "
+        "one row per output, one column per entry of W",
+    )
+    expect_close(
+        "d_affine_d_W(x, W)",
+        J,
+        numerical_jacobian(lambda V: affine(x, V), W),
+        tol=1e-5,
+        hint="W is flattened row by row, so row i holds [x, 1] in the block of W's row i",
+    )
+
+
+# --- The objective -----------------------------------------------------------------------
+
+
+@verifies("l2")
+def check_l2(l2):
+    """l2([1], [2]) == 1, l2([-1, 0, 1], [1, 1, 2]) == 6, a scalar; random vectors."""
+    for x, y, expected in (([1], [2], 1), ([-1, 0, 1], [1, 1, 2], 6)):
+        out = l2(np.array(x, dtype=float), np.array(y, dtype=float))
+        expect(
+            np.size(out) == 1,
+            f"l2({x}, {y}) must be one number, got shape {np.shape(out)}: sum the squares",
+        )
+        expect_close(f"l2({x}, {y})", np.ravel(out), [expected])
+    rng = np.random.default_rng(RNG_SEED)
+    x, y = rng.standard_normal(8), rng.standard_normal(8)
+    expect_close(
+        "l2(random x, random y)",
+        np.ravel(expect_unchanged("l2", l2, x, y)),
+        [np.sum((x - y) ** 2)],
+    )
+
+
+@verifies("d_l2_d_x")
+def check_d_l2_d_x(d_l2_d_x):
+    """d_l2_d_x([1], [2]) == [[-2]], d_l2_d_x([-1, 0, 1], [1, 1, 2]) == [[-4, -2, -2]] as (1, m) rows."""
+    for x, y, expected in (
+        ([1], [2], [[-2]]),
+        ([-1, 0, 1], [1, 1, 2], [[-4, -2, -2]]),
+    ):
+        expect_close(
+            f"d_l2_d_x({x}, {y})",
+            d_l2_d_x(np.array(x, dtype=float), np.array(y, dtype=float)),
+            expected,
+            hint="the gradient of a scalar is a row of shape (1, m)",
+        )
+    rng = np.random.default_rng(RNG_SEED)
+    x, y = rng.standard_normal(6), rng.standard_normal(6)
+    expect_close(
+        "d_l2_d_x(random x, random y)",
+        expect_unchanged("d_l2_d_x", d_l2_d_x, x, y),
+        numerical_jacobian(lambda v: l2(v, y), x),
+        tol=1e-5,
+    )
+
+
+# --- Backpropagation ----------------------------------------------------------------------
+
+
+def check_backprop_activation(name, backprop, d_f):
+    """``backprop(Jx_E, x)`` must equal ``Jx_E @ d_f(x)`` for a random upstream row."""
+    rng = np.random.default_rng(RNG_SEED)
+    x, Jx_E = random_vector(rng, 7), rng.standard_normal((1, 7))
+    expect_close(
+        f"{name}(Jx_E (1, 7), x (7,))",
+        expect_unchanged(name, backprop, Jx_E, x),
+        Jx_E @ d_f(x),
+        hint="multiply the upstream row by the diagonal of the Jacobian, element-wise",
+    )
+
+
+@verifies("backprop_relu_x")
+def check_backprop_relu_x(backprop_relu_x):
+    """Same result as the row times relu's Jacobian."""
+    from fashionlib.jacobians import d_relu_d_x
+
+    check_backprop_activation("backprop_relu_x", backprop_relu_x, d_relu_d_x)
+
+
+@verifies("backprop_identity_x")
+def check_backprop_identity_x(backprop_identity_x):
+    """Same result as the row times the identity matrix."""
+    from fashionlib.jacobians import d_identity_d_x
+
+    check_backprop_activation(
+        "backprop_identity_x", backprop_identity_x, d_identity_d_x
+    )
+
+
+@verifies("backprop_sigmoid_x")
+def check_backprop_sigmoid_x(backprop_sigmoid_x):
+    """Same result as the row times sigmoid's Jacobian."""
+    from fashionlib.jacobians import d_sigmoid_d_x
+
+    check_backprop_activation(
+        "backprop_sigmoid_x", backprop_sigmoid_x, d_sigmoid_d_x
+    )
+
+
+@verifies("backprop_affine_x")
+def check_backprop_affine_x(backprop_affine_x):
+    """Same result as the row times W without its bias column, shape (1, m_in)."""
+    rng = np.random.default_rng(RNG_SEED)
+    W, Jx_E = rng.standard_normal((4, 6)), rng.standard_normal((1, 4))
+    expect_close(
+        "backprop_affine_x(Jx_E (1, 4), W (4, 6))",
+        expect_unchanged("backprop_affine_x", backprop_affine_x, Jx_E, W),
+        Jx_E @ W[:, :-1],
+        hint="the bias column does not reach the input",
+    )
+
+
+@verifies("backprop_affine_W")
+def check_backprop_affine_W(backprop_affine_W):
+    """Same numbers as the row times the Kronecker Jacobian (any shape that reshapes to W's)."""
+    rng = np.random.default_rng(RNG_SEED)
+    x, W, Jx_E = (
+        rng.standard_normal(5),
+        rng.standard_normal((3, 6)),
+        rng.standard_normal((1, 3)),
+    )
+    out = np.asarray(
+        expect_unchanged("backprop_affine_W", backprop_affine_W, Jx_E, x, W)
+    )
+    expect(
+        out.size == W.size,
+        f"backprop_affine_W returned {out.size} numbers, expected one per entry of W ({W.size})",
+    )
+    expect_close(
+        "backprop_affine_W(Jx_E, x, W) reshaped to W's shape",
+        out.reshape(W.shape),
+        np.outer(Jx_E, np.append(x, 1)),
+        hint="entry (i, j) is Jx_E[i] times [x, 1][j]",
+    )
+
+
+@verifies("backprop_nn_W")
+def check_backprop_nn_W(backprop_nn_W):
+    """Gradients of a random 4-5-3 relu-identity network agree with finite differences (relative error < 1e-6)."""
+    from fashionlib.activations import identity, relu
+    from fashionlib.backprop import (
+        backprop_identity_x,
+        backprop_relu_x,
+        numerical_gradient_W,
+    )
+    from fashionlib.network import initialize_network
+
+    rng = np.random.default_rng(RNG_SEED)
+    architecture = {
+        "W_list": initialize_network([4, 5, 3], seed=rng),
+        "h_list": [relu, identity],
+        "back_h_list": [backprop_relu_x, backprop_identity_x],
+    }
+    x, label = random_vector(rng, 4), rng.standard_normal(3)
+    analytic = backprop_nn_W(x, label, **architecture)
+    numeric = numerical_gradient_W(x, label, **architecture)
+    expect(
+        len(analytic) == 2,
+        f"backprop_nn_W returned {len(analytic)} gradients for 2 layers",
+    )
+    for i, (a, n) in enumerate(zip(analytic, numeric)):
+        expect(
+            np.shape(a) == np.shape(n),
+            f"gradient {i} has shape {np.shape(a)}, expected {np.shape(n)}",
+        )
+        error = relative_error(a, n)
+        expect(
+            error < 1e-6,
+            f"gradient of layer {i} differs from finite differences (relative error {error:.2e})",
+        )
+
+
+# --- Training -----------------------------------------------------------------------------
+
+
+@verifies("train")
+def check_train(train):
+    """One call makes one SGD step per sample (W -= lr * gradient) and fits a separable toy problem."""
+    from fashionlib.activations import identity
+    from fashionlib.backprop import backprop_identity_x, backprop_nn_W
+
+    rng = np.random.default_rng(RNG_SEED)
+    W0 = rng.standard_normal((2, 5)) * 0.1
+    data = {
+        "images": rng.standard_normal((1, 2, 2)),
+        "labels": np.array([[1.0, 0.0]]),
+    }
+    architecture = {
+        "W_list": [W0.copy()],
+        "h_list": [identity],
+        "back_h_list": [backprop_identity_x],
+    }
+    gradient = backprop_nn_W(
+        data["images"][0].ravel(), data["labels"][0], **architecture
+    )[0].reshape(W0.shape)
+    train(data, architecture, 0.1)
+    expect_close(
+        "W after one train step on one sample",
+        architecture["W_list"][0],
+        W0 - 0.1 * gradient,
+        hint="step against the gradient, W -= learning_rate * gradient, in place",
+    )
+
+    images = np.concatenate(
+        [rng.normal(-1, 0.3, (20, 1, 2)), rng.normal(1, 0.3, (20, 1, 2))]
+    )
+    labels = np.repeat(np.eye(2), 20, axis=0)
+    order = rng.permutation(40)
+    data = {"images": images[order], "labels": labels[order]}
+    architecture = {
+        "W_list": [np.zeros((2, 3))],
+        "h_list": [identity],
+        "back_h_list": [backprop_identity_x],
+    }
+    for _ in range(20):
+        train(data, architecture, 0.05)
+    predicted = np.argmax(
+        [
+            architecture["W_list"][0] @ np.append(x.ravel(), 1)
+            for x in data["images"]
+        ],
+        axis=1,
+    )
+    accuracy = 100 * np.mean(predicted == np.argmax(data["labels"], axis=1))
+    expect(
+        accuracy == 100,
+        f"after 20 epochs on two well separated clusters train reached {accuracy:.0f} % "
+        "accuracy, expected 100 %",
+    )
+
+
+# --- Regression and classification -------------------------------------------------------
+
+
+@verifies("output_to_label_regression")
+def check_output_to_label_regression(output_to_label_regression):
+    """Rounds to the nearest integer and clips to 0..9; returns an int."""
+    for x, expected in (
+        (np.array([3.4]), 3),
+        (np.array([3.6]), 4),
+        (np.array([-2.0]), 0),
+        (np.array([12.3]), 9),
+        (7, 7),
+    ):
+        out = output_to_label_regression(x)
+        expect(
+            isinstance(out, (int, np.integer)) and out == expected,
+            f"output_to_label_regression({x!r}) returned {out!r}, expected the int {expected}",
+        )
+
+
+@verifies("prediction_to_label_classification")
+def check_prediction_to_label_classification(
+    prediction_to_label_classification,
+):
+    """The index of the largest score, as an int; one-hot vectors map back to their label."""
+    for k in range(10):
+        out = prediction_to_label_classification(np.eye(10)[k])
+        expect(
+            isinstance(out, (int, np.integer)) and out == k,
+            f"prediction_to_label_classification(one-hot {k}) returned {out!r}, expected the int {k}",
+        )
+    scores = np.array([0.1, -0.2, 0.05, 0.0, 0.3, 0.8, 0.79, 0.0, 0.1, 0.2])
+    out = prediction_to_label_classification(scores)
+    expect(
+        out == 5,
+        f"prediction_to_label_classification({scores.tolist()}) returned {out!r}, expected 5 (the argmax)",
+    )

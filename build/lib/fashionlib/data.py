@@ -1,0 +1,353 @@
+"""Fashion-MNIST: find the four IDX files, verify them, split them, cache them as npz.
+
+Search order for each file ``<name>.gz``: the data folder, then
+``/usr/share/datasets/fashion-mnist`` (Debian package ``dataset-fashion-mnist``),
+then the official mirror where a network exists.  Each file is checked
+against the SHA-256 of its decompressed bytes before it is used.  The cache
+holds ``mnist_fashion_{train,validation,test}.npz`` with ``images`` uint8
+``(N, 28, 28)`` and ``labels`` uint8 ``(N,)``: train is the first 50,000
+official training images, validation the last 10,000, test the official 10,000.
+"""
+
+import gzip
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.request
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+#: Names of the ten classes, indexed by label 0 to 9.
+LABEL_NAMES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+#: Number of classes (10).
+NUM_CLASSES = len(LABEL_NAMES)
+
+#: SHA-256 of each decompressed official IDX file.
+SHA256 = {
+    "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+#: Number of items in each official IDX file.
+COUNTS = {
+    "train-images-idx3-ubyte": 60000,
+    "train-labels-idx1-ubyte": 60000,
+    "t10k-images-idx3-ubyte": 10000,
+    "t10k-labels-idx1-ubyte": 10000,
+}
+#: Magic numbers of the IDX headers, by kind of file.
+IDX_MAGIC = {
+    "images": 2051,
+    "labels": 2049,
+}  # 0x0803: 3-D uint8, 0x0801: 1-D uint8
+#: Where the Debian package dataset-fashion-mnist puts the files.
+SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
+#: The official download mirror, used where a network exists.
+MIRROR = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
+#: The three splits :func:`load` knows.
+SPLITS = ("train", "validation", "test")
+#: Number of official training images held out for validation (the last ones).
+VALIDATION_SIZE = 10000
+
+
+class DataError(RuntimeError):
+    """The data set is missing or damaged; the message says what to do."""
+
+
+def default_data_dir():
+    """The cache folder: ``$FASHIONLIB_DATA``, else ``data/`` of a source checkout, else ``~/.cache/fashionlib``."""
+    if os.environ.get("FASHIONLIB_DATA"):
+        return Path(os.environ["FASHIONLIB_DATA"])
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (
+        checkout / "fashionlib"
+    ).is_dir():
+        return checkout / "data"
+    return Path.home() / ".cache" / "fashionlib"
+
+
+def npz_path(split, data_dir=None):
+    """Path of the cached npz file of ``split`` ('train', 'validation' or 'test')."""
+    if split not in SPLITS:
+        raise ValueError(
+            f"unknown split {split!r}: choose one of {', '.join(SPLITS)}"
+        )
+    return Path(data_dir or default_data_dir()) / f"mnist_fashion_{split}.npz"
+
+
+# --- reading and verifying IDX files ----------------------------------------
+
+
+def read_gz(path):
+    """Decompressed bytes of the gzip file ``path``; DataError if truncated or not gzip."""
+    try:
+        with gzip.open(path, "rb") as f:
+            return f.read()
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise DataError(
+            f"{path} is truncated or not a gzip file ({error}); delete it and run "
+            "`python -m fashionlib data` again to take a fresh copy"
+        ) from error
+
+
+def check_sha256(raw, name, expected, origin):
+    """Raise DataError unless the SHA-256 of ``raw`` (decompressed ``name``) equals ``expected``."""
+    actual = hashlib.sha256(raw).hexdigest()
+    if actual != expected:
+        raise DataError(
+            f"checksum mismatch for {name} (from {origin}):\n  expected {expected}\n  actual   {actual}\n"
+            "the file is damaged or not Fashion-MNIST; delete it and run `python -m fashionlib data` again"
+        )
+
+
+def parse_idx(raw, name, expected_count):
+    """Array stored in the IDX bytes ``raw``: uint8 ``(N, rows, cols)`` for images, ``(N,)`` for labels.
+
+    Checks the magic number, that the payload length matches the header,
+    and that ``N`` equals ``expected_count``.
+    """
+    kind = "images" if "images" in name else "labels"
+    ndim = 3 if kind == "images" else 1
+    header_size = 4 * (1 + ndim)
+    if len(raw) < header_size:
+        raise DataError(
+            f"{name} is too short for an IDX header ({len(raw)} bytes)"
+        )
+    magic, *dims = np.frombuffer(raw[:header_size], dtype=">u4").tolist()
+    if magic != IDX_MAGIC[kind]:
+        raise DataError(
+            f"{name} has IDX magic number {magic}, expected {IDX_MAGIC[kind]} for {kind}: "
+            "this is not a Fashion-MNIST file of that kind"
+        )
+    payload = raw[header_size:]
+    if len(payload) != int(np.prod(dims)):
+        raise DataError(
+            f"{name} declares {dims} entries but holds {len(payload)} bytes of data: the file is incomplete"
+        )
+    if dims[0] != expected_count:
+        raise DataError(
+            f"{name} holds {dims[0]} items, expected {expected_count}"
+        )
+    return np.frombuffer(payload, dtype=np.uint8).reshape(dims)
+
+
+# --- finding the files --------------------------------------------------------
+
+
+def download(name, data_dir, log):
+    """Fetch ``name.gz`` from the official mirror into ``data_dir``, atomically; None if unreachable."""
+    url = MIRROR + name + ".gz"
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            target = data_dir / (name + ".gz")
+            with atomic_file(target) as f:
+                shutil.copyfileobj(response, f)
+    except OSError as error:
+        log(f"  could not download {url}: {error}")
+        return None
+    log(f"  downloaded {url}")
+    return target
+
+
+def find_source(name, search_dirs, data_dir, allow_download, log):
+    """Path of ``name.gz``: the first of ``search_dirs`` that has it, else a download; DataError if none."""
+    for folder in search_dirs:
+        candidate = Path(folder) / (name + ".gz")
+        if candidate.is_file():
+            return candidate
+    if allow_download:
+        fetched = download(name, data_dir, log)
+        if fetched is not None:
+            return fetched
+    places = ", ".join(str(Path(folder)) for folder in search_dirs)
+    raise DataError(
+        f"{name}.gz was not found (looked in: {places}; download "
+        f"{'failed' if allow_download else 'disabled'}). Any one of these fixes it:\n"
+        "  1. install the Debian package:  sudo apt-get install dataset-fashion-mnist\n"
+        f"  2. copy the four Fashion-MNIST .gz files into {data_dir}/\n"
+        "  3. connect to a network and run `python -m fashionlib data` again"
+    )
+
+
+# --- writing the cache -------------------------------------------------------
+
+
+def current_umask():
+    """The process's file-creation mask (read by setting it and restoring it)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class atomic_file:
+    """Context manager: write to a temporary file beside ``target``, rename it into place on success."""
+
+    def __init__(self, target):
+        self.target = Path(target)
+
+    def __enter__(self):
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.file = tempfile.NamedTemporaryFile(
+            dir=self.target.parent,
+            prefix="." + self.target.name + ".",
+            suffix=".part",
+            delete=False,
+        )
+        return self.file
+
+    def __exit__(self, exc_type, exc, tb):
+        self.file.close()
+        if exc_type is None:
+            os.chmod(self.file.name, 0o666 & ~current_umask())
+            os.replace(self.file.name, self.target)
+        else:
+            os.unlink(self.file.name)
+        return False
+
+
+def save_split(path, images, labels):
+    """Write ``images`` ``(N, 28, 28)`` and ``labels`` ``(N,)`` to the npz ``path`` atomically."""
+    with atomic_file(path) as f:
+        np.savez(f, images=images, labels=labels)
+
+
+def prepare(
+    data_dir=None,
+    search_dirs=None,
+    download_allowed=True,
+    checksums=SHA256,
+    counts=COUNTS,
+    validation_size=VALIDATION_SIZE,
+    log=print,
+):
+    """Find, verify and split the four IDX files; write the three npz files.
+
+    Returns ``{split: path}``.  Raises DataError, naming the file and the fix,
+    if a file is missing, truncated, fails its checksum or has wrong counts.
+    Nothing is written unless every file passed.
+    """
+    data_dir = Path(data_dir or default_data_dir())
+    search_dirs = (
+        [data_dir, SYSTEM_DIR] if search_dirs is None else list(search_dirs)
+    )
+    arrays = {}
+    for name, expected in checksums.items():
+        source = find_source(
+            name, search_dirs, data_dir, download_allowed, log
+        )
+        raw = read_gz(source)
+        check_sha256(raw, name, expected, source)
+        arrays[name] = parse_idx(raw, name, counts[name])
+        log(
+            f"  {name}: {arrays[name].shape[0]} items from {source}, sha256 ok"
+        )
+    splits = split_arrays(arrays, validation_size)
+    paths = {}
+    for split, (images, labels) in splits.items():
+        paths[split] = npz_path(split, data_dir)
+        save_split(paths[split], images, labels)
+        log(f"  wrote {paths[split]}: {len(labels)} images")
+    return paths
+
+
+def split_arrays(arrays, validation_size):
+    """``{split: (images, labels)}`` from the four parsed IDX arrays; checks images and labels agree."""
+    for prefix in ("train", "t10k"):
+        n_images = arrays[f"{prefix}-images-idx3-ubyte"].shape[0]
+        n_labels = arrays[f"{prefix}-labels-idx1-ubyte"].shape[0]
+        if n_images != n_labels:
+            raise DataError(
+                f"{prefix}: {n_images} images but {n_labels} labels; the files do not belong together"
+            )
+    train_images, train_labels = (
+        arrays["train-images-idx3-ubyte"],
+        arrays["train-labels-idx1-ubyte"],
+    )
+    cut = len(train_labels) - validation_size
+    return {
+        "train": (train_images[:cut], train_labels[:cut]),
+        "validation": (train_images[cut:], train_labels[cut:]),
+        "test": (
+            arrays["t10k-images-idx3-ubyte"],
+            arrays["t10k-labels-idx1-ubyte"],
+        ),
+    }
+
+
+def load(split, data_dir=None):
+    """``{'images': uint8 (N, 28, 28), 'labels': uint8 (N,)}`` of ``split``; prepares the cache if missing."""
+    path = npz_path(split, data_dir)
+    if not path.is_file():
+        prepare(data_dir, log=lambda message: None)
+    with np.load(path) as stored:
+        return {"images": stored["images"], "labels": stored["labels"]}
+
+
+# --- statistics and preparation for training ----------------------------------
+
+
+def mean_image(images):
+    """Pixel-wise mean of ``images`` ``(N, 28, 28)``: a float image ``(28, 28)``."""
+    return np.mean(images, axis=0, dtype=float)
+
+
+def class_mean_images(images, labels):
+    """Mean image of each class: ``(10, 28, 28)``, row ``k`` averaging the images labelled ``k``."""
+    labels = np.asarray(labels)
+    return np.stack(
+        [mean_image(images[labels == k]) for k in range(NUM_CLASSES)]
+    )
+
+
+def whitening_stats(images):
+    """Scalar mean and standard deviation over every pixel of ``images``: ``(mean, std)`` floats."""
+    pixels = np.asarray(images, dtype=float)
+    return float(pixels.mean()), float(pixels.std())
+
+
+def whiten(images, mean, std, dtype=float):
+    """``(images - mean) / std`` as floats of ``dtype`` (float64 unless asked), same shape as ``images``."""
+    dtype = np.dtype(dtype).type
+    return (np.asarray(images, dtype=dtype) - dtype(mean)) / dtype(std)
+
+
+def one_hot(labels, num_classes=NUM_CLASSES):
+    """One-hot rows ``(N, num_classes)`` for integer ``labels`` ``(N,)``."""
+    labels = np.asarray(labels, dtype=int)
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(
+            f"labels must lie in 0..{num_classes - 1}, got {labels.min()}..{labels.max()}"
+        )
+    return np.eye(num_classes)[labels]
+
+
+def prepare_regression(dataset, mean, std, max_items=10000):
+    """The first ``max_items`` items, whitened: ``{'images': float (N, 28, 28), 'labels': int (N,)}``."""
+    return {
+        "images": whiten(dataset["images"][:max_items], mean, std),
+        "labels": np.asarray(dataset["labels"][:max_items], dtype=int),
+    }
+
+
+def prepare_classification(dataset, mean, std, max_items=10000):
+    """Like :func:`prepare_regression` but with one-hot labels ``(N, 10)``."""
+    prepared = prepare_regression(dataset, mean, std, max_items)
+    return {
+        "images": prepared["images"],
+        "labels": one_hot(prepared["labels"]),
+    }

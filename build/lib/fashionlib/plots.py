@@ -1,0 +1,899 @@
+"""Figures for the book, drawn with matplotlib.
+
+Every function returns the ``matplotlib.figure.Figure`` it drew, already
+closed, so that a notebook shows it exactly once (as the cell's value) and a
+script can still ``savefig`` it.  Right and wrong predictions are
+marked by colour and also by a symbol and line style, so that they read
+without colour too.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from fashionlib.data import LABEL_NAMES
+from fashionlib.jacobians import d_affine_d_W
+from fashionlib.loss import d_l2_d_x, l2
+
+#: Style of a right prediction (green, solid frame and a check mark).
+RIGHT_STYLE = {"edgecolor": "#1a9850", "linestyle": "-", "symbol": "\u2713"}
+#: Style of a wrong prediction (red, dashed frame and a cross).
+WRONG_STYLE = {"edgecolor": "#d73027", "linestyle": "--", "symbol": "\u2717"}
+
+
+def finish(fig):
+    """Tighten the layout of ``fig``, close it (no second display by the inline backend) and return it."""
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def label_axes(ax, xlabel, ylabel):
+    """Axis labels, a light grid and a small legend: the finish shared by the book's line plots."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+
+
+def image_grid(num_images, per_row=10, cell=1.15):
+    """A figure with ``num_images`` image axes in rows of ``per_row``: ``(figure, axes list)``."""
+    rows = max(1, int(np.ceil(num_images / per_row)))
+    columns = min(per_row, max(num_images, 1))
+    fig, axes = plt.subplots(
+        rows,
+        columns,
+        figsize=(cell * columns, (cell + 0.35) * rows),
+        squeeze=False,
+    )
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_frame_on(False)
+    return fig, list(axes.ravel()[:num_images])
+
+
+def frame(ax, correct):
+    """Draw a frame around the image in ``ax``: green and solid if ``correct``, red and dashed if not."""
+    style = RIGHT_STYLE if correct else WRONG_STYLE
+    for spine in ax.spines.values():
+        spine.set_visible(True)
+        spine.set_edgecolor(style["edgecolor"])
+        spine.set_linestyle(style["linestyle"])
+        spine.set_linewidth(3)
+    ax.set_frame_on(True)
+
+
+def plot_items(images, labels=None, gt_labels=None, per_row=10):
+    """Grid of images ``(N, 28, 28)`` with their label names.
+
+    ``labels`` are the shown (e.g. predicted) labels; with ``gt_labels`` each
+    image gets a frame and a symbol: a solid green frame and a check mark if
+    the label is right, a dashed red frame and a cross if it is wrong.
+    """
+    fig, axes = image_grid(len(images), per_row)
+    for i, (ax, image) in enumerate(zip(axes, images)):
+        ax.imshow(
+            np.reshape(image, (28, 28)), cmap="Greys", interpolation="none"
+        )
+        if labels is None:
+            continue
+        text = f"{LABEL_NAMES[int(labels[i])]} ({int(labels[i])})"
+        if gt_labels is not None:
+            correct = int(labels[i]) == int(gt_labels[i])
+            frame(ax, correct)
+            text = (
+                f"{(RIGHT_STYLE if correct else WRONG_STYLE)['symbol']} {text}"
+            )
+        ax.set_xlabel(text, fontsize=7.5)
+    return finish(fig)
+
+
+def plot_mean_image(image, title="mean of all training images"):
+    """One float image ``(28, 28)`` with a colour bar of its pixel values."""
+    fig, ax = plt.subplots(figsize=(3.2, 2.8))
+    shown = ax.imshow(image, cmap="Greys", interpolation="none")
+    fig.colorbar(shown, ax=ax, label="pixel value")
+    ax.set_title(title, fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return finish(fig)
+
+
+# === Figures of the network chapters: activations, neuron, layers, initialisation ===
+
+# Curves differ by colour, line style and marker, so that they read without colour too.
+#: Colour, line style and marker of each curve in the activation figures.
+CURVE_STYLES = [
+    {"color": "#1b9e77", "linestyle": "-", "marker": "o"},
+    {"color": "#d95f02", "linestyle": "--", "marker": "s"},
+    {"color": "#7570b3", "linestyle": ":", "marker": "^"},
+    {"color": "#e7298a", "linestyle": "-.", "marker": "D"},
+]
+
+
+def plot_curves(ax, x, curves, markevery=40):
+    """Draw each ``name -> y`` of ``curves`` against ``x`` (all ``(n,)``) in its own style, with a legend."""
+    for style, (name, y) in zip(CURVE_STYLES, curves.items()):
+        ax.plot(
+            x,
+            y,
+            label=name,
+            linewidth=2,
+            markersize=5,
+            markevery=markevery,
+            **style,
+        )
+    ax.legend()
+    ax.grid(alpha=0.3)
+
+
+def activation_curves(x):
+    """The three activations at ``x`` ``(n,)``: a dict ``name -> (n,)``."""
+    from fashionlib.activations import identity, relu, sigmoid
+
+    return {"identity": identity(x), "relu": relu(x), "sigmoid": sigmoid(x)}
+
+
+def plot_activations(x_range=(-5, 5), y_range=(-1, 1)):
+    """identity, relu and sigmoid on ``x_range``, the y axis limited to ``y_range``."""
+    x = np.linspace(*x_range, 401)
+    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    plot_curves(ax, x, activation_curves(x))
+    ax.set_ylim(*y_range)
+    ax.set_xlabel("pre-activation $z$")
+    ax.set_ylabel("activation $h(z)$")
+    return finish(fig)
+
+
+def plot_activation_derivatives(x_range=(-5, 5)):
+    """The derivatives ``h'(z)`` of identity, relu and sigmoid: the diagonals of their Jacobians."""
+    from fashionlib.jacobians import d_identity_d_x, d_relu_d_x, d_sigmoid_d_x
+
+    x = np.linspace(*x_range, 401)
+    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    plot_curves(
+        ax,
+        x,
+        {
+            "identity": np.diag(d_identity_d_x(x)),
+            "relu": np.diag(d_relu_d_x(x)),
+            "sigmoid": np.diag(d_sigmoid_d_x(x)),
+        },
+    )
+    ax.set_ylim(-0.1, 1.2)
+    ax.set_xlabel("pre-activation $z$")
+    ax.set_ylabel("derivative $h'(z)$")
+    return finish(fig)
+
+
+def draw_node(ax, xy, text, radius=0.3, facecolor="white", fontsize=12):
+    """A circle of ``radius`` at ``xy`` with ``text`` in its centre; returns the circle."""
+    circle = plt.Circle(
+        xy,
+        radius,
+        facecolor=facecolor,
+        edgecolor="black",
+        linewidth=1.5,
+        zorder=3,
+    )
+    ax.add_patch(circle)
+    ax.text(*xy, text, ha="center", va="center", fontsize=fontsize, zorder=4)
+    return circle
+
+
+def draw_arrow(ax, start, end, text=None, text_at=0.35):
+    """An arrow from ``start`` to ``end``, optionally labelled at fraction ``text_at`` of its length."""
+    ax.annotate(
+        "",
+        xy=end,
+        xytext=start,
+        arrowprops={
+            "arrowstyle": "-|>",
+            "color": "0.3",
+            "linewidth": 1.2,
+            "shrinkA": 0,
+            "shrinkB": 0,
+        },
+    )
+    if text is not None:
+        x, y = (1 - text_at) * np.asarray(start) + text_at * np.asarray(end)
+        ax.text(
+            x,
+            y + 0.12,
+            text,
+            ha="center",
+            va="bottom",
+            fontsize=11,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5},
+        )
+
+
+def plot_neuron():
+    """One neuron: inputs ``x_1 .. x_m`` and the constant 1, weighted edges ``w_j``, the sum, ``h``, the output."""
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    inputs = [
+        ("$x_1$", "$w_1$"),
+        ("$x_2$", "$w_2$"),
+        ("$\\vdots$", None),
+        ("$x_m$", "$w_m$"),
+        ("$1$", "$w_{m+1}$"),
+    ]
+    sum_xy, h_xy, out_xy = (3.2, 2.0), (5.0, 2.0), (6.8, 2.0)
+    for k, (name, weight) in enumerate(inputs):
+        xy = (0.5, 4.0 - k)
+        if weight is None:
+            ax.text(*xy, name, ha="center", va="center", fontsize=14)
+            continue
+        draw_node(ax, xy, name, facecolor="0.9" if name == "$1$" else "white")
+        end = np.asarray(sum_xy) - 0.42 * (np.asarray(sum_xy) - xy) / np.hypot(
+            *(np.asarray(sum_xy) - xy)
+        )
+        draw_arrow(ax, (xy[0] + 0.3, xy[1]), end, weight, text_at=0.45)
+    draw_node(ax, sum_xy, "$\\Sigma$", radius=0.42, fontsize=16)
+    ax.add_patch(
+        plt.Rectangle(
+            (h_xy[0] - 0.4, h_xy[1] - 0.4),
+            0.8,
+            0.8,
+            facecolor="white",
+            edgecolor="black",
+            linewidth=1.5,
+            zorder=3,
+        )
+    )
+    ax.text(*h_xy, "$h$", ha="center", va="center", fontsize=16, zorder=4)
+    draw_arrow(
+        ax, (sum_xy[0] + 0.42, 2.0), (h_xy[0] - 0.4, 2.0), "$z$", text_at=0.5
+    )
+    draw_arrow(ax, (h_xy[0] + 0.4, 2.0), (out_xy[0] - 0.2, 2.0))
+    ax.text(out_xy[0], 2.0, "$a = h(z)$", ha="left", va="center", fontsize=13)
+    ax.text(
+        sum_xy[0],
+        0.9,
+        "$z = \\mathbf{w}^\\top [\\mathbf{x}; 1]$",
+        ha="center",
+        va="top",
+        fontsize=12,
+    )
+    ax.set_xlim(0, 8.2)
+    ax.set_ylim(-0.5, 4.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return finish(fig)
+
+
+def layer_names(network_shape):
+    """Names of the layers of ``[m_0, ..., m_n]``: input, hidden 1 .. n-1, output."""
+    n = len(network_shape) - 1
+    return ["input"] + [f"hidden {i}" for i in range(1, n)] + ["output"]
+
+
+def plot_network(network_shape):
+    """A fully connected network ``[m_0, ..., m_n]``: one circle per neuron, an edge per weight (biases not drawn)."""
+    fig, ax = plt.subplots(
+        figsize=(1.9 * len(network_shape) + 1, 0.8 * max(network_shape) + 1.2)
+    )
+    positions = [
+        [(2.0 * i, (m - 1) / 2 - j) for j in range(m)]
+        for i, m in enumerate(network_shape)
+    ]
+    for left, right in zip(positions[:-1], positions[1:]):
+        for a in left:
+            for b in right:
+                ax.plot(
+                    [a[0], b[0]],
+                    [a[1], b[1]],
+                    color="0.6",
+                    linewidth=0.8,
+                    zorder=1,
+                )
+    for i, (layer, name) in enumerate(
+        zip(positions, layer_names(network_shape))
+    ):
+        for j, xy in enumerate(layer):
+            draw_node(
+                ax,
+                xy,
+                f"$a^{{({i})}}_{{{j + 1}}}$" if i else f"$x_{{{j + 1}}}$",
+                radius=0.34,
+                facecolor="0.9" if i in (0, len(positions) - 1) else "white",
+                fontsize=10,
+            )
+        ax.text(
+            2.0 * i,
+            -max(network_shape) / 2 - 0.2,
+            f"{name}\n$m_{i} = {len(layer)}$",
+            ha="center",
+            va="top",
+            fontsize=10,
+        )
+    ax.set_aspect("equal")
+    ax.set_xlim(-0.6, 2.0 * (len(network_shape) - 1) + 0.6)
+    ax.set_ylim(-max(network_shape) / 2 - 1.2, max(network_shape) / 2 + 0.1)
+    ax.axis("off")
+    return finish(fig)
+
+
+def plot_network_layers(network_shape):
+    """The network ``[m_0, ..., m_n]`` as one box per layer, labelled with its width and ``W^(i)``'s shape."""
+    fig, ax = plt.subplots(figsize=(1.8 * len(network_shape), 1.5))
+    for i, (m, name) in enumerate(
+        zip(network_shape, layer_names(network_shape))
+    ):
+        x = 3.0 * i
+        ax.add_patch(
+            plt.Rectangle(
+                (x - 1.1, -0.8),
+                2.2,
+                1.6,
+                facecolor="0.92" if i == 0 else "white",
+                edgecolor="black",
+                linewidth=1.5,
+            )
+        )
+        if i == 0:
+            text = f"{name}\n$\\mathbf{{x}} \\in \\mathbb{{R}}^{{{m}}}$"
+        else:
+            text = (
+                f"{name}\n$\\mathbf{{a}}^{{({i})}} \\in \\mathbb{{R}}^{{{m}}}$\n"
+                f"$\\mathbf{{W}}^{{({i})}}$: ${m} \\times {network_shape[i - 1] + 1}$"
+            )
+        ax.text(x, 0, text, ha="center", va="center", fontsize=9)
+        if i:
+            draw_arrow(ax, (x - 1.9, 0), (x - 1.1, 0))
+    ax.set_xlim(-1.3, 3.0 * (len(network_shape) - 1) + 1.3)
+    ax.set_ylim(-1, 1)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return finish(fig)
+
+
+def plot_layer_stds(panels, ylabel="std of $z^{(i)}$"):
+    """One log-scale panel per ``title -> {name -> stds per layer}``; layer ``i`` is at ``x = i`` (from 1)."""
+    fig, axes = plt.subplots(
+        1,
+        len(panels),
+        figsize=(5.2 * len(panels), 3.8),
+        sharey=True,
+        squeeze=False,
+    )
+    for ax, (title, curves) in zip(axes[0], panels.items()):
+        layers = np.arange(1, len(next(iter(curves.values()))) + 1)
+        plot_curves(ax, layers, curves, markevery=1)
+        ax.set_yscale("log")
+        ax.set_title(title, fontsize=11)
+        ax.set_xlabel("layer $i$")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    axes[0, 0].set_ylabel(ylabel)
+    return finish(fig)
+
+
+# === Figures of the gradient chapters: Jacobians, objective, backpropagation ===
+
+
+def draw_jacobian(ax, J, annotate=None):
+    """Draw the matrix ``J`` ``(m_out, m_in)`` as a grid of cells in ``ax``, row 0 at the top.
+
+    A non-zero entry is a grey cell, darker for a larger magnitude; a zero entry is
+    white and hatched, so zeros and non-zeros differ without colour.  With
+    ``annotate`` (default: when ``J`` has at most 150 entries) every cell shows its value.
+    """
+    J = np.atleast_2d(np.asarray(J, dtype=float))
+    rows, columns = J.shape
+    largest = max(float(np.abs(J).max()), 1e-12)
+    annotate = J.size <= 150 if annotate is None else annotate
+    for i in range(rows):
+        for j in range(columns):
+            value = J[i, j] + 0.0  # + 0.0 turns -0.0 into 0.0
+            if value == 0:
+                cell = plt.Rectangle(
+                    (j - 0.5, i - 0.5),
+                    1,
+                    1,
+                    facecolor="white",
+                    edgecolor="#bbbbbb",
+                    hatch="///",
+                    linewidth=0.5,
+                )
+            else:
+                shade = (
+                    0.85 - 0.7 * abs(value) / largest
+                )  # 0.85 (light) .. 0.15 (dark)
+                cell = plt.Rectangle(
+                    (j - 0.5, i - 0.5),
+                    1,
+                    1,
+                    facecolor=str(shade),
+                    edgecolor="#888888",
+                    linewidth=0.5,
+                )
+            ax.add_patch(cell)
+            if annotate:
+                text_colour = (
+                    "white"
+                    if value != 0 and abs(value) / largest > 0.5
+                    else "black"
+                )
+                ax.text(
+                    j,
+                    i,
+                    f"{value:.3g}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color=text_colour,
+                    bbox=None
+                    if value != 0
+                    else {
+                        "facecolor": "white",
+                        "edgecolor": "none",
+                        "pad": 0.5,
+                    },
+                )
+    ax.set_xlim(-0.5, columns - 0.5)
+    ax.set_ylim(rows - 0.5, -0.5)
+    ax.set_aspect("equal")
+    ax.set_xticks(range(columns))
+    ax.set_yticks(range(rows))
+    ax.tick_params(length=0, labelsize=8)
+
+
+def plot_jacobian_structure(
+    J,
+    title,
+    row_label="output index $i$",
+    column_label="input index $j$",
+    column_ticks=None,
+):
+    """One Jacobian ``J`` of shape ``(m_out, m_in)``: grey cells for non-zeros, hatched white cells for zeros.
+
+    ``column_ticks`` (optional, length ``m_in``) replaces the column numbers, e.g. by the input values.
+    """
+    J = np.atleast_2d(np.asarray(J, dtype=float))
+    fig, ax = plt.subplots(
+        figsize=(0.55 * J.shape[1] + 1.6, 0.55 * J.shape[0] + 1.3)
+    )
+    draw_jacobian(ax, J)
+    if column_ticks is not None:
+        ax.set_xticklabels(column_ticks)
+    ax.set_title(title, fontsize=10)
+    ax.set_ylabel(row_label)
+    ax.set_xlabel(column_label)
+    return finish(fig)
+
+
+def plot_elementwise_jacobians(x, jacobians):
+    """Side by side, the ``(m, m)`` Jacobians of element-wise functions at one input ``x`` ``(m,)``.
+
+    ``jacobians`` maps a name (the panel's title) to a function ``x -> J``.
+    Each column is labelled by ``j`` and the input value ``x_j``.
+    """
+    x = np.asarray(x, dtype=float)
+    fig, axes = plt.subplots(
+        1,
+        len(jacobians),
+        figsize=(2.6 * len(jacobians) + 0.6, 3.2),
+        squeeze=False,
+    )
+    for ax, (name, d_f) in zip(axes[0], jacobians.items()):
+        draw_jacobian(ax, d_f(x))
+        for j in range(
+            x.size
+        ):  # outline the diagonal, where an element-wise Jacobian may be non-zero
+            ax.add_patch(
+                plt.Rectangle(
+                    (j - 0.5, j - 0.5),
+                    1,
+                    1,
+                    facecolor="none",
+                    edgecolor="black",
+                    linewidth=1.5,
+                )
+            )
+        ax.set_xticklabels([f"{j}\n{value:g}" for j, value in enumerate(x)])
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("input index $j$ and value $x_j$", fontsize=8)
+    axes[0][0].set_ylabel("output index $i$")
+    return finish(fig)
+
+
+def plot_affine_x_jacobian(W):
+    """The Jacobian of ``affine(x, W)`` with respect to ``x``, drawn beside the bias column of ``W`` ``(m_out, m_in + 1)``.
+
+    The Jacobian is ``W[:, :-1]``; the dropped bias column is drawn to its right,
+    dashed and crossed out, because it does not depend on ``x``.
+    """
+    W = np.asarray(W, dtype=float)
+    m_out, m_in = W.shape[0], W.shape[1] - 1
+    fig, ax = plt.subplots(figsize=(0.6 * (m_in + 1) + 2.6, 0.6 * m_out + 1.5))
+    draw_jacobian(ax, W[:, :-1])
+    for i in range(m_out):
+        ax.add_patch(
+            plt.Rectangle(
+                (m_in - 0.5, i - 0.5),
+                1,
+                1,
+                facecolor="white",
+                edgecolor="black",
+                hatch="xx",
+                linestyle="--",
+                linewidth=0.8,
+            )
+        )
+        ax.text(
+            m_in,
+            i,
+            f"({W[i, -1]:.3g})",
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="#555555",
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
+        )
+    ax.add_patch(
+        plt.Rectangle(
+            (-0.5, -0.5),
+            m_in,
+            m_out,
+            facecolor="none",
+            edgecolor="black",
+            linewidth=2,
+        )
+    )
+    ax.set_xlim(-0.5, m_in + 0.5)
+    ax.set_xticks(range(m_in + 1))
+    ax.set_xticklabels([str(j) for j in range(m_in)] + ["bias\n(dropped)"])
+    ax.set_title(
+        "$J$ of affine w.r.t. $x$: $W$ without its bias column", fontsize=10
+    )
+    ax.set_ylabel("output index $i$")
+    ax.set_xlabel("input index $j$")
+    return finish(fig)
+
+
+def plot_affine_W_jacobian(x, W):
+    """The ``(m_out, m_out (m_in + 1))`` Jacobian of ``affine(x, W)`` with respect to ``W`` flattened row by row.
+
+    Each block of ``m_in + 1`` columns belongs to one row ``k`` of ``W``; blocks are
+    outlined and labelled, columns are labelled by the flattened index and by ``W_{k,l}``.
+    """
+    W = np.asarray(W, dtype=float)
+    m_out, width = W.shape
+    J = d_affine_d_W(x, W)  # the Kronecker product I (x) [x, 1]
+    fig, ax = plt.subplots(
+        figsize=(0.55 * J.shape[1] + 1.6, 0.55 * m_out + 2.0)
+    )
+    draw_jacobian(ax, J)
+    for k in range(m_out):
+        ax.add_patch(
+            plt.Rectangle(
+                (k * width - 0.5, -0.5),
+                width,
+                m_out,
+                facecolor="none",
+                edgecolor="black",
+                linewidth=1.2,
+                linestyle=":",
+            )
+        )
+        ax.add_patch(
+            plt.Rectangle(
+                (k * width - 0.5, k - 0.5),
+                width,
+                1,
+                facecolor="none",
+                edgecolor="black",
+                linewidth=2.2,
+            )
+        )
+        ax.text(
+            k * width + (width - 1) / 2,
+            -0.75,
+            f"row {k} of $W$",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
+    ax.set_ylim(m_out - 0.5, -1.3)
+    ax.set_yticks(range(m_out))
+    ax.set_xticklabels(
+        [f"{n}\n$W_{{{n // width},{n % width}}}$" for n in range(J.shape[1])],
+        fontsize=7,
+    )
+    ax.set_title(
+        "$J$ of affine w.r.t. $W$: $[x, 1]$ repeated along the diagonal",
+        fontsize=10,
+    )
+    ax.set_ylabel("output index $i$")
+    ax.set_xlabel("flattened index of $W_{k,l}$, that is $k\\,(m_{in}+1) + l$")
+    for side in ax.spines.values():
+        side.set_visible(False)
+    return finish(fig)
+
+
+def plot_l2_of_one_prediction(label=8, half_width=6.0):
+    """The loss ``l2([p], [label])`` and its derivative over predictions ``p`` in ``label +- half_width``."""
+    p = np.linspace(label - half_width, label + half_width, 121)
+    loss = [l2([value], [label]) for value in p]
+    slope = [d_l2_d_x([value], [label])[0, 0] for value in p]
+    fig, ax = plt.subplots(figsize=(5.2, 3.2))
+    ax.plot(
+        p, loss, color="black", linewidth=2, label=f"loss $l_2(p, {label})$"
+    )
+    ax.plot(
+        p,
+        slope,
+        color="#555555",
+        linestyle="--",
+        label="derivative $2\\,(p - %g)$" % label,
+    )
+    ax.axhline(0, color="#999999", linewidth=0.6)
+    ax.plot(
+        [label],
+        [0],
+        marker="o",
+        color="black",
+        linestyle="none",
+        label=f"minimum at $p = {label}$",
+    )
+    ax.set_xlabel("prediction $p$ of the network")
+    ax.set_ylabel("value")
+    ax.legend(fontsize=8, frameon=False, loc="upper center")
+    return finish(fig)
+
+
+def plot_backprop_timings(timings):
+    """Horizontal bars of the median time per training sample (in ms) for each network and variant.
+
+    ``timings`` maps a network name to ``{variant name: seconds}``; the bars use a
+    logarithmic axis, each bar is labelled with its time, and variants differ by hatch.
+    """
+    variant_names = list(
+        dict.fromkeys(v for variants in timings.values() for v in variants)
+    )
+    hatch = dict(zip(variant_names, ["xxx", "///", "", "..", "\\\\"]))
+    fig, ax = plt.subplots(
+        figsize=(6.4, 0.45 * sum(len(v) for v in timings.values()) + 1.2)
+    )
+    y, ticks, names = 0, [], []
+    for network, variants in timings.items():
+        for variant, seconds in variants.items():
+            milliseconds = 1e3 * seconds
+            ax.barh(
+                y,
+                milliseconds,
+                color="0.75",
+                edgecolor="black",
+                hatch=hatch.get(variant, ""),
+            )
+            ax.text(
+                milliseconds * 1.08,
+                y,
+                f"{milliseconds:.3g} ms",
+                va="center",
+                fontsize=8,
+            )
+            ticks.append(y)
+            names.append(f"{network}: {variant}")
+            y += 1
+        y += 0.5
+    ax.set_xscale("log")
+    ax.set_yticks(ticks)
+    ax.set_yticklabels(names, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(right=ax.get_xlim()[1] * 4)
+    ax.set_xlabel("median time of backprop_nn_W per sample (ms, log scale)")
+    return finish(fig)
+
+
+# === Figures of the training chapters: SGD, regression, classification ===
+
+
+def moving_average(values, window):
+    """Mean of each run of ``window`` consecutive entries of ``values`` ``(N,)``: shape ``(N - window + 1,)``.
+
+    Entry ``k`` averages ``values[k : k + window]``; ``window`` is clipped to ``1..N``.
+    """
+    values = np.asarray(values, dtype=float)
+    window = int(np.clip(window, 1, max(len(values), 1)))
+    sums = np.cumsum(np.concatenate([[0.0], values]))
+    return (sums[window:] - sums[:-window]) / window
+
+
+#: Line style and marker of each run in the learning-curve figures.
+LINE_STYLES = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D")]
+
+
+def plot_learning_curves(runs, window=500):
+    """Training loss (moving average over ``window`` samples) and held-out accuracy against samples seen.
+
+    ``runs`` maps a legend label to a dict with ``losses`` (per-sample losses
+    ``(N,)``, in training order), ``samples`` (samples seen at each evaluation,
+    ``(K,)``) and ``accuracy`` (percent at those points, ``(K,)``).  Runs differ
+    in line style and marker as well as colour.  The loss axis is logarithmic.
+    """
+    fig, (ax_loss, ax_accuracy) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for (label, run), (line, marker) in zip(
+        runs.items(), LINE_STYLES * len(runs)
+    ):
+        losses = np.asarray(run["losses"], dtype=float)
+        losses = losses[np.isfinite(losses)]
+        smooth = moving_average(losses, window)
+        seen = (np.arange(len(smooth)) + min(window, len(losses))) / 1000
+        ax_loss.plot(seen, smooth, linestyle=line, label=label)
+        ax_accuracy.plot(
+            np.asarray(run["samples"]) / 1000,
+            run["accuracy"],
+            linestyle=line,
+            marker=marker,
+            markersize=4,
+            label=label,
+        )
+    ax_loss.set_yscale("log")
+    ax_accuracy.set_ylim(0, 100)
+    label_axes(
+        ax_loss,
+        "training samples seen (thousands)",
+        f"training loss, mean of last {window}",
+    )
+    label_axes(
+        ax_accuracy,
+        "training samples seen (thousands)",
+        "validation accuracy (%)",
+    )
+    return finish(fig)
+
+
+def plot_confusion_matrix(counts, label_names=LABEL_NAMES):
+    """Confusion matrix ``counts`` ``(K, K)``: row = true label, column = predicted label.
+
+    Every cell shows its count as a number, so the figure reads without
+    colour; the grey level only repeats it.
+    """
+    counts = np.asarray(counts)
+    fig, ax = plt.subplots(figsize=(7.5, 6.5))
+    ax.imshow(counts, cmap="Greys", interpolation="none")
+    threshold = counts.max() / 2
+    for (t, p), count in np.ndenumerate(counts):
+        ax.text(
+            p,
+            t,
+            str(count),
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="white" if count > threshold else "black",
+        )
+    ticks = [f"{name} ({k})" for k, name in enumerate(label_names)]
+    ax.set_xticks(
+        range(len(ticks)), ticks, rotation=45, ha="right", fontsize=8
+    )
+    ax.set_yticks(range(len(ticks)), ticks, fontsize=8)
+    ax.set_xlabel("predicted label")
+    ax.set_ylabel("true label")
+    return finish(fig)
+
+
+def plot_accuracy_by_width(widths, accuracies, others=None, chosen=None):
+    """Mean accuracy with error bars (one standard deviation over seeds) against hidden width, log axis.
+
+    ``widths`` ``(W,)``; ``accuracies`` ``(W, S)``, one column per seed.
+    ``others`` maps a label (e.g. a deeper network) to ``(x, accuracies (S,))``,
+    drawn as separate square markers; ``chosen`` (a width) is circled.
+    """
+    accuracies = np.asarray(accuracies, dtype=float)
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    ax.errorbar(
+        widths,
+        accuracies.mean(axis=1),
+        yerr=accuracies.std(axis=1),
+        fmt="o-",
+        capsize=4,
+        label="one hidden layer (mean \u00b1 std over seeds)",
+    )
+    for width, row in zip(widths, accuracies):
+        ax.plot([width] * len(row), row, "x", color="grey", markersize=4)
+    for label, (x, values) in (others or {}).items():
+        values = np.asarray(values, dtype=float)
+        ax.errorbar(
+            [x],
+            [values.mean()],
+            yerr=[values.std()],
+            fmt="s",
+            capsize=4,
+            markersize=8,
+            markerfacecolor="white",
+            label=label,
+        )
+        ax.plot([x] * len(values), values, "x", color="grey", markersize=4)
+    if chosen is not None:
+        index = list(widths).index(chosen)
+        ax.plot(
+            [chosen],
+            [accuracies[index].mean()],
+            "o",
+            markersize=16,
+            markerfacecolor="none",
+            markeredgecolor="black",
+            label=f"chosen width {chosen}",
+        )
+    ax.set_xscale("log")
+    ax.set_xticks(list(widths), [str(w) for w in widths])
+    ax.minorticks_off()
+    label_axes(ax, "hidden units (log scale)", "validation accuracy (%)")
+    return finish(fig)
+
+
+def plot_step_losses(runs):
+    """Per-sample training loss against step number, one line per run, logarithmic loss axis.
+
+    ``runs`` maps a legend label to the losses of the first steps ``(N,)``;
+    non-finite losses are left out.  Runs differ in line style and marker.
+    """
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    for (label, losses), (line, marker) in zip(
+        runs.items(), LINE_STYLES * len(runs)
+    ):
+        losses = np.asarray(losses, dtype=float)
+        steps = np.flatnonzero(np.isfinite(losses))
+        ax.plot(
+            steps,
+            losses[steps],
+            linestyle=line,
+            marker=marker,
+            markersize=4,
+            label=label,
+        )
+    ax.set_yscale("log")
+    label_axes(
+        ax,
+        "step (one training sample each)",
+        "loss of the sample before its update",
+    )
+    return finish(fig)
+
+
+# === Figures of the beyond-the-homework chapter (mini-batch engine) ===
+
+
+def plot_epoch_history(histories):
+    """Training loss and validation accuracy per epoch of mini-batch runs, side by side.
+
+    ``histories`` maps a legend label to a history dict of
+    :func:`fashionlib.batch.fit` (lists ``epoch``, ``train_loss``,
+    ``validation_accuracy``).  Runs differ in line style and marker as well as colour.
+    """
+    fig, (ax_loss, ax_accuracy) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for (label, history), (line, marker) in zip(
+        histories.items(), LINE_STYLES * len(histories)
+    ):
+        ax_loss.plot(
+            history["epoch"],
+            history["train_loss"],
+            linestyle=line,
+            marker=marker,
+            markersize=3,
+            label=label,
+        )
+        ax_accuracy.plot(
+            history["epoch"],
+            history["validation_accuracy"],
+            linestyle=line,
+            marker=marker,
+            markersize=3,
+            label=label,
+        )
+    ax_loss.set_yscale("log")
+    label_axes(ax_loss, "epoch", "mean training loss of the epoch")
+    label_axes(ax_accuracy, "epoch", "validation accuracy (%)")
+    return finish(fig)
+
+
+def plot_mistakes(images, predicted, true, per_row=10):
+    """Wrongly classified images ``(N, 28, 28)``: :func:`plot_items` frames, plus the true label under each."""
+    fig = plot_items(images, predicted, gt_labels=true, per_row=per_row)
+    for ax, label in zip(fig.axes, true):
+        ax.set_xlabel(
+            f"{ax.get_xlabel()}\ntrue: {LABEL_NAMES[int(label)]}", fontsize=7.5
+        )
+    return finish(fig)
