@@ -71,6 +71,7 @@ SETUP = '''\
 import os
 import sys
 import types
+import warnings
 
 import IPython.display
 import micropip
@@ -102,7 +103,10 @@ def glue(name, value, display=True):
 
 sys.modules["myst_nb"] = types.ModuleType("myst_nb")
 sys.modules["myst_nb"].glue = glue
-print("fashionlib", __import__("fashionlib").__version__, "ready")'''
+with warnings.catch_warnings():  # tqdm: no progress-bar widgets here
+    warnings.simplefilter("ignore")
+    import fashionlib
+print("fashionlib", fashionlib.__version__, "ready")'''
 
 
 class LiteBuildError(RuntimeError):

@@ -36,14 +36,16 @@ function isLocal(url) {
 }
 
 /** Wait until every code cell ran or one failed; return the cells as the report sees them. */
-async function runAllCells(page) {
+async function runAllCells(page, timings, seconds) {
   await page.waitForFunction(() => window.jupyterapp?.shell?.currentWidget?.content?.widgets?.length > 0,
     null, { timeout });
-  await page.evaluate(async () => {
-    const panel = window.jupyterapp.shell.currentWidget;
-    await panel.sessionContext.ready;
-    await window.jupyterapp.commands.execute("notebook:run-all-cells");
-  });
+  timings.notebookShown = seconds();
+  await page.evaluate(() => window.jupyterapp.shell.currentWidget.sessionContext.ready);
+  await page.waitForFunction(
+    () => window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status === "idle",
+    null, { timeout, polling: 500 });
+  timings.kernelReady = seconds();
+  await page.evaluate(() => window.jupyterapp.commands.execute("notebook:run-all-cells"));
   await page.waitForFunction(() => {
     const panel = window.jupyterapp.shell.currentWidget;
     const cells = panel.content.widgets.filter((c) => c.model.type === "code");
@@ -60,10 +62,11 @@ async function runAllCells(page) {
       outputs: c.model.outputs.toJSON().map((o) => ({
         type: o.output_type,
         mime: Object.keys(o.data || {}),
+        text: o.output_type === "stream" ? String(o.text).slice(0, 500) : null,
         error: o.output_type === "error" ? `${o.ename}: ${o.evalue}\n${(o.traceback || []).join("\n")}` : null,
       })),
     }));
-  });
+  }).finally(() => { timings.allRun = seconds(); });
 }
 
 /** Open ``chapter``'s page, follow its button, run the notebook; the chapter's report entry. */
@@ -78,8 +81,9 @@ async function runChapter(context, chapter, requests) {
     const href = await page.locator(".lite-launch a").first().getAttribute("href");
     const target = new URL(href, page.url()).href;
     await page.goto(target);
-    const cells = await runAllCells(page);
-    return { chapter, target, cells, seconds: (Date.now() - started) / 1000, consoleErrors, requests };
+    const timings = {};
+    const cells = await runAllCells(page, timings, () => (Date.now() - started) / 1000);
+    return { chapter, target, cells, seconds: (Date.now() - started) / 1000, timings, consoleErrors, requests };
   } catch (error) {
     return { chapter, error: error.message, seconds: (Date.now() - started) / 1000, consoleErrors, requests };
   } finally {
@@ -98,12 +102,16 @@ const results = [];
 for (const chapter of args.chapters.split(",")) {
   // a fresh context per chapter: a first visit, nothing cached
   const context = await browser.newContext();
-  const requests = { local: 0, localBytes: 0, nonLocal: [] };
+  const requests = { local: 0, localBytes: 0, bytesByFolder: {}, nonLocal: [] };
   context.on("requestfinished", async (request) => {
     if (!isLocal(request.url())) return;
     requests.local += 1;
     const sizes = await request.sizes().catch(() => null);
-    requests.localBytes += sizes ? sizes.responseBodySize : 0;
+    const bytes = sizes ? sizes.responseBodySize : 0;
+    // bytes per folder of the site (e.g. _lite/static): where a first visit's download goes
+    const folder = new URL(request.url()).pathname.split("/").slice(1, 3).join("/");
+    requests.localBytes += bytes;
+    requests.bytesByFolder[folder] = (requests.bytesByFolder[folder] || 0) + bytes;
   });
   await context.route("**/*", (route) => {
     const url = route.request().url();
