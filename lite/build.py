@@ -109,6 +109,32 @@ with warnings.catch_warnings():  # tqdm: no progress-bar widgets here
 print("fashionlib", fashionlib.__version__, "ready")'''
 
 
+#: What a chapter does differently in the browser, said at its top.
+BROWSER_NOTES = {
+    "book/beyond": (
+        "**This chapter asks more of a browser than the others.** Its "
+        "training runs use the compact data (10,000 training images instead "
+        "of 50,000), so they are smaller than the book's and their numbers "
+        "differ; the stored 40-epoch model is fetched from this site rather "
+        "than retrained, and the timings measure Pyodide's NumPy, which is "
+        "several times slower than a native one. Expect minutes, not seconds."
+    ),
+}
+#: Chapters that read the stored models (``models/`` beside the package).
+NEEDS_MODELS = ("book/beyond",)
+MODELS_SETUP = """\
+# The stored models, where the chapter looks for them (beside fashionlib).
+from pathlib import Path
+
+import fashionlib
+
+models = Path(fashionlib.__file__).resolve().parent.parent / "models"
+models.mkdir(exist_ok=True)
+for name in {names!r}:
+    response = await pyfetch(f"{{SITE}}/files/models/{{name}}")
+    (models / name).write_bytes(await response.bytes())"""
+
+
 class LiteBuildError(RuntimeError):
     """The lite site cannot be built; the message says why."""
 
@@ -139,8 +165,8 @@ def asserts_a_claim(cell):
     )
 
 
-def browser_notebook(path, edition, tqdm_wheel):
-    """The chapter at ``path`` as the browser's notebook (nbformat v4)."""
+def browser_notebook(path, edition, tqdm_wheel, docname=None):
+    """The chapter at ``path`` (``docname``) as the browser's notebook."""
     import jupytext
     import nbformat
 
@@ -160,7 +186,15 @@ def browser_notebook(path, edition, tqdm_wheel):
     )
     setup = nbformat.v4.new_code_cell(SETUP.format(tqdm_wheel=tqdm_wheel))
     setup.metadata["tags"] = ["browser-setup"]
-    notebook.cells = [intro, setup, *cells]
+    added = [intro, setup]
+    if docname in BROWSER_NOTES:
+        added.insert(1, nbformat.v4.new_markdown_cell(BROWSER_NOTES[docname]))
+    if docname in NEEDS_MODELS:
+        names = sorted(p.name for p in (ROOT / "models").iterdir())
+        models = nbformat.v4.new_code_cell(MODELS_SETUP.format(names=names))
+        models.metadata["tags"] = ["browser-setup"]
+        added.append(models)
+    notebook.cells = [*added, *cells]
     for number, cell in enumerate(notebook.cells):
         cell.metadata.pop("lines_to_next_cell", None)
         cell["id"] = f"cell-{number}"
@@ -247,7 +281,7 @@ def build(out, edition="book", package_wheel=None, pyodide_dir=None):
         names = []
         for docname in lite_chapters():
             notebook = browser_notebook(
-                ROOT / f"{docname}.md", edition, tqdm_wheel
+                ROOT / f"{docname}.md", edition, tqdm_wheel, docname
             )
             name = Path(docname).name + ".ipynb"
             import nbformat
@@ -255,6 +289,7 @@ def build(out, edition="book", package_wheel=None, pyodide_dir=None):
             nbformat.write(notebook, contents / name)
             names.append(name)
         write_compact_data(contents / "data")
+        shutil.copytree(ROOT / "models", contents / "models")
         if pyodide_dir:
             pyodide_dir = Path(pyodide_dir).resolve()
             if not (pyodide_dir / "pyodide-lock.json").is_file():
