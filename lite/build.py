@@ -117,7 +117,7 @@ BROWSER_NOTES = {
         "of 50,000), so they are smaller than the book's and their numbers "
         "differ; the stored 40-epoch model is fetched from this site rather "
         "than retrained, and the timings measure Pyodide's NumPy, which is "
-        "several times slower than a native one. Expect minutes, not seconds."
+        "much slower than a native one. Expect minutes, not seconds."
     ),
 }
 #: Chapters that read the stored models (``models/`` beside the package).
