@@ -154,6 +154,18 @@ def assemble(out, downloads):
     staging = out.with_name(out.name + ".part")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
+    try:
+        fill(staging, downloads)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(out, ignore_errors=True)
+    staging.rename(out)
+    return len(list(out.iterdir()))
+
+
+def fill(staging, downloads):
+    """Copy the core and the verified package files into ``staging``."""
     with tarfile.open(fetch_npm(downloads)) as npm:
         for name in CORE_FILES:
             member = npm.extractfile(f"package/{name}")
@@ -173,9 +185,6 @@ def assemble(out, downloads):
                 ) from None
             (staging / file_name).write_bytes(data)
             check(staging / file_name, packages[name]["sha256"], file_name)
-    shutil.rmtree(out, ignore_errors=True)
-    staging.rename(out)
-    return len(list(out.iterdir()))
 
 
 def main(argv=None):
