@@ -14,7 +14,9 @@ The site holds, for every chapter that is a notebook (``_toc.yml``, minus
   (the first ``TRAIN_ITEMS`` training images, the whole validation and test
   splits);
 - ``pypi/``: the fashionlib wheel (built here unless ``--wheel`` names one,
-  e.g. the student build) and tqdm's, installed by the first cell.
+  e.g. the student build), tqdm's and comm's, installed by the first cell
+  (the kernel installs comm);
+- ``models/``: the stored models, for the chapter that reads them.
 
 Pyodide: JupyterLite's default (its CDN) unless ``PYODIDE_DIR`` names a
 self-hosted runtime (``make lite-runtime``), which is then copied into the
@@ -31,6 +33,8 @@ import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
+import jupytext
+import nbformat
 import numpy as np
 import yaml
 
@@ -167,9 +171,6 @@ def asserts_a_claim(cell):
 
 def browser_notebook(path, edition, tqdm_wheel, docname=None):
     """The chapter at ``path`` (``docname``) as the browser's notebook."""
-    import jupytext
-    import nbformat
-
     if edition == "student":
         from fashionlib.edition import student_notebook
 
@@ -254,7 +255,7 @@ def wheels(folder, package_wheel):
     return sorted(folder.glob("*.whl"))
 
 
-def lite_config(pyodide_dir):
+def lite_config():
     """jupyter-lite.json of the site: no PyPI fallback (works offline)."""
     settings = {KERNEL_PLUGIN: {"disablePyPIFallback": True}}
     return {
@@ -284,8 +285,6 @@ def build(out, edition="book", package_wheel=None, pyodide_dir=None):
                 ROOT / f"{docname}.md", edition, tqdm_wheel, docname
             )
             name = Path(docname).name + ".ipynb"
-            import nbformat
-
             nbformat.write(notebook, contents / name)
             names.append(name)
         write_compact_data(contents / "data")
@@ -299,7 +298,7 @@ def build(out, edition="book", package_wheel=None, pyodide_dir=None):
                 )
             shutil.copytree(pyodide_dir, work / "static" / "pyodide")
         (work / "jupyter-lite.json").write_text(
-            json.dumps(lite_config(pyodide_dir), indent=1)
+            json.dumps(lite_config(), indent=1)
         )
         (work / "jupyter_lite_config.json").write_text(
             json.dumps(
