@@ -240,10 +240,18 @@ def wheels(folder, package_wheel):
     folder.mkdir(parents=True, exist_ok=True)
     if package_wheel:
         shutil.copy2(package_wheel, folder)
-    else:
+    else:  # from a copy: setuptools leaves a build/ folder where it builds
+        source = folder.parent / "source"
+        shutil.copytree(
+            ROOT / "fashionlib",
+            source / "fashionlib",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+        for name in ("pyproject.toml", "README.md"):
+            shutil.copy2(ROOT / name, source)
         run(
             [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q"]
-            + ["-w", str(folder), str(ROOT)],
+            + ["-w", str(folder), str(source)],
             "build the fashionlib wheel",
         )
     pins = [f"{name}=={version(name)}" for name in EXTRA_WHEELS]
