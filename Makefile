@@ -6,21 +6,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: book test unit-tests data debian-data venv clean browser-deps student bench
+.PHONY: book test unit-tests data debian-data venv clean browser-deps student bench lite lite-runtime
 
 # --all and a fresh html folder: Sphinx would otherwise skip (not re-execute) chapters whose
 # source did not change, even when fashionlib did, and keep stale images.
 book: data
 	rm -rf _build/html
 	$(BIN)/jupyter-book build . --all $(JB_FLAGS)
+	$(MAKE) --no-print-directory lite
 	@echo "The book is at _build/html/index.html"
 
 # The student edition (README, "For instructors"): _build/student/html and _build/student/notebooks
 student: data
 	$(BIN)/python -m fashionlib student
+	$(BIN)/python lite/build.py _build/student/html/_lite --edition student $(if $(STUDENT_WHEEL),--wheel $(STUDENT_WHEEL))
 
-test: data browser-deps
-	$(BIN)/python -m pytest
+test: data browser-deps lite-runtime
+	PYODIDE_DIR="$(PYODIDE_RUNTIME)" $(BIN)/python -m pytest
 
 unit-tests: venv
 	$(BIN)/python -m pytest -m "not book"
@@ -61,6 +63,18 @@ $(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
 bench: data
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+
+# "Run this chapter in your browser" (README, "Run a chapter in your browser"): the JupyterLite
+# site in _build/html/_lite, Pyodide from its CDN unless PYODIDE_DIR names a self-hosted copy.
+# The student edition's (make student) serves STUDENT_WHEEL, a student build of fashionlib.
+lite: venv
+	$(BIN)/python lite/build.py _build/html/_lite
+
+# A self-hosted Pyodide 0.27.7 (npm + PyPI downloads, every file checked against the official
+# pyodide-lock.json) in $(PYODIDE_DIR), default _build/lite-runtime/pyodide.
+PYODIDE_RUNTIME = $(abspath $(or $(PYODIDE_DIR),_build/lite-runtime/pyodide))
+lite-runtime: venv
+	$(BIN)/python lite/runtime.py $(PYODIDE_RUNTIME)
 
 clean:
 	rm -rf _build

@@ -74,11 +74,20 @@ def built_book(tmp_path_factory):
         capture_output=True,
         text=True,
     )
+    returncode, log = result.returncode, result.stdout + result.stderr
+    if returncode == 0:  # the JupyterLite site the chapters' buttons open
+        lite = subprocess.run(
+            [sys.executable, str(ROOT / "lite" / "build.py")]
+            + [str(out / "_build" / "html" / "_lite")],
+            capture_output=True,
+            text=True,
+        )
+        returncode, log = lite.returncode, log + lite.stdout + lite.stderr
     return SimpleNamespace(
         html=out / "_build" / "html",
         build=out / "_build",
-        returncode=result.returncode,
-        log=result.stdout + result.stderr,
+        returncode=returncode,
+        log=log,
     )
 
 

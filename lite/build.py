@@ -1,0 +1,367 @@
+"""Build the JupyterLite site behind "Run this chapter in your browser".
+
+Usage: ``python lite/build.py OUT [--edition book|student] [--wheel PATH]``
+(``make lite`` writes ``_build/html/_lite``).
+
+The site holds, for every chapter that is a notebook (``_toc.yml``, minus
+``lite_exclude`` in ``_config.yml``):
+
+- ``CHAPTER.ipynb``: the chapter as a notebook, opened by the button.  Its
+  first code cell installs fashionlib from the site and fetches the compact
+  data; hidden cells that assert the book's claims about the full data set
+  are left out (the browser has only the compact copy);
+- ``data/mnist_fashion_{train,validation,test}.npz``: the compact data, uint8
+  (the first ``TRAIN_ITEMS`` training images, the whole validation and test
+  splits);
+- ``pypi/``: the fashionlib wheel (built here unless ``--wheel`` names one,
+  e.g. the student build), tqdm's and comm's, installed by the first cell
+  (the kernel installs comm);
+- ``models/``: the stored models, for the chapter that reads them.
+
+Pyodide: JupyterLite's default (its CDN) unless ``PYODIDE_DIR`` names a
+self-hosted runtime (``make lite-runtime``), which is then copied into the
+site so that it works offline.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from importlib.metadata import version
+from pathlib import Path
+
+import jupytext
+import nbformat
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+from lite_button import runs_in_browser  # noqa: E402  (one rule, two users)
+
+#: Training images in the compact data set served with the site.
+TRAIN_ITEMS = 10000
+#: The kernel JupyterLite starts for the notebooks.
+KERNELSPEC = {
+    "name": "python",
+    "display_name": "Python (Pyodide)",
+    "language": "python",
+}
+#: Pure Python wheels the site serves besides fashionlib: tqdm (fashionlib
+#: needs it; the self-hosted Pyodide has no tqdm) and comm (the kernel
+#: installs it and it is not in Pyodide's lock).
+EXTRA_WHEELS = ("tqdm", "comm")
+KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
+KERNEL_EXTENSION = (
+    Path(sys.prefix)
+    / "share/jupyter/labextensions/@jupyterlite/pyodide-kernel-extension"
+)
+
+INTRO = """\
+**Running in your browser.** This notebook runs in
+[JupyterLite](https://jupyterlite.readthedocs.io): Python (Pyodide) inside
+this page, nothing installed on your computer. Run the cells from the top
+(Run > Run All Cells). The first cell installs `fashionlib` and loads a
+compact copy of Fashion-MNIST served by this site: the first {train_items:,}
+training images (instead of 50,000) and the whole validation and test
+splits, so numbers can differ from the book's. Your changes stay in this
+browser only; download the notebook (File > Download) to keep them."""
+
+SETUP = '''\
+# Set-up for the browser only (the book itself needs none of this).
+import os
+import sys
+import types
+import warnings
+
+import IPython.display
+import micropip
+import piplite
+from pyodide.http import pyfetch
+
+SITE = next(
+    url.rsplit("/pypi/all.json", 1)[0]
+    for url in piplite.piplite._PIPLITE_URLS
+    if "/extensions/" not in url
+)
+await micropip.install(SITE + "/pypi/{tqdm_wheel}")
+await piplite.install("fashionlib")
+
+os.environ["FASHIONLIB_DATA"] = "/tmp/fashionlib-data"
+os.makedirs(os.environ["FASHIONLIB_DATA"], exist_ok=True)
+for split in ("train", "validation", "test"):
+    name = f"mnist_fashion_{{split}}.npz"
+    response = await pyfetch(f"{{SITE}}/files/data/{{name}}")
+    with open(os.path.join(os.environ["FASHIONLIB_DATA"], name), "wb") as f:
+        f.write(await response.bytes())
+
+
+def glue(name, value, display=True):
+    """The book pastes glued values into its text; here they are shown."""
+    if display:
+        IPython.display.display(value)
+
+
+sys.modules["myst_nb"] = types.ModuleType("myst_nb")
+sys.modules["myst_nb"].glue = glue
+with warnings.catch_warnings():  # tqdm: no progress-bar widgets here
+    warnings.simplefilter("ignore")
+    import fashionlib
+print("fashionlib", fashionlib.__version__, "ready")'''
+
+
+#: What a chapter does differently in the browser, said at its top.
+BROWSER_NOTES = {
+    "book/beyond": (
+        "**This chapter asks more of a browser than the others.** Its "
+        "training runs use the compact data (10,000 training images instead "
+        "of 50,000), so they are smaller than the book's and their numbers "
+        "differ; the stored 40-epoch model is fetched from this site rather "
+        "than retrained, and the timings measure Pyodide's NumPy, which is "
+        "much slower than a native one. Expect minutes, not seconds."
+    ),
+}
+#: Chapters that read the stored models (``models/`` beside the package).
+NEEDS_MODELS = ("book/beyond",)
+MODELS_SETUP = """\
+# The stored models, where the chapter looks for them (beside fashionlib).
+from pathlib import Path
+
+import fashionlib
+
+models = Path(fashionlib.__file__).resolve().parent.parent / "models"
+models.mkdir(exist_ok=True)
+for name in {names!r}:
+    response = await pyfetch(f"{{SITE}}/files/models/{{name}}")
+    (models / name).write_bytes(await response.bytes())"""
+
+
+class LiteBuildError(RuntimeError):
+    """The lite site cannot be built; the message says why."""
+
+
+def lite_chapters(root=ROOT):
+    """Docnames (``book/data``) of the chapters run in the browser."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    config = yaml.safe_load((root / "_config.yml").read_text())
+    excluded = config["sphinx"]["config"].get("lite_exclude", [])
+    docnames = [toc["root"]] + [
+        chapter["file"]
+        for part in toc["parts"]
+        for chapter in part["chapters"]
+    ]
+    return [
+        d for d in docnames if runs_in_browser(root / f"{d}.md", d, excluded)
+    ]
+
+
+def asserts_a_claim(cell):
+    """True for a hidden code cell backing the book's prose with ``assert``."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    if "claim" in tags:
+        return True
+    return "remove-cell" in tags and any(
+        line.lstrip().startswith("assert ")
+        for line in cell["source"].splitlines()
+    )
+
+
+def browser_notebook(path, edition, tqdm_wheel, docname=None):
+    """The chapter at ``path`` (``docname``) as the browser's notebook."""
+    if edition == "student":
+        from fashionlib.edition import student_notebook
+
+        notebook = student_notebook(path)
+    else:
+        notebook = jupytext.read(path)
+    cells = [
+        cell
+        for cell in notebook.cells
+        if not (cell.cell_type == "code" and asserts_a_claim(cell))
+    ]
+    intro = nbformat.v4.new_markdown_cell(
+        INTRO.format(train_items=TRAIN_ITEMS)
+    )
+    setup = nbformat.v4.new_code_cell(SETUP.format(tqdm_wheel=tqdm_wheel))
+    setup.metadata["tags"] = ["browser-setup"]
+    added = [intro, setup]
+    if docname in BROWSER_NOTES:
+        added.insert(1, nbformat.v4.new_markdown_cell(BROWSER_NOTES[docname]))
+    if docname in NEEDS_MODELS:
+        names = sorted(p.name for p in (ROOT / "models").iterdir())
+        models = nbformat.v4.new_code_cell(MODELS_SETUP.format(names=names))
+        models.metadata["tags"] = ["browser-setup"]
+        added.append(models)
+    notebook.cells = [*added, *cells]
+    for number, cell in enumerate(notebook.cells):
+        cell.metadata.pop("lines_to_next_cell", None)
+        cell["id"] = f"cell-{number}"
+    notebook.metadata = {"kernelspec": KERNELSPEC}
+    notebook.nbformat, notebook.nbformat_minor = 4, 5
+    nbformat.validate(notebook)
+    return notebook
+
+
+def write_compact_data(folder):
+    """Write the compact uint8 npz files of the splits into ``folder``."""
+    from fashionlib import data
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for split in data.SPLITS:
+        stored = data.load(split)
+        items = TRAIN_ITEMS if split == "train" else len(stored["labels"])
+        np.savez_compressed(
+            folder / f"mnist_fashion_{split}.npz",
+            images=stored["images"][:items],
+            labels=stored["labels"][:items],
+        )
+
+
+def run(command, what, cwd=None):
+    """Run ``command``; LiteBuildError with ``what`` and output on failure."""
+    result = subprocess.run(command, capture_output=True, text=True, cwd=cwd)
+    if result.returncode != 0:
+        raise LiteBuildError(
+            f"could not {what}:\n"
+            f"{result.stdout[-3000:]}{result.stderr[-3000:]}"
+        )
+    return result
+
+
+def wheels(folder, package_wheel):
+    """The wheels served in the site's ``pypi/``, written into ``folder``.
+
+    fashionlib's (``package_wheel``, else built from this tree) and the pure
+    Python ``EXTRA_WHEELS`` at the versions installed here.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    if package_wheel:
+        shutil.copy2(package_wheel, folder)
+    else:  # from a copy: setuptools leaves a build/ folder where it builds
+        source = folder.parent / "source"
+        shutil.copytree(
+            ROOT / "fashionlib",
+            source / "fashionlib",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+        for name in ("pyproject.toml", "README.md"):
+            shutil.copy2(ROOT / name, source)
+        run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q"]
+            + ["-w", str(folder), str(source)],
+            "build the fashionlib wheel",
+        )
+    pins = [f"{name}=={version(name)}" for name in EXTRA_WHEELS]
+    run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", "-q"]
+        + ["--only-binary", ":all:", "-d", str(folder), *pins],
+        f"download the wheels of {', '.join(pins)}",
+    )
+    return sorted(folder.glob("*.whl"))
+
+
+def lite_config():
+    """jupyter-lite.json of the site: no PyPI fallback (works offline)."""
+    settings = {KERNEL_PLUGIN: {"disablePyPIFallback": True}}
+    return {
+        "jupyter-lite-schema-version": 0,
+        "jupyter-config-data": {
+            "appName": "Fashion-MNIST from scratch",
+            "exposeAppInBrowser": True,  # window.jupyterapp, for the test
+            "litePluginSettings": settings,
+        },
+    }
+
+
+def build(out, edition="book", package_wheel=None, pyodide_dir=None):
+    """Build the lite site into ``out``; return the notebooks' names."""
+    out = Path(out).resolve()
+    work = Path(tempfile.mkdtemp(prefix="lite-"))
+    try:
+        contents = work / "contents"
+        contents.mkdir()
+        all_wheels = wheels(work / "wheels", package_wheel)
+        tqdm_wheel = next(
+            w.name for w in all_wheels if w.name.startswith("tqdm")
+        )
+        names = []
+        for docname in lite_chapters():
+            notebook = browser_notebook(
+                ROOT / f"{docname}.md", edition, tqdm_wheel, docname
+            )
+            name = Path(docname).name + ".ipynb"
+            nbformat.write(notebook, contents / name)
+            names.append(name)
+        write_compact_data(contents / "data")
+        shutil.copytree(ROOT / "models", contents / "models")
+        if pyodide_dir:
+            pyodide_dir = Path(pyodide_dir).resolve()
+            if not (pyodide_dir / "pyodide-lock.json").is_file():
+                raise LiteBuildError(
+                    f"PYODIDE_DIR={pyodide_dir} holds no pyodide-lock.json: "
+                    "assemble it with `make lite-runtime`"
+                )
+            shutil.copytree(pyodide_dir, work / "static" / "pyodide")
+        (work / "jupyter-lite.json").write_text(
+            json.dumps(lite_config(), indent=1)
+        )
+        (work / "jupyter_lite_config.json").write_text(
+            json.dumps(
+                {
+                    "LiteBuildConfig": {
+                        "contents": [str(contents)],
+                        # only the kernel's extension, not every JupyterLab
+                        # extension of this environment (jupytext's breaks)
+                        "ignore_sys_prefix": ["federated_extensions"],
+                        "federated_extensions": [str(KERNEL_EXTENSION)],
+                        "no_sourcemaps": True,
+                        "no_unused_shared_packages": True,
+                        "output_dir": str(out),
+                    },
+                    "PipliteAddon": {
+                        "piplite_urls": [str(w) for w in all_wheels]
+                    },
+                }
+            )
+        )
+        shutil.rmtree(out, ignore_errors=True)
+        jupyter = Path(sys.executable).with_name("jupyter")
+        run([str(jupyter), "lite", "build"], "build the lite site", cwd=work)
+        return names
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main(argv=None):
+    """Command line: build the site, print where and with which Pyodide."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("out", type=Path, help="output folder (replaced)")
+    parser.add_argument(
+        "--edition",
+        choices=("book", "student"),
+        default="book",
+        help="student: the student notebooks (stubs in place of solutions)",
+    )
+    parser.add_argument(
+        "--wheel",
+        type=Path,
+        help="the fashionlib wheel to serve (default: built from this tree)",
+    )
+    args = parser.parse_args(argv)
+    pyodide_dir = os.environ.get("PYODIDE_DIR") or None
+    try:
+        names = build(args.out, args.edition, args.wheel, pyodide_dir)
+    except LiteBuildError as error:
+        sys.exit(f"lite build failed: {error}")
+    source = f"self-hosted from {pyodide_dir}" if pyodide_dir else "its CDN"
+    print(
+        f"JupyterLite site with {len(names)} chapters in {args.out}"
+        f" (Pyodide from {source})"
+    )
+
+
+if __name__ == "__main__":
+    main()
