@@ -66,7 +66,7 @@ bench: data
 
 # "Run this chapter in your browser" (README, "Run a chapter in your browser"): the JupyterLite
 # site in _build/html/_lite, Pyodide from its CDN unless PYODIDE_DIR names a self-hosted copy.
-# The student edition's (make student) serves STUDENT_WHEEL, a student build of fashionlib.
+# The student edition's (make student) serves the student build of fashionlib, or STUDENT_WHEEL.
 lite: venv
 	$(BIN)/python lite/build.py _build/html/_lite
 

@@ -26,6 +26,7 @@ site so that it works offline.
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -44,6 +45,9 @@ from lite_button import runs_in_browser  # noqa: E402  (one rule, two users)
 
 #: Training images in the compact data set served with the site.
 TRAIN_ITEMS = 10000
+
+#: Where ``python -m fashionlib student`` writes the student build.
+STUDENT_PACKAGE = ROOT / "_build" / "student" / "notebooks" / "fashionlib"
 #: The kernel JupyterLite starts for the notebooks.
 KERNELSPEC = {
     "name": "python",
@@ -172,7 +176,7 @@ def asserts_a_claim(cell):
 def browser_notebook(path, edition, tqdm_wheel, docname=None):
     """The chapter at ``path`` (``docname``) as the browser's notebook."""
     if edition == "student":
-        from fashionlib.edition import student_notebook
+        from fashionlib.teaching.edition import student_notebook
 
         notebook = student_notebook(path)
     else:
@@ -231,27 +235,47 @@ def run(command, what, cwd=None):
     return result
 
 
-def wheels(folder, package_wheel):
+def package_source(folder, package_dir=None):
+    """A buildable copy of ``package_dir`` (a ``fashionlib`` folder) beside
+    ``folder``: from a copy, since setuptools leaves a build/ folder where
+    it builds.  The packages list names only the subfolders the copy has
+    (the student build has no ``teaching``).  Returns the copy's root.
+    """
+    source = folder.parent / "source"
+    shutil.copytree(
+        package_dir or ROOT / "fashionlib",
+        source / "fashionlib",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    shutil.copy2(ROOT / "README.md", source)
+    packages = sorted(
+        ".".join(init.parent.relative_to(source).parts)
+        for init in (source / "fashionlib").rglob("__init__.py")
+    )
+    pyproject = re.sub(
+        r"^packages = \[.*\]$",
+        "packages = " + json.dumps(packages),
+        (ROOT / "pyproject.toml").read_text(),
+        flags=re.M,
+    )
+    (source / "pyproject.toml").write_text(pyproject)
+    return source
+
+
+def wheels(folder, package_wheel, package_dir=None):
     """The wheels served in the site's ``pypi/``, written into ``folder``.
 
-    fashionlib's (``package_wheel``, else built from this tree) and the pure
-    Python ``EXTRA_WHEELS`` at the versions installed here.
+    fashionlib's (``package_wheel``, else built from ``package_dir``, by
+    default this tree's package) and the pure Python ``EXTRA_WHEELS`` at
+    the versions installed here.
     """
     folder.mkdir(parents=True, exist_ok=True)
     if package_wheel:
         shutil.copy2(package_wheel, folder)
-    else:  # from a copy: setuptools leaves a build/ folder where it builds
-        source = folder.parent / "source"
-        shutil.copytree(
-            ROOT / "fashionlib",
-            source / "fashionlib",
-            ignore=shutil.ignore_patterns("__pycache__"),
-        )
-        for name in ("pyproject.toml", "README.md"):
-            shutil.copy2(ROOT / name, source)
+    else:
         run(
             [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q"]
-            + ["-w", str(folder), str(source)],
+            + ["-w", str(folder), str(package_source(folder, package_dir))],
             "build the fashionlib wheel",
         )
     pins = [f"{name}=={version(name)}" for name in EXTRA_WHEELS]
@@ -276,14 +300,28 @@ def lite_config():
     }
 
 
-def build(out, edition="book", package_wheel=None, pyodide_dir=None):
-    """Build the lite site into ``out``; return the notebooks' names."""
+def build(
+    out, edition="book", package_wheel=None, pyodide_dir=None, package_dir=None
+):
+    """Build the lite site into ``out``; return the notebooks' names.
+
+    The student edition serves the student build of the package
+    (``STUDENT_PACKAGE``, made by ``python -m fashionlib student``) unless
+    ``package_wheel`` or ``package_dir`` names another.
+    """
+    if edition == "student" and not (package_wheel or package_dir):
+        package_dir = STUDENT_PACKAGE
+        if not (package_dir / "__init__.py").is_file():
+            raise LiteBuildError(
+                f"no student build in {package_dir}: run "
+                "`python -m fashionlib student` first"
+            )
     out = Path(out).resolve()
     work = Path(tempfile.mkdtemp(prefix="lite-"))
     try:
         contents = work / "contents"
         contents.mkdir()
-        all_wheels = wheels(work / "wheels", package_wheel)
+        all_wheels = wheels(work / "wheels", package_wheel, package_dir)
         tqdm_wheel = next(
             w.name for w in all_wheels if w.name.startswith("tqdm")
         )
@@ -348,7 +386,8 @@ def main(argv=None):
     parser.add_argument(
         "--wheel",
         type=Path,
-        help="the fashionlib wheel to serve (default: built from this tree)",
+        help="the fashionlib wheel to serve (default: built from this "
+        "tree's package; for the student edition, from its student build)",
     )
     args = parser.parse_args(argv)
     pyodide_dir = os.environ.get("PYODIDE_DIR") or None
