@@ -84,7 +84,9 @@ bench: data
 
 # A fast rebuild for authors (README, "Preview"): executes only the chapters whose code changed,
 # and every chapter when a file of fashionlib changed; writes _build/preview/_build/html.
-preview: data
+# Prepares the data only if its cache is missing: `make data` re-verifies it each time.
+preview: venv
+	@$(BIN)/python -c "from fashionlib import data; raise SystemExit(not all(data.npz_path(s).is_file() for s in data.SPLITS))" || $(MAKE) --no-print-directory data
 	$(BIN)/python tools/preview.py
 
 clean:
