@@ -183,17 +183,22 @@ def write_branch(out, repository=None, branch=None, root=ROOT):
     branch = branch or branch_name(config)
     if not branch:
         raise ValueError(f"_config.yml: {BRANCH_OPTION} is empty")
+    out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".notebooks-", dir=out.parent))
-    for name in repository_files(root):
-        (staging / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(root / name, staging / name)
-    written = []
-    for docname in notebook_docnames(root):
-        notebook = chapter_notebook(
-            root / f"{docname}.md", repository, branch, root
-        )
-        nbformat.write(notebook, staging / f"{docname}.ipynb")
-        written.append(f"{docname}.ipynb")
+    try:
+        for name in repository_files(root):
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / name, staging / name)
+        written = []
+        for docname in notebook_docnames(root):
+            notebook = chapter_notebook(
+                root / f"{docname}.md", repository, branch, root
+            )
+            nbformat.write(notebook, staging / f"{docname}.ipynb")
+            written.append(f"{docname}.ipynb")
+    except BaseException:
+        shutil.rmtree(staging)
+        raise
     staging.rename(out)
     return written
 
