@@ -13,6 +13,7 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import nbformat
@@ -20,6 +21,10 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+import notebooks_branch  # noqa: E402
+
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 BRANCH = CONFIG["sphinx"]["config"]["launch_notebooks_branch"]
 REPOSITORY = CONFIG["repository"]["url"].removeprefix("https://github.com/")
@@ -198,3 +203,57 @@ def test_first_cells_run_offline_in_a_fresh_environment(tmp_path):
         probe, cwd=tmp_path, env=environment, capture_output=True, text=True
     )
     assert Path(after.stdout.strip()).parent == clone / "fashionlib"
+
+
+def theme_context():
+    """A page context with the theme's launch group (Binder, Colab, other)."""
+    buttons = [
+        {"type": "link", "text": name, "url": f"https://{name}.invalid/x.md"}
+        for name in ("Binder", "Colab", "JupyterLite")
+    ]
+    group = {"type": "group", "label": "launch-buttons", "buttons": buttons}
+    return {"header_buttons": [group]}
+
+
+def fake_app(branch):
+    """Just what the extension reads of Sphinx's application."""
+    config = SimpleNamespace(
+        launch_notebooks_branch=branch,
+        html_theme_options={
+            "repository_url": f"https://github.com/{REPOSITORY}",
+            "launch_buttons": CONFIG["launch_buttons"],
+        },
+    )
+    env = SimpleNamespace(doc2path=lambda docname: ROOT / f"{docname}.md")
+    return SimpleNamespace(config=config, env=env)
+
+
+def launch_links(context):
+    """``{text: url}`` of the page's launch buttons."""
+    return {
+        b["text"]: b["url"]
+        for group in context["header_buttons"]
+        for b in group["buttons"]
+    }
+
+
+def test_buttons_are_rewritten_on_notebooks_and_hidden_elsewhere():
+    context = theme_context()
+    notebooks_branch.point_launch_buttons(
+        fake_app(BRANCH), "book/sgd", "page.html", context, None
+    )
+    links = launch_links(context)
+    assert launch_target(links["Binder"]) == (
+        "Binder",
+        BRANCH,
+        "book/sgd.ipynb",
+    )
+    assert launch_target(links["Colab"]) == ("Colab", BRANCH, "book/sgd.ipynb")
+    assert links["JupyterLite"] == "https://JupyterLite.invalid/x.md"
+    for app, page in (
+        (fake_app(""), "book/sgd"),
+        (fake_app(BRANCH), "book/api"),
+    ):
+        context = theme_context()
+        notebooks_branch.point_launch_buttons(app, page, "p", context, None)
+        assert set(launch_links(context)) == {"JupyterLite"}
