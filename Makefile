@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: book test unit-tests data debian-data venv clean browser-deps student bench lite lite-runtime
+.PHONY: book test unit-tests data debian-data venv clean browser-deps browser-system student bench lite lite-runtime preview
 
 # --all and a fresh html folder: Sphinx would otherwise skip (not re-execute) chapters whose
 # source did not change, even when fashionlib did, and keep stale images.
@@ -51,12 +51,32 @@ $(VENV)/.installed: pyproject.toml
 # installed without any browser download.
 BROWSER_DEPS := tests/browser/node_modules/.package-lock.json
 browser-deps: $(BROWSER_DEPS)
-	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || { echo "Chromium is missing: apt-get install chromium (Debian's package; the tests never download a browser)"; exit 1; }
 
-$(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
-	@command -v npm >/dev/null || { echo "npm is missing: apt-get install nodejs npm"; exit 1; }
-	cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+$(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json | browser-system
+	cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(NPM) ci --no-audit --no-fund
 	touch $@
+
+# Chromium, Node.js and npm: where one is missing on a Debian machine (apt-get exists), the
+# Debian packages are installed (with sudo unless root), like the data; elsewhere one line
+# says what to install. The variables below are what tests/test_setup.py varies: CHROMIUM
+# (also read by the browser test), the commands looked for, SUDO (sudo unless root), and
+# DRY=echo to print the install commands instead of running them.
+CHROMIUM ?= /usr/bin/chromium
+NODE ?= node
+NPM ?= npm
+APT_GET ?= apt-get
+SUDO ?= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DRY ?=
+browser-system:
+	@missing=; \
+	test -x "$(CHROMIUM)" || missing="$$missing chromium fonts-dejavu-core"; \
+	command -v $(NODE) >/dev/null || missing="$$missing nodejs"; \
+	command -v $(NPM) >/dev/null || missing="$$missing npm"; \
+	[ -n "$$missing" ] || exit 0; \
+	command -v $(APT_GET) >/dev/null || { echo "The browser test needs Chromium (at $(CHROMIUM), or set CHROMIUM), Node.js and npm; missing here:$$missing (Debian names): install them, then run make test again"; exit 1; }; \
+	echo "Installing the Debian packages$$missing for the browser test"; \
+	$(DRY) $(SUDO) $(APT_GET) install -y --no-install-recommends $$missing || { $(DRY) $(SUDO) $(APT_GET) update && $(DRY) $(SUDO) $(APT_GET) install -y --no-install-recommends $$missing; }; \
+	[ -n "$(DRY)" ] || test -x "$(CHROMIUM)" || { echo "Chromium is still missing at $(CHROMIUM): set CHROMIUM to its path"; exit 1; }
 
 # Benchmark of the mini-batch engine against PyTorch (CPU wheel) and scikit-learn (README "Benchmark");
 # installs bench/requirements.txt into the venv; never needed by the book or the tests.
@@ -75,6 +95,13 @@ lite: venv
 PYODIDE_RUNTIME = $(abspath $(or $(PYODIDE_DIR),_build/lite-runtime/pyodide))
 lite-runtime: venv
 	$(BIN)/python lite/runtime.py $(PYODIDE_RUNTIME)
+
+# A fast rebuild for authors (README, "Preview"): executes only the chapters whose code changed,
+# and every chapter when a file of fashionlib changed; writes _build/preview/_build/html.
+# Prepares the data only if its cache is missing: `make data` re-verifies it each time.
+preview: venv
+	@$(BIN)/python -c "from fashionlib import data; raise SystemExit(not all(data.npz_path(s).is_file() for s in data.SPLITS))" || $(MAKE) --no-print-directory data
+	$(BIN)/python tools/preview.py
 
 clean:
 	rm -rf _build

@@ -115,3 +115,10 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, format, *args):
         pass
+
+
+def pytest_configure(config):
+    """Register the ``slow`` marker (about a minute, e.g. a fresh venv)."""
+    config.addinivalue_line(
+        "markers", "slow: takes about a minute (a fresh virtual environment)"
+    )

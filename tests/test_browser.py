@@ -1,4 +1,6 @@
-"""The built site as a reader gets it: headless Chromium, downloads, launch buttons, API reference.
+"""The built site as a reader gets it: headless Chromium, downloads, API reference.
+
+The launch buttons are tested in tests/test_launch.py.
 
 The site is the one built by the session fixture ``built_book`` (built once per session)
 and served on 127.0.0.1 by ``site``.  The browser checks run in tests/browser/check_site.mjs
@@ -163,22 +165,6 @@ def test_each_chapter_downloads_as_ipynb_and_md(site):
             assert (page_dir / href).resolve().is_file(), (
                 f"{docname}: {href} missing from the site"
             )
-
-
-def test_launch_buttons_point_at_the_configured_repository(site):
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    repo = config["repository"]["url"].removeprefix("https://github.com/")
-    branch = config["repository"]["branch"]
-    for docname in notebook_chapters():
-        links = chapter_links(site, docname, "launch")
-        assert (
-            f"https://mybinder.org/v2/gh/{repo}/{branch}?urlpath=tree/{docname}.md"
-            in links
-        )
-        assert (
-            f"https://colab.research.google.com/github/{repo}/blob/{branch}/{docname}.md"
-            in links
-        )
 
 
 def test_a_notebook_downloaded_from_the_site_runs_top_to_bottom(

@@ -1,0 +1,94 @@
+"""``make preview``: a fast rebuild of the book for authors (README).
+
+Builds into _build/preview/_build/html with ``execute_notebooks: cache`` (a
+copy of _config.yml with that one value changed, given to ``jupyter-book
+build --config``) and without ``--all``: Sphinx reads again only the chapters
+whose source changed, and jupyter-cache executes a chapter again only when its
+code changed.  Neither notices a change in fashionlib, so the cache is keyed on
+a hash of the package's files: when the hash differs from the one stored in
+_build/preview/fashionlib.sha256, the preview folder is wiped first and every
+chapter executes afresh.  ``make book``, ``make test`` and CI never use it:
+they execute every chapter (``force``).
+"""
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PREVIEW = ROOT / "_build" / "preview"
+STAMP = "fashionlib.sha256"
+FLAGS = ["-W", "-n", "--keep-going"]
+
+
+def package_hash(package):
+    """SHA-256 over the names and contents of every file under ``package``."""
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def prepare(preview, package):
+    """Wipe ``preview`` if the package changed since the stamp; True if so.
+
+    The new hash is stored at once: a build stopped half-way leaves Sphinx's
+    environment unsaved, so the next preview still reads every chapter.
+    """
+    current = package_hash(package)
+    stamp = preview / STAMP
+    if stamp.is_file() and stamp.read_text().strip() == current:
+        return False
+    shutil.rmtree(preview, ignore_errors=True)
+    preview.mkdir(parents=True)
+    stamp.write_text(current + "\n")
+    return True
+
+
+def preview_config(root, preview):
+    """Write the preview's config: _config.yml with the cache; return its path.
+
+    The copy lives in ``preview``, so the paths of ``local_extensions`` (which
+    jupyter-book resolves from the config file's folder) are made absolute.
+    """
+    config = yaml.safe_load((root / "_config.yml").read_text())
+    config["execute"]["execute_notebooks"] = "cache"
+    extensions = config["sphinx"].get("local_extensions") or {}
+    for name, folder in extensions.items():
+        extensions[name] = str((root / folder).resolve())
+    path = preview / "_config.yml"
+    partial = path.with_suffix(".yml.partial")
+    partial.write_text(yaml.safe_dump(config, sort_keys=False))
+    partial.replace(path)
+    return path
+
+
+def main():
+    """Rebuild the preview; return jupyter-book's exit status."""
+    fresh = prepare(PREVIEW, ROOT / "fashionlib")
+    if fresh:
+        print("fashionlib changed (or first preview): every chapter executes")
+    command = [
+        str(Path(sys.executable).parent / "jupyter-book"),
+        "build",
+        str(ROOT),
+        "--path-output",
+        str(PREVIEW),
+        "--config",
+        str(preview_config(ROOT, PREVIEW)),
+        *FLAGS,
+    ] + (["--all"] if fresh else [])
+    status = subprocess.run(command).returncode
+    if status == 0:
+        print(f"The preview is at {PREVIEW / '_build/html/index.html'}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
