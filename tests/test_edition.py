@@ -359,8 +359,9 @@ def graded_lines():
                 segment = ast.get_source_segment(source, node)
                 rest = rest.replace(segment, "")
                 body = node.body[1:] if ast.get_docstring(node) else node.body
+                lines = source.splitlines()  # the body's lines, comments too
                 bodies[node.name] = "\n".join(
-                    ast.get_source_segment(source, b) for b in body
+                    lines[body[0].lineno - 1 : node.end_lineno]
                 )
         ungraded.append(squeeze(rest))
     ungraded = " ".join(ungraded)
