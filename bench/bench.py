@@ -23,8 +23,6 @@ from pathlib import Path
 import numpy as np
 
 from fashionlib import data
-from fashionlib.activations import identity, relu
-from fashionlib.backprop import FAST, NAIVE
 from fashionlib.batch import (
     TrainingConfig,
     batch_accuracy,
@@ -32,7 +30,7 @@ from fashionlib.batch import (
     epoch_flops,
     fit,
 )
-from fashionlib.network import initialize_network
+from fashionlib.network import architecture as make_architecture
 from fashionlib.training import train
 
 HERE = Path(__file__).resolve().parent
@@ -58,13 +56,13 @@ def matmul_peak(dtype=np.float32, sizes=(512, 1024, 2048), seconds=1.0):
     return best
 
 
-def run_fashionlib(train_set, test_set, shape, epochs, batch_size, seed):
+def run_fashionlib(train_set, test_set, shape, num_epochs, batch_size, seed):
     """Seconds per epoch and test accuracy of :func:`fashionlib.batch.fit`."""
     config = TrainingConfig(
         network_shape=shape,
         optimiser="adam",
         learning_rate=1e-3,
-        epochs=epochs,
+        num_epochs=num_epochs,
         batch_size=batch_size,
         seed=seed,
         dtype="float32",
@@ -75,7 +73,7 @@ def run_fashionlib(train_set, test_set, shape, epochs, batch_size, seed):
     )
 
 
-def run_torch(train_set, test_set, shape, epochs, batch_size, seed):
+def run_torch(train_set, test_set, shape, num_epochs, batch_size, seed):
     """The same network and optimiser in PyTorch on the CPU: seconds per epoch and test accuracy."""
     import torch
 
@@ -92,7 +90,7 @@ def run_torch(train_set, test_set, shape, epochs, batch_size, seed):
     )
     generator = torch.Generator().manual_seed(seed)
     seconds = []
-    for _ in range(epochs):
+    for _ in range(num_epochs):
         start = time.perf_counter()
         order = torch.randperm(len(X), generator=generator)
         for i in range(0, len(X), batch_size):
@@ -106,7 +104,7 @@ def run_torch(train_set, test_set, shape, epochs, batch_size, seed):
     return seconds, 100.0 * float(np.mean(predicted == test_set[1]))
 
 
-def run_sklearn(train_set, test_set, shape, epochs, batch_size, seed):
+def run_sklearn(train_set, test_set, shape, num_epochs, batch_size, seed):
     """scikit-learn's MLPClassifier, one ``partial_fit`` per epoch: seconds per epoch and test accuracy."""
     from sklearn.neural_network import MLPClassifier
 
@@ -121,7 +119,7 @@ def run_sklearn(train_set, test_set, shape, epochs, batch_size, seed):
         random_state=seed,
     )
     classes, seconds = np.arange(shape[-1]), []
-    for _ in range(epochs):
+    for _ in range(num_epochs):
         start = time.perf_counter()
         model.partial_fit(*train_set, classes=classes)
         seconds.append(time.perf_counter() - start)
@@ -130,14 +128,9 @@ def run_sklearn(train_set, test_set, shape, epochs, batch_size, seed):
 
 def time_per_sample_epoch(variant, train_set, num_samples, seed=0):
     """Seconds of one epoch of per-sample ``train`` (784-50-10) on ``num_samples`` images, naive or fast."""
-    back = NAIVE if variant == "naive" else FAST
-    architecture = {
-        "W_list": initialize_network([784, 50, 10], seed=seed),
-        "h_list": [relu, identity],
-        "back_h_list": [back["relu"], back["identity"]],
-        "backprop_affine_x": back["affine_x"],
-        "backprop_affine_W": back["affine_W"],
-    }
+    architecture = make_architecture(
+        [784, 50, 10], seed=seed, naive=variant == "naive"
+    )
     subset = {key: value[:num_samples] for key, value in train_set.items()}
     start = time.perf_counter()
     train(subset, architecture, 0.001)
@@ -180,6 +173,7 @@ def parse_args():
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
+        "--num-epochs",
         "--epochs",
         type=int,
         default=3,
@@ -250,7 +244,7 @@ def measure(args):
         if skipped.get(name):
             continue
         seconds, test_accuracy = runner(
-            train_set, test_set, args.layers, args.epochs, args.batch_size, 0
+            train_set, test_set, args.layers, args.num_epochs, args.batch_size, 0
         )
         median = statistics.median(seconds)
         rows[name] = {
@@ -276,7 +270,7 @@ def measure(args):
         )
     results = {
         "network": args.layers,
-        "epochs": args.epochs,
+        "num_epochs": args.num_epochs,
         "batch_size": args.batch_size,
         "dtype": "float32",
         "optimiser": "adam, learning rate 1e-3",
@@ -301,7 +295,7 @@ def print_table(results):
     """The results as a plain-text table."""
     print(
         f"network {'-'.join(map(str, results['network']))}, Adam 1e-3, batch {results['batch_size']}, float32, "
-        f"{results['epochs']} epochs; {results['epoch_gflop']:.0f} GFLOP per epoch; "
+        f"{results['num_epochs']} epochs; {results['epoch_gflop']:.0f} GFLOP per epoch; "
         f"NumPy float32 matmul peak {results['numpy_matmul_peak_gflops']:.1f} GFLOP/s"
     )
     print(

@@ -48,7 +48,12 @@ from fashionlib.jacobians import (
 )
 from fashionlib.layers import affine, neuron
 from fashionlib.loss import d_l2_d_x, l2
-from fashionlib.network import initialize_network, nn, random_matrix
+from fashionlib.network import (
+    architecture,
+    initialize_network,
+    nn,
+    random_matrix,
+)
 from fashionlib.training import train, train_and_evaluate
 
 __version__ = "0.1.0"

@@ -209,7 +209,10 @@ LOSSES = {
 
 
 class SGD:
-    """Gradient descent with momentum ``mu``: ``V = mu V + G``, ``W -= lr V`` (``mu = 0``: plain SGD)."""
+    """Gradient descent with momentum ``mu`` (``mu = 0``: plain SGD).
+
+    ``V = mu V + G``, then ``W -= learning_rate V``.
+    """
 
     def __init__(self, W_list, momentum=0.0):
         self.momentum = momentum
@@ -239,7 +242,7 @@ class Adam:
         ]  # in-place work: no temporaries per step
 
     def step(self, W_list, grads, learning_rate):
-        """``W -= lr * m_hat / (sqrt(v_hat) + eps)`` in place for every ``W``."""
+        """``W -= learning_rate m_hat / (sqrt(v_hat) + eps)``, in place."""
         self.t += 1
         scale = (
             learning_rate
@@ -298,7 +301,7 @@ class TrainingConfig:
     schedule: str = (
         "constant"  # constant or cosine (per step, down to 0 at the end)
     )
-    epochs: int = 10
+    num_epochs: int = 10
     batch_size: int = 128
     loss: str = "cross_entropy"  # cross_entropy or l2
     label_smoothing: float = 0.0
@@ -441,7 +444,7 @@ def fit(
     )
     T_all = targets(y, config.network_shape[-1], config.label_smoothing, dtype)
     steps_per_epoch = math.ceil(len(X) / config.batch_size)
-    total_steps = config.epochs * steps_per_epoch
+    total_steps = config.num_epochs * steps_per_epoch
     history = {
         "epoch": [],
         "train_loss": [],
@@ -450,7 +453,7 @@ def fit(
         "seconds": [],
     }
     best = (-1.0, 0, [W.copy() for W in W_list])
-    for epoch in range(min(config.epochs, stop_after or config.epochs)):
+    for epoch in range(min(config.num_epochs, stop_after or config.num_epochs)):
         start, order, losses = (
             time.perf_counter(),
             order_rng.permutation(len(X)),
@@ -459,7 +462,7 @@ def fit(
         batches = range(steps_per_epoch)
         for step in (
             tqdm(
-                batches, desc=f"epoch {epoch + 1}/{config.epochs}", leave=False
+                batches, desc=f"epoch {epoch + 1}/{config.num_epochs}", leave=False
             )
             if progress
             else batches
@@ -532,4 +535,7 @@ def load_model(path):
     path = Path(path)
     with np.load(path) as stored:
         W_list = [stored[f"W{i}"] for i in range(len(stored.files))]
-    return W_list, json.loads(path.with_suffix(".json").read_text())
+    stored = json.loads(path.with_suffix(".json").read_text())
+    if "epochs" in stored["config"]:  # written before the rename
+        stored["config"]["num_epochs"] = stored["config"].pop("epochs")
+    return W_list, stored

@@ -11,6 +11,7 @@ import functools
 
 import numpy as np
 
+from fashionlib import network
 from fashionlib.backprop import numerical_jacobian, relative_error
 from fashionlib.loss import l2
 
@@ -624,20 +625,10 @@ def check_backprop_affine_W(backprop_affine_W):
 @verifies("backprop_nn_W")
 def check_backprop_nn_W(backprop_nn_W):
     """Gradients of a random 4-5-3 relu-identity network agree with finite differences (relative error < 1e-6)."""
-    from fashionlib.activations import identity, relu
-    from fashionlib.backprop import (
-        backprop_identity_x,
-        backprop_relu_x,
-        numerical_gradient_W,
-    )
-    from fashionlib.network import initialize_network
+    from fashionlib.backprop import numerical_gradient_W
 
     rng = np.random.default_rng(RNG_SEED)
-    architecture = {
-        "W_list": initialize_network([4, 5, 3], seed=rng),
-        "h_list": [relu, identity],
-        "back_h_list": [backprop_relu_x, backprop_identity_x],
-    }
+    architecture = network.architecture([4, 5, 3], seed=rng)
     x, label = random_vector(rng, 4), rng.standard_normal(3)
     analytic = backprop_nn_W(x, label, **architecture)
     numeric = numerical_gradient_W(x, label, **architecture)
@@ -663,8 +654,7 @@ def check_backprop_nn_W(backprop_nn_W):
 @verifies("train")
 def check_train(train):
     """One call makes one SGD step per sample (W -= lr * gradient) and fits a separable toy problem."""
-    from fashionlib.activations import identity
-    from fashionlib.backprop import backprop_identity_x, backprop_nn_W
+    from fashionlib.backprop import backprop_nn_W
 
     rng = np.random.default_rng(RNG_SEED)
     W0 = rng.standard_normal((2, 5)) * 0.1
@@ -672,11 +662,7 @@ def check_train(train):
         "images": rng.standard_normal((1, 2, 2)),
         "labels": np.array([[1.0, 0.0]]),
     }
-    architecture = {
-        "W_list": [W0.copy()],
-        "h_list": [identity],
-        "back_h_list": [backprop_identity_x],
-    }
+    architecture = {**network.architecture([4, 2]), "W_list": [W0.copy()]}
     gradient = backprop_nn_W(
         data["images"][0].ravel(), data["labels"][0], **architecture
     )[0].reshape(W0.shape)
@@ -694,11 +680,7 @@ def check_train(train):
     labels = np.repeat(np.eye(2), 20, axis=0)
     order = rng.permutation(40)
     data = {"images": images[order], "labels": labels[order]}
-    architecture = {
-        "W_list": [np.zeros((2, 3))],
-        "h_list": [identity],
-        "back_h_list": [backprop_identity_x],
-    }
+    architecture = {**network.architecture([2, 2]), "W_list": [np.zeros((2, 3))]}
     for _ in range(20):
         train(data, architecture, 0.05)
     predicted = np.argmax(

@@ -1,15 +1,11 @@
 """The mini-batch engine: gradients, agreement with per-sample SGD, shuffling, stopping, divergence."""
 
+import json
+
 import numpy as np
 import pytest
 
-from fashionlib.activations import identity, relu
-from fashionlib.backprop import (
-    backprop_identity_x,
-    backprop_relu_x,
-    numerical_jacobian,
-    relative_error,
-)
+from fashionlib.backprop import numerical_jacobian, relative_error
 from fashionlib.batch import (
     Adam,
     TrainingConfig,
@@ -29,7 +25,7 @@ from fashionlib.batch import (
     targets,
 )
 from fashionlib.layers import affine
-from fashionlib.network import initialize_network
+from fashionlib.network import architecture
 from fashionlib.training import train
 
 
@@ -162,12 +158,8 @@ def test_dropout_gradient_matches_finite_differences_for_a_fixed_mask():
 
 def test_batch_of_one_with_plain_sgd_matches_per_sample_train_step_for_step():
     X, y = blobs(40, 4, 3, seed=8)
-    W_start = initialize_network([4, 6, 3], seed=9)
-    per_sample = {
-        "W_list": [W.copy() for W in W_start],
-        "h_list": [relu, identity],
-        "back_h_list": [backprop_relu_x, backprop_identity_x],
-    }
+    per_sample = architecture([4, 6, 3], seed=9)
+    W_start = [W.copy() for W in per_sample["W_list"]]
     data_train = {
         "images": X.reshape(-1, 2, 2),
         "labels": targets(y, 3, dtype=np.float64),
@@ -182,7 +174,7 @@ def test_batch_of_one_with_plain_sgd_matches_per_sample_train_step_for_step():
         network_shape=[4, 6, 3],
         optimiser="sgd",
         learning_rate=0.01,
-        epochs=2,
+        num_epochs=2,
         batch_size=1,
         loss="l2",
         seed=11,
@@ -200,10 +192,10 @@ def test_batch_of_one_with_plain_sgd_matches_per_sample_train_step_for_step():
 
 def test_float32_by_default_and_float64_on_request():
     X, y = blobs()
-    config = TrainingConfig(network_shape=[6, 8, 3], epochs=1)
+    config = TrainingConfig(network_shape=[6, 8, 3], num_epochs=1)
     assert all(W.dtype == np.float32 for W in fit((X, y), config).W_list)
     config64 = TrainingConfig(
-        network_shape=[6, 8, 3], epochs=1, dtype="float64"
+        network_shape=[6, 8, 3], num_epochs=1, dtype="float64"
     )
     assert all(W.dtype == np.float64 for W in fit((X, y), config64).W_list)
 
@@ -226,7 +218,7 @@ def test_shuffling_is_reproducible_from_the_seed_and_differs_across_epochs(
     config = TrainingConfig(
         network_shape=[2, 2],
         activations=["identity"],
-        epochs=2,
+        num_epochs=2,
         batch_size=20,
         seed=3,
     )
@@ -242,7 +234,7 @@ def test_shuffling_is_reproducible_from_the_seed_and_differs_across_epochs(
         TrainingConfig(
             network_shape=[2, 2],
             activations=["identity"],
-            epochs=1,
+            num_epochs=1,
             batch_size=20,
             seed=4,
         ),
@@ -254,7 +246,7 @@ def test_training_learns_and_history_is_complete():
     X, y = blobs(600, 6, 3)
     config = TrainingConfig(
         network_shape=[6, 16, 3],
-        epochs=5,
+        num_epochs=5,
         batch_size=32,
         schedule="cosine",
         weight_decay=1e-4,
@@ -280,7 +272,7 @@ def test_early_stopping_keeps_the_best_epoch():
     )  # labels unrelated to X: nothing to learn
     config = TrainingConfig(
         network_shape=[6, 32, 3],
-        epochs=30,
+        num_epochs=30,
         batch_size=16,
         learning_rate=0.01,
         patience=3,
@@ -303,7 +295,7 @@ def test_divergence_names_epoch_step_and_learning_rate():
         optimiser="sgd",
         loss="l2",
         learning_rate=1e3,
-        epochs=3,
+        num_epochs=3,
         batch_size=8,
     )
     with pytest.raises(
@@ -329,7 +321,7 @@ def test_momentum_and_adam_learn(tmp_path):
             network_shape=[6, 16, 3],
             optimiser=optimiser,
             learning_rate=0.01,
-            epochs=6,
+            num_epochs=6,
         )
         result = fit((X[:300], y[:300]), config, (X[300:], y[300:]))
         assert result.history["validation_accuracy"][-1] > 90
@@ -374,3 +366,16 @@ def test_plot_mistakes_names_prediction_and_true_label():
         "\u2717 Shirt (6)\ntrue: T-shirt/top",
         "\u2717 T-shirt/top (0)\ntrue: Shirt",
     ]
+
+
+def test_load_model_reads_the_old_epochs_key(tmp_path):
+    X, y = blobs(30, 6, 3)
+    result = fit((X, y), TrainingConfig(network_shape=[6, 3], num_epochs=1))
+    save_model(tmp_path / "m.npz", result)
+    stored = json.loads((tmp_path / "m.json").read_text())
+    stored["config"]["epochs"] = stored["config"].pop("num_epochs")
+    (tmp_path / "m.json").write_text(json.dumps(stored))
+    _, loaded = load_model(tmp_path / "m.npz")
+    assert loaded["config"]["num_epochs"] == 1
+    assert "epochs" not in loaded["config"]
+    assert TrainingConfig(**loaded["config"]) == result.config

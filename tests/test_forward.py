@@ -135,3 +135,31 @@ def test_l2_accepts_a_scalar_label_for_one_output():
 def test_l2_rejects_mismatched_target():
     with pytest.raises(ValueError, match="one-hot"):
         fl.l2(np.zeros(10), 3)
+
+
+def test_architecture_pairs_each_activation_with_its_backward_function():
+    arch = fl.architecture([3, 4, 5, 2], "sigmoid", seed=6)
+    assert arch["h_list"] == [fl.sigmoid, fl.sigmoid, fl.identity]
+    assert arch["back_h_list"] == [
+        fl.backprop_sigmoid_x,
+        fl.backprop_sigmoid_x,
+        fl.backprop_identity_x,
+    ]
+    for W, expected in zip(
+        arch["W_list"], fl.initialize_network([3, 4, 5, 2], seed=6)
+    ):
+        assert np.array_equal(W, expected)
+    assert set(arch) == {"W_list", "h_list", "back_h_list"}
+
+
+def test_architecture_naive_takes_every_backward_function_naive():
+    arch = fl.architecture([3, 2], output="relu", naive=True)
+    assert arch["h_list"] == [fl.relu]
+    assert arch["back_h_list"] == [fl.backprop_relu_x_naive]
+    assert arch["backprop_affine_x"] is fl.backprop_affine_x_naive
+    assert arch["backprop_affine_W"] is fl.backprop_affine_W_naive
+
+
+def test_architecture_rejects_an_unknown_activation():
+    with pytest.raises(ValueError, match="'tanh'.*relu, identity or sigmoid"):
+        fl.architecture([3, 4, 2], hidden="tanh")

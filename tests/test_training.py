@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from conftest import make_architecture
 
 import fashionlib as fl
 from fashionlib.evaluation import predict_labels
@@ -22,7 +21,7 @@ def separable_data(rng, n_per_class=30):
 def test_train_reaches_100_percent_on_a_separable_problem(rng):
     data = separable_data(rng)
     run = fl.train_and_evaluate(
-        make_architecture([2, 8, 3]),
+        fl.architecture([2, 8, 3]),
         10,
         0.01,
         data,
@@ -35,7 +34,7 @@ def test_train_reaches_100_percent_on_a_separable_problem(rng):
 
 def test_train_and_evaluate_leaves_the_given_weights_alone(rng):
     data = separable_data(rng)
-    architecture = make_architecture([2, 4, 3])
+    architecture = fl.architecture([2, 4, 3])
     before = [W.copy() for W in architecture["W_list"]]
     run = fl.train_and_evaluate(
         architecture,
@@ -59,7 +58,7 @@ def test_train_is_one_sgd_step_per_sample(rng):
         "images": rng.standard_normal((1, 1, 3)),
         "labels": np.array([[1.0, -1.0]]),
     }
-    architecture = make_architecture([3, 2], "identity")
+    architecture = fl.architecture([3, 2])
     W0 = architecture["W_list"][0].copy()
     gradient = fl.backprop_nn_W(
         data["images"][0].ravel(), data["labels"][0], **architecture
@@ -73,7 +72,7 @@ def test_shuffled_training_is_reproducible(rng):
     data = separable_data(rng)
     runs = [
         fl.train_and_evaluate(
-            make_architecture([2, 4, 3]),
+            fl.architecture([2, 4, 3]),
             1,
             0.01,
             data,
@@ -85,7 +84,7 @@ def test_shuffled_training_is_reproducible(rng):
     ]
     assert np.array_equal(runs[0].losses, runs[1].losses)
     ordered = fl.train_and_evaluate(
-        make_architecture([2, 4, 3]),
+        fl.architecture([2, 4, 3]),
         1,
         0.01,
         data,
@@ -104,7 +103,7 @@ def test_divergence_names_step_and_learning_rate(rng):
         FloatingPointError, match=r"step \d+.*learning rate 10"
     ):
         with np.errstate(over="ignore", invalid="ignore"):
-            fl.train(data, make_architecture([4, 8, 1]), 10)
+            fl.train(data, fl.architecture([4, 8, 1]), 10)
 
 
 def test_regression_labels_are_rounded_and_clipped():
