@@ -1,4 +1,4 @@
-"""fashionlib: a fully connected neural network from first principles, for Fashion-MNIST.
+"""fashionlib: a fully connected network from first principles, on Fashion-MNIST.
 
 The package is the code of the book: each module holds one chapter's ideas.
 Vectors are 1-D arrays ``(m,)``; a layer's weights ``W`` have shape
@@ -55,5 +55,52 @@ from fashionlib.network import (
     random_matrix,
 )
 from fashionlib.training import train, train_and_evaluate
+
+__all__ = [
+    "LABEL_NAMES",
+    "accuracy",
+    "affine",
+    "architecture",
+    "backprop_affine_W",
+    "backprop_affine_W_naive",
+    "backprop_affine_x",
+    "backprop_affine_x_naive",
+    "backprop_identity_x",
+    "backprop_identity_x_naive",
+    "backprop_nn_W",
+    "backprop_relu_x",
+    "backprop_relu_x_naive",
+    "backprop_sigmoid_x",
+    "backprop_sigmoid_x_naive",
+    "class_mean_images",
+    "confusion_matrix",
+    "d_affine_d_W",
+    "d_affine_d_x",
+    "d_identity_d_x",
+    "d_l2_d_x",
+    "d_relu_d_x",
+    "d_sigmoid_d_x",
+    "identity",
+    "initialize_network",
+    "l2",
+    "load",
+    "mean_image",
+    "neuron",
+    "nn",
+    "numerical_gradient_W",
+    "numerical_jacobian",
+    "one_hot",
+    "output_to_label_regression",
+    "prediction_to_label_classification",
+    "prepare_classification",
+    "prepare_regression",
+    "random_matrix",
+    "relative_error",
+    "relu",
+    "sigmoid",
+    "train",
+    "train_and_evaluate",
+    "whitening_stats",
+]
 
 __version__ = "0.1.0"

@@ -575,16 +575,6 @@ def check_backprop_identity_x(backprop_identity_x):
     )
 
 
-@verifies("backprop_sigmoid_x")
-def check_backprop_sigmoid_x(backprop_sigmoid_x):
-    """Same result as the row times sigmoid's Jacobian."""
-    from fashionlib.jacobians import d_sigmoid_d_x
-
-    check_backprop_activation(
-        "backprop_sigmoid_x", backprop_sigmoid_x, d_sigmoid_d_x
-    )
-
-
 @verifies("backprop_affine_x")
 def check_backprop_affine_x(backprop_affine_x):
     """Same result as the row times W without its bias column, shape (1, m_in)."""

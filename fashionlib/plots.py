@@ -438,30 +438,6 @@ def draw_jacobian(ax, J, annotate=None):
     ax.tick_params(length=0, labelsize=8)
 
 
-def plot_jacobian_structure(
-    J,
-    title,
-    row_label="output index $i$",
-    column_label="input index $j$",
-    column_ticks=None,
-):
-    """One Jacobian ``J`` of shape ``(m_out, m_in)``: grey cells for non-zeros, hatched white cells for zeros.
-
-    ``column_ticks`` (optional, length ``m_in``) replaces the column numbers, e.g. by the input values.
-    """
-    J = np.atleast_2d(np.asarray(J, dtype=float))
-    fig, ax = plt.subplots(
-        figsize=(0.55 * J.shape[1] + 1.6, 0.55 * J.shape[0] + 1.3)
-    )
-    draw_jacobian(ax, J)
-    if column_ticks is not None:
-        ax.set_xticklabels(column_ticks)
-    ax.set_title(title, fontsize=10)
-    ax.set_ylabel(row_label)
-    ax.set_xlabel(column_label)
-    return finish(fig)
-
-
 def plot_elementwise_jacobians(x, jacobians):
     """Side by side, the ``(m, m)`` Jacobians of element-wise functions at one input ``x`` ``(m,)``.
 

@@ -11,11 +11,6 @@ from fashionlib.loss import l2
 from fashionlib.network import make_rng, nn
 
 
-def progress_bar(iterable, enabled, **options):
-    """Wrap ``iterable`` in a tqdm bar when ``enabled``; otherwise return it as it is."""
-    return tqdm(iterable, **options) if enabled else iterable
-
-
 def sample_order(num_samples, seed):
     """Indices ``(num_samples,)``: ``0..N-1`` in order when ``seed`` is None, else a seeded permutation."""
     if seed is None:
@@ -36,9 +31,8 @@ def train(data_train, architecture, learning_rate, seed=None, progress=False):
     images, labels = data_train["images"], data_train["labels"]
     order = sample_order(len(labels), seed)
     losses = np.empty(len(order))
-    for step, i in enumerate(
-        progress_bar(order, progress, desc="training", unit="sample")
-    ):
+    bar = tqdm(order, "training", unit="sample", disable=not progress)
+    for step, i in enumerate(bar):
         x = images[i].ravel()
         losses[step] = l2(
             nn(x, architecture["W_list"], architecture["h_list"]), labels[i]

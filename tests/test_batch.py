@@ -305,13 +305,47 @@ def test_divergence_names_epoch_step_and_learning_rate():
             fit((X * 100, y), config)
 
 
-def test_bad_configuration_is_refused():
-    with pytest.raises(ValueError, match="activations"):
+def test_bad_architecture_is_refused():
+    with pytest.raises(ValueError, match="need as many activations"):
         TrainingConfig(network_shape=[4, 3], activations=["relu", "relu"])
-    with pytest.raises(ValueError, match="unknown optimiser"):
-        TrainingConfig(network_shape=[4, 3], optimiser="adagrad")
-    with pytest.raises(ValueError, match="float32 or float64"):
-        TrainingConfig(network_shape=[4, 3], dtype="float16")
+    with pytest.raises(ValueError, match=r"\['tanh'\].*relu, identity"):
+        TrainingConfig(network_shape=[4, 3], activations=["tanh"])
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("optimiser", "adagrad", "optimiser='adagrad': choose from sgd, "),
+        ("schedule", "step", "schedule='step': choose from constant, cos"),
+        ("loss", "hinge", "loss='hinge': choose from cross_entropy, l2"),
+        ("dtype", "float16", "dtype='float16': choose from float32, float"),
+        ("learning_rate", 0, "learning_rate=0: must be a number > 0"),
+        ("num_epochs", 0, "num_epochs=0: must be a whole number >= 1"),
+        ("num_epochs", 1.5, "num_epochs=1.5: must be a whole number"),
+        ("batch_size", 0, "batch_size=0: must be a whole number >= 1"),
+        ("label_smoothing", 1, "label_smoothing=1: must be a number in"),
+        ("label_smoothing", -0.1, "label_smoothing=-0.1: must be a number"),
+        ("weight_decay", -1, "weight_decay=-1: must be a number >= 0"),
+        ("dropout", 1, "dropout=1: must be a number in \\[0, 1\\)"),
+        ("patience", 0, "patience=0: must be None or a whole number >= 1"),
+    ],
+)
+def test_each_bad_field_is_named_with_its_valid_values(field, value, message):
+    with pytest.raises(ValueError, match=f"^TrainingConfig {message}"):
+        TrainingConfig(network_shape=[4, 3], **{field: value})
+
+
+def test_edge_values_of_the_fields_are_accepted():
+    config = TrainingConfig(
+        network_shape=[4, 3],
+        num_epochs=1,
+        batch_size=1,
+        label_smoothing=0,
+        weight_decay=0,
+        dropout=0,
+        patience=1,
+    )
+    assert config.activations == ["identity"]
 
 
 def test_momentum_and_adam_learn(tmp_path):

@@ -85,10 +85,6 @@ CASES = {
         fl.backprop_identity_x,
         lambda Jx_E, x: Jx_E * np.asarray(x),
     ),
-    "check_backprop_sigmoid_x": (
-        fl.backprop_sigmoid_x,
-        lambda Jx_E, x: Jx_E * fl.sigmoid(x),
-    ),
     "check_backprop_affine_x": (
         fl.backprop_affine_x,
         lambda Jx_E, W: Jx_E @ np.asarray(W),
