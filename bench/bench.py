@@ -37,7 +37,9 @@ HERE = Path(__file__).resolve().parent
 
 
 def matmul_peak(dtype=np.float32, sizes=(512, 1024, 2048), seconds=1.0):
-    """Best GFLOP/s of ``A @ B`` over square sizes, each repeated for about ``seconds``."""
+    """Best GFLOP/s of ``A @ B`` over square sizes, each repeated for about
+    ``seconds``.
+    """
     rng = np.random.default_rng(0)
     best = 0.0
     for n in sizes:
@@ -74,12 +76,15 @@ def run_fashionlib(train_set, test_set, shape, num_epochs, batch_size, seed):
 
 
 def run_torch(train_set, test_set, shape, num_epochs, batch_size, seed):
-    """The same network and optimiser in PyTorch on the CPU: seconds per epoch and test accuracy."""
+    """The same network and optimiser in PyTorch on the CPU.
+
+    Seconds per epoch and test accuracy.
+    """
     import torch
 
     torch.manual_seed(seed)
     layers = []
-    for m_in, m_out in zip(shape[:-1], shape[1:]):
+    for m_in, m_out in zip(shape[:-1], shape[1:], strict=True):
         layers += [torch.nn.Linear(m_in, m_out), torch.nn.ReLU()]
     model = torch.nn.Sequential(*layers[:-1])
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -105,7 +110,10 @@ def run_torch(train_set, test_set, shape, num_epochs, batch_size, seed):
 
 
 def run_sklearn(train_set, test_set, shape, num_epochs, batch_size, seed):
-    """scikit-learn's MLPClassifier, one ``partial_fit`` per epoch: seconds per epoch and test accuracy."""
+    """scikit-learn's MLPClassifier, one ``partial_fit`` per epoch.
+
+    Seconds per epoch and test accuracy.
+    """
     from sklearn.neural_network import MLPClassifier
 
     model = MLPClassifier(
@@ -127,7 +135,9 @@ def run_sklearn(train_set, test_set, shape, num_epochs, batch_size, seed):
 
 
 def time_per_sample_epoch(variant, train_set, num_samples, seed=0):
-    """Seconds of one epoch of per-sample ``train`` (784-50-10) on ``num_samples`` images, naive or fast."""
+    """Seconds of one epoch of per-sample ``train`` (784-50-10) on
+    ``num_samples`` images, naive or fast.
+    """
     architecture = make_architecture(
         [784, 50, 10], seed=seed, naive=variant == "naive"
     )
@@ -138,7 +148,9 @@ def time_per_sample_epoch(variant, train_set, num_samples, seed=0):
 
 
 def blas_info():
-    """What threadpoolctl reports about the BLAS libraries loaded now, and the OpenBLAS variables."""
+    """What threadpoolctl reports about the BLAS libraries loaded now, and the
+    OpenBLAS variables.
+    """
     from threadpoolctl import threadpool_info
 
     libraries = [
@@ -205,7 +217,9 @@ def parse_args():
 
 
 def main():
-    """Run every measurement (with ``--threads``, under that thread limit), print the table, write the JSON."""
+    """Run every measurement (with ``--threads``, under that thread limit),
+    print the table, write the JSON.
+    """
     args = parse_args()
     if args.threads is None:
         return measure(args)
@@ -220,7 +234,10 @@ def main():
 
 
 def measure(args):
-    """Every measurement of the benchmark; prints the table and writes ``args.output``."""
+    """Every measurement of the benchmark.
+
+    Prints the table and writes ``args.output``.
+    """
     splits = {split: data.load(split) for split in ("train", "test")}
     mean, std = data.whitening_stats(splits["train"]["images"])
     train_set, test_set = (
@@ -244,7 +261,12 @@ def measure(args):
         if skipped.get(name):
             continue
         seconds, test_accuracy = runner(
-            train_set, test_set, args.layers, args.num_epochs, args.batch_size, 0
+            train_set,
+            test_set,
+            args.layers,
+            args.num_epochs,
+            args.batch_size,
+            0,
         )
         median = statistics.median(seconds)
         rows[name] = {

@@ -58,7 +58,10 @@ def with_hint(message, hint):
 
 
 def expect_close(name, actual, expected, tol=TOL, hint=""):
-    """Check that ``actual`` has ``expected``'s shape and values (to ``tol``); ``name`` describes the call."""
+    """Check that ``actual`` has ``expected``'s shape and values (to ``tol``).
+
+    ``name`` describes the call.
+    """
     expected = np.asarray(expected, dtype=float)
     expect(
         actual is not None,
@@ -88,13 +91,15 @@ def expect_close(name, actual, expected, tol=TOL, hint=""):
 
 
 def expect_unchanged(name, fn, *args):
-    """Call ``fn(*args)`` and check that no array argument was modified in place; return the result."""
+    """Call ``fn(*args)`` and check that no array argument was modified in
+    place; return the result.
+    """
     copies = [
         np.array(a, copy=True) if isinstance(a, np.ndarray) else None
         for a in args
     ]
     result = fn(*args)
-    for position, (arg, copy) in enumerate(zip(args, copies)):
+    for position, (arg, copy) in enumerate(zip(args, copies, strict=True)):
         if copy is not None:
             expect(
                 np.array_equal(arg, copy),
@@ -104,17 +109,22 @@ def expect_unchanged(name, fn, *args):
 
 
 def random_vector(rng, size):
-    """Standard normal vector ``(size,)`` with no entry near 0 (keeps kinks away from finite differences)."""
+    """Standard normal vector ``(size,)`` with no entry near 0 (keeps kinks
+    away from finite differences).
+    """
     x = rng.standard_normal(size)
     return np.where(np.abs(x) < 0.05, 0.5, x)
 
 
-# --- The data -------------------------------------------------------------------
+# --- The data ----------------------------------------------------------------
 
 
 @verifies("mean_image")
 def check_mean_image(mean_image):
-    """``mean_image(images)``: ``(N, 28, 28) -> (28, 28)``, the pixel-wise mean."""
+    """``mean_image(images)``.
+
+    ``(N, 28, 28) -> (28, 28)``, the pixel-wise mean.
+    """
     rng = np.random.default_rng(RNG_SEED)
     images = rng.integers(0, 256, size=(7, 28, 28), dtype=np.uint8)
     result = expect_unchanged("mean_image", mean_image, images)
@@ -128,7 +138,10 @@ def check_mean_image(mean_image):
 
 @verifies("class_mean_images")
 def check_class_mean_images(class_mean_images):
-    """``class_mean_images(images, labels)``: ``(10, 28, 28)``, one mean per class in label order."""
+    """``class_mean_images(images, labels)``.
+
+    ``(10, 28, 28)``, one mean per class in label order.
+    """
     rng = np.random.default_rng(RNG_SEED)
     labels = np.repeat(np.arange(10), 3)[rng.permutation(30)]
     images = rng.integers(0, 256, size=(30, 28, 28)).astype(np.uint8)
@@ -145,7 +158,9 @@ def check_class_mean_images(class_mean_images):
 
 @verifies("whitening_stats")
 def check_whitening_stats(whitening_stats):
-    """``whitening_stats(images)`` returns the scalar mean and std of all pixels."""
+    """``whitening_stats(images)`` returns the scalar mean and std of all
+    pixels.
+    """
     images = np.array([[[0, 255], [0, 255]]], dtype=np.uint8)
     result = whitening_stats(images)
     expect(
@@ -169,11 +184,13 @@ def check_whitening_stats(whitening_stats):
     )
 
 
-# --- Activation units -------------------------------------------------------------
+# --- Activation units --------------------------------------------------------
 
 
 def check_activation(name, h, formula, example_out):
-    """Check ``h`` on ``[-1, 0, 1]`` (against ``example_out``) and on random vectors (against ``formula``)."""
+    """Check ``h`` on ``[-1, 0, 1]`` (against ``example_out``) and on random
+    vectors (against ``formula``).
+    """
     expect_close(
         f"{name}([-1, 0, 1])",
         h([-1, 0, 1]),
@@ -203,7 +220,9 @@ def check_identity(identity):
 
 @verifies("sigmoid")
 def check_sigmoid(sigmoid):
-    """``sigmoid(0) == 0.5``, ``1 / (1 + exp(-x))`` on random vectors, finite for large ``|x|``."""
+    """``sigmoid(0) == 0.5``, ``1 / (1 + exp(-x))`` on random vectors, finite
+    for large ``|x|``.
+    """
     check_activation(
         "sigmoid",
         sigmoid,
@@ -220,12 +239,15 @@ def check_sigmoid(sigmoid):
     )
 
 
-# --- A single neuron ----------------------------------------------------------------
+# --- A single neuron ---------------------------------------------------------
 
 
 @verifies("neuron")
 def check_neuron(neuron):
-    """neuron([-1, 0, 1], [1, 2, 3, 4], relu) == 6; random inputs; the bias is the last weight."""
+    """neuron([-1, 0, 1], [1, 2, 3, 4], relu) == 6; random inputs.
+
+    The bias is the last weight.
+    """
     from fashionlib.activations import identity, relu
 
     out = neuron([-1, 0, 1], [1, 2, 3, 4], relu)
@@ -254,12 +276,15 @@ def check_neuron(neuron):
     )
 
 
-# --- Layers and the forward pass -----------------------------------------------------
+# --- Layers and the forward pass ---------------------------------------------
 
 
 @verifies("W1 and W2")
 def check_weight_shapes(W1, W2):
-    """W1: 1 input to 5 outputs, W2: 5 inputs to 1 output, all ones, bias columns included."""
+    """W1: 1 input to 5 outputs, W2.
+
+    5 inputs to 1 output, all ones, bias columns included.
+    """
     expect(
         np.shape(W1) == (5, 2),
         f"W1 has shape {np.shape(W1)}, expected (5, 2): 5 outputs, 1 input + bias",
@@ -280,7 +305,10 @@ def check_weight_shapes(W1, W2):
 
 @verifies("affine")
 def check_affine(affine):
-    """affine([-1, 0, 0.5, 1, 1.5], ones (1, 6)) == [3]; random shapes; bias in the last column."""
+    """affine([-1, 0, 0.5, 1, 1.5], ones (1, 6)) == [3]; random shapes.
+
+    Bias in the last column.
+    """
     expect_close(
         "affine([-1, 0, 0.5, 1, 1.5], ones((1, 6)))",
         affine([-1, 0, 0.5, 1, 1.5], np.ones((1, 6))),
@@ -299,7 +327,9 @@ def check_affine(affine):
 
 @verifies("nn")
 def check_nn(nn):
-    """The all-ones 1-5-1 network with relu then identity maps -1, 0, 1 to 1, 6, 11; deeper random networks."""
+    """The all-ones 1-5-1 network with relu then identity maps -1, 0, 1 to 1,
+    6, 11; deeper random networks.
+    """
     from fashionlib.activations import identity, relu
 
     W1, W2 = np.ones((5, 2)), np.ones((1, 6))
@@ -328,12 +358,14 @@ def check_nn(nn):
     )
 
 
-# --- Initialisation ---------------------------------------------------------------------
+# --- Initialisation ----------------------------------------------------------
 
 
 @verifies("random_matrix")
 def check_random_matrix(random_matrix):
-    """Shape (rows, columns), range +-sqrt(3 / columns), and a 1000-1000-1000 identity network keeps std 1 within 10 %."""
+    """Shape (rows, columns), range +-sqrt(3 / columns), and a 1000-1000-1000
+    identity network keeps std 1 within 10 %.
+    """
     W = random_matrix(200, 300)
     expect(
         np.shape(W) == (200, 300),
@@ -365,7 +397,9 @@ def check_random_matrix(random_matrix):
 
 @verifies("initialize_network")
 def check_initialize_network(initialize_network):
-    """Shapes (m_i, m_{i-1} + 1) with zero biases, output (2,) for [1, 5, 3, 2], reproducible, global RNG untouched."""
+    """Shapes (m_i, m_{i-1} + 1) with zero biases, output (2,) for [1, 5, 3,
+    2], reproducible, global RNG untouched.
+    """
     from fashionlib.activations import identity, relu
     from fashionlib.network import nn
 
@@ -391,16 +425,18 @@ def check_initialize_network(initialize_network):
     )
     again = initialize_network([1, 5, 3, 2])
     expect(
-        all(np.array_equal(a, b) for a, b in zip(W_list, again)),
+        all(np.array_equal(a, b) for a, b in zip(W_list, again, strict=True)),
         "initialize_network must give the same weights every time (fixed seed)",
     )
 
 
-# --- Layer-wise Jacobians --------------------------------------------------------------
+# --- Layer-wise Jacobians ----------------------------------------------------
 
 
 def check_jacobian(name, d_f, f, example, example_out):
-    """Check the Jacobian function ``d_f`` against ``example_out`` and against finite differences of ``f``."""
+    """Check the Jacobian function ``d_f`` against ``example_out`` and against
+    finite differences of ``f``.
+    """
     expect_close(
         f"{name}({list(example)})",
         d_f(np.array(example, dtype=float)),
@@ -420,7 +456,10 @@ def check_jacobian(name, d_f, f, example, example_out):
 
 @verifies("d_relu_d_x")
 def check_d_relu_d_x(d_relu_d_x):
-    """Diagonal 0/1 matrix: d_relu_d_x([-1, 0, 2]) == diag([0, 0, 1]); matches finite differences."""
+    """Diagonal 0/1 matrix: d_relu_d_x([-1, 0, 2]) == diag([0, 0, 1]).
+
+    Matches finite differences.
+    """
     from fashionlib.activations import relu
 
     check_jacobian(
@@ -455,7 +494,9 @@ def check_d_sigmoid_d_x(d_sigmoid_d_x):
 
 @verifies("d_affine_d_x")
 def check_d_affine_d_x(d_affine_d_x):
-    """d_affine_d_x([[1, -2, -3, -4], [-5, -6, 7, 8]]) == [[1, -2, -3], [-5, -6, 7]]; finite differences."""
+    """d_affine_d_x([[1, -2, -3, -4], [-5, -6, 7, 8]]) == [[1, -2, -3], [-5,
+    -6, 7]]; finite differences.
+    """
     from fashionlib.layers import affine
 
     W = np.array([[1, -2, -3, -4], [-5, -6, 7, 8]], dtype=float)
@@ -477,7 +518,10 @@ def check_d_affine_d_x(d_affine_d_x):
 
 @verifies("d_affine_d_W")
 def check_d_affine_d_W(d_affine_d_W):
-    """Shape (m_out, m_out (m_in + 1)), [x, 1] repeated on the block diagonal; finite differences."""
+    """Shape (m_out, m_out (m_in + 1)), [x, 1] repeated on the block diagonal.
+
+    Finite differences.
+    """
     from fashionlib.layers import affine
 
     rng = np.random.default_rng(RNG_SEED)
@@ -497,12 +541,15 @@ def check_d_affine_d_W(d_affine_d_W):
     )
 
 
-# --- The objective -----------------------------------------------------------------------
+# --- The objective -----------------------------------------------------------
 
 
 @verifies("l2")
 def check_l2(l2):
-    """l2([1], [2]) == 1, l2([-1, 0, 1], [1, 1, 2]) == 6, a scalar; random vectors."""
+    """l2([1], [2]) == 1, l2([-1, 0, 1], [1, 1, 2]) == 6, a scalar.
+
+    Random vectors.
+    """
     for x, y, expected in (([1], [2], 1), ([-1, 0, 1], [1, 1, 2], 6)):
         out = l2(np.array(x, dtype=float), np.array(y, dtype=float))
         expect(
@@ -521,7 +568,9 @@ def check_l2(l2):
 
 @verifies("d_l2_d_x")
 def check_d_l2_d_x(d_l2_d_x):
-    """d_l2_d_x([1], [2]) == [[-2]], d_l2_d_x([-1, 0, 1], [1, 1, 2]) == [[-4, -2, -2]] as (1, m) rows."""
+    """d_l2_d_x([1], [2]) == [[-2]], d_l2_d_x([-1, 0, 1], [1, 1, 2]) == [[-4,
+    -2, -2]] as (1, m) rows.
+    """
     for x, y, expected in (
         ([1], [2], [[-2]]),
         ([-1, 0, 1], [1, 1, 2], [[-4, -2, -2]]),
@@ -542,11 +591,13 @@ def check_d_l2_d_x(d_l2_d_x):
     )
 
 
-# --- Backpropagation ----------------------------------------------------------------------
+# --- Backpropagation ---------------------------------------------------------
 
 
 def check_backprop_activation(name, backprop, d_f):
-    """``backprop(Jx_E, x)`` must equal ``Jx_E @ d_f(x)`` for a random upstream row."""
+    """``backprop(Jx_E, x)`` must equal ``Jx_E @ d_f(x)`` for a random upstream
+    row.
+    """
     rng = np.random.default_rng(RNG_SEED)
     x, Jx_E = random_vector(rng, 7), rng.standard_normal((1, 7))
     expect_close(
@@ -590,7 +641,9 @@ def check_backprop_affine_x(backprop_affine_x):
 
 @verifies("backprop_affine_W")
 def check_backprop_affine_W(backprop_affine_W):
-    """Same numbers as the row times the Kronecker Jacobian (any shape that reshapes to W's)."""
+    """Same numbers as the row times the Kronecker Jacobian (any shape that
+    reshapes to W's).
+    """
     rng = np.random.default_rng(RNG_SEED)
     x, W, Jx_E = (
         rng.standard_normal(5),
@@ -614,7 +667,9 @@ def check_backprop_affine_W(backprop_affine_W):
 
 @verifies("backprop_nn_W")
 def check_backprop_nn_W(backprop_nn_W):
-    """Gradients of a random 4-5-3 relu-identity network agree with finite differences (relative error < 1e-6)."""
+    """Gradients of a random 4-5-3 relu-identity network agree with finite
+    differences (relative error < 1e-6).
+    """
     from fashionlib.backprop import numerical_gradient_W
 
     rng = np.random.default_rng(RNG_SEED)
@@ -626,7 +681,7 @@ def check_backprop_nn_W(backprop_nn_W):
         len(analytic) == 2,
         f"backprop_nn_W returned {len(analytic)} gradients for 2 layers",
     )
-    for i, (a, n) in enumerate(zip(analytic, numeric)):
+    for i, (a, n) in enumerate(zip(analytic, numeric, strict=True)):
         expect(
             np.shape(a) == np.shape(n),
             f"gradient {i} has shape {np.shape(a)}, expected {np.shape(n)}",
@@ -638,12 +693,14 @@ def check_backprop_nn_W(backprop_nn_W):
         )
 
 
-# --- Training -----------------------------------------------------------------------------
+# --- Training ----------------------------------------------------------------
 
 
 @verifies("train")
 def check_train(train):
-    """One call makes one SGD step per sample (W -= lr * gradient) and fits a separable toy problem."""
+    """One call makes one SGD step per sample (W -= lr * gradient) and fits a
+    separable toy problem.
+    """
     from fashionlib.backprop import backprop_nn_W
 
     rng = np.random.default_rng(RNG_SEED)
@@ -670,7 +727,10 @@ def check_train(train):
     labels = np.repeat(np.eye(2), 20, axis=0)
     order = rng.permutation(40)
     data = {"images": images[order], "labels": labels[order]}
-    architecture = {**network.architecture([2, 2]), "W_list": [np.zeros((2, 3))]}
+    architecture = {
+        **network.architecture([2, 2]),
+        "W_list": [np.zeros((2, 3))],
+    }
     for _ in range(20):
         train(data, architecture, 0.05)
     predicted = np.argmax(
@@ -688,7 +748,7 @@ def check_train(train):
     )
 
 
-# --- Regression and classification -------------------------------------------------------
+# --- Regression and classification -------------------------------------------
 
 
 @verifies("output_to_label_regression")
@@ -712,7 +772,10 @@ def check_output_to_label_regression(output_to_label_regression):
 def check_prediction_to_label_classification(
     prediction_to_label_classification,
 ):
-    """The index of the largest score, as an int; one-hot vectors map back to their label."""
+    """The index of the largest score, as an int.
+
+    One-hot vectors map back to their label.
+    """
     for k in range(10):
         out = prediction_to_label_classification(np.eye(10)[k])
         expect(

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
-# Deterministic examples and no per-example deadline: CI machines are shared and noisy.
+# Deterministic examples and no per-example deadline: CI machines are shared
+# and noisy.
 settings.register_profile(
     "fashionlib", derandomize=True, deadline=None, max_examples=60
 )
@@ -25,7 +26,7 @@ def rng():
     return np.random.default_rng(42)
 
 
-# --- the built site, shared by every test marked "book" ---------------------------------
+# --- the built site, shared by every test marked "book" ----------------------
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,7 +67,10 @@ def built_book(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def site(built_book):
-    """The built HTML folder served over http on 127.0.0.1 (a free port); yields its base URL."""
+    """The built HTML folder served over http on 127.0.0.1 (a free port).
+
+    Yields its base URL.
+    """
     assert built_book.returncode == 0, (
         "book build failed:\n" + built_book.log[-8000:]
     )

@@ -1,4 +1,7 @@
-"""The mini-batch engine: gradients, agreement with per-sample SGD, shuffling, stopping, divergence."""
+"""The mini-batch engine.
+
+Gradients, agreement with per-sample SGD, shuffling, stopping, divergence.
+"""
 
 import json
 
@@ -30,7 +33,10 @@ from fashionlib.training import train
 
 
 def blobs(num_samples=300, num_features=6, num_classes=3, seed=0):
-    """Separable Gaussian clusters: ``X`` ``(N, num_features)`` float64 and labels ``(N,)``."""
+    """Separable Gaussian clusters.
+
+    ``X`` ``(N, num_features)`` float64 and labels ``(N,)``.
+    """
     rng = np.random.default_rng(seed)
     y = rng.integers(0, num_classes, num_samples)
     centres = 3 * rng.standard_normal((num_classes, num_features))
@@ -181,7 +187,9 @@ def test_batch_of_one_with_plain_sgd_matches_per_sample_train_step_for_step():
         dtype="float64",
     )
     batch = fit((X, y), config, W_list=W_start)
-    for W_batch, W_sample in zip(batch.W_list, per_sample["W_list"]):
+    for W_batch, W_sample in zip(
+        batch.W_list, per_sample["W_list"], strict=True
+    ):
         np.testing.assert_allclose(W_batch, W_sample, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(
         batch.history["train_loss"],
@@ -361,7 +369,7 @@ def test_momentum_and_adam_learn(tmp_path):
         assert result.history["validation_accuracy"][-1] > 90
     save_model(tmp_path / "model.npz", result)
     W_list, stored = load_model(tmp_path / "model.npz")
-    for W, W_saved in zip(result.W_list, W_list):
+    for W, W_saved in zip(result.W_list, W_list, strict=True):
         np.testing.assert_array_equal(W, W_saved)
     assert stored["config"]["optimiser"] == "adam" and stored["history"][
         "epoch"

@@ -33,7 +33,10 @@ pytestmark = pytest.mark.book
 
 
 def toc_chapters():
-    """Docnames of the chapters in _toc.yml, e.g. ``book/data``, in reading order."""
+    """Docnames of the chapters in _toc.yml, e.g.
+
+    ``book/data``, in reading order.
+    """
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     return [toc["root"]] + [
         c["file"] for part in toc["parts"] for c in part["chapters"]
@@ -41,7 +44,9 @@ def toc_chapters():
 
 
 def site_pages(html):
-    """Every HTML page of the site (relative paths), leaving out redirect stubs."""
+    """Every HTML page of the site (relative paths), leaving out redirect
+    stubs.
+    """
     pages = sorted(
         p.relative_to(html).as_posix()
         for p in html.rglob("*.html")
@@ -70,7 +75,10 @@ def require_browser_tools():
 
 @pytest.fixture(scope="module")
 def browser_report(site, tmp_path_factory):
-    """Run check_site.mjs over every page once; return (exit code, printed lines, JSON report)."""
+    """Run check_site.mjs over every page once.
+
+    Return (exit code, printed lines, JSON report).
+    """
     require_browser_tools()
     work = tmp_path_factory.mktemp("browser")
     pages = work / "pages.txt"
@@ -113,7 +121,8 @@ def test_every_page_renders_cleanly_in_chromium(browser_report, site):
     assert checked == set(site_pages(site.html))
     assert not report["brokenLinks"]
     chapters = [p for p in report["pages"] if p["path"].startswith("book/")]
-    # the checks ran on real content: typeset formulas, loaded figures, solutions clicked open
+    # the checks ran on real content: typeset formulas, loaded figures,
+    # solutions clicked open
     assert sum(p["math"]["typeset"] for p in chapters) > 500
     assert sum(p["images"] for p in chapters) > 20
     assert sum(p["dropdowns"] for p in chapters) > 20
@@ -184,7 +193,9 @@ def test_launch_buttons_point_at_the_configured_repository(site):
 def test_a_notebook_downloaded_from_the_site_runs_top_to_bottom(
     site, tmp_path
 ):
-    """The .ipynb offered on the activations page, executed afresh in an empty folder."""
+    """The .ipynb offered on the activations page, executed afresh in an empty
+    folder.
+    """
     href = next(
         h
         for h in chapter_links(site, "book/activations", "download")
@@ -225,7 +236,9 @@ def api_modules():
 
 
 def public_names(module_file):
-    """Names a module defines at top level (functions, classes, constants) without a leading underscore."""
+    """Names a module defines at top level (functions, classes, constants)
+    without a leading underscore.
+    """
     names = []
     for node in ast.parse(module_file.read_text()).body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
@@ -258,7 +271,9 @@ def test_api_reference_documents_every_module_and_public_name(site):
 
 
 def test_chapters_link_the_functions_they_teach_to_the_api_reference(site):
-    """Every function a solution shows (literalinclude :pyobject:) is linked from its chapter."""
+    """Every function a solution shows (literalinclude :pyobject:) is linked
+    from its chapter.
+    """
     for docname in toc_chapters():
         source = (ROOT / f"{docname}.md").read_text()
         taught = re.findall(
@@ -273,7 +288,10 @@ def test_chapters_link_the_functions_they_teach_to_the_api_reference(site):
 
 
 def network_reaches(host, port=443, timeout=3.0):
-    """True if a TCP connection to ``host`` opens: external links are checked only then."""
+    """True if a TCP connection to ``host`` opens.
+
+    External links are checked only then.
+    """
     try:
         socket.create_connection((host, port), timeout=timeout).close()
         return True

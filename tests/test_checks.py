@@ -1,4 +1,6 @@
-"""Every check in fashionlib.checks accepts the reference and rejects a deliberately wrong implementation."""
+"""Every check in fashionlib.checks accepts the reference and rejects a
+deliberately wrong implementation.
+"""
 
 import inspect
 
@@ -52,7 +54,7 @@ CASES = {
         fl.initialize_network,
         lambda shape: [
             np.random.uniform(-1, 1, (m, n + 1))
-            for n, m in zip(shape[:-1], shape[1:])
+            for n, m in zip(shape[:-1], shape[1:], strict=True)
         ],
     ),
     "check_d_relu_d_x": (
@@ -115,7 +117,10 @@ CASES = {
 
 
 def public_checks():
-    """Names of the checks meant for verify cells: public functions whose first parameter is an implementation."""
+    """Names of the checks meant for verify cells.
+
+    Public functions whose first parameter is an implementation.
+    """
     helpers = {
         "check_activation",
         "check_jacobian",

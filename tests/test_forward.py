@@ -1,8 +1,10 @@
-"""Activations, the neuron, the affine layer, the forward pass and initialisation."""
+"""Activations, the neuron, the affine layer, the forward pass and
+initialisation.
+"""
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import fashionlib as fl
@@ -146,7 +148,9 @@ def test_architecture_pairs_each_activation_with_its_backward_function():
         fl.backprop_identity_x,
     ]
     for W, expected in zip(
-        arch["W_list"], fl.initialize_network([3, 4, 5, 2], seed=6)
+        arch["W_list"],
+        fl.initialize_network([3, 4, 5, 2], seed=6),
+        strict=True,
     ):
         assert np.array_equal(W, expected)
     assert set(arch) == {"W_list", "h_list", "back_h_list"}

@@ -1,4 +1,6 @@
-"""Every Jacobian and backprop function against centred finite differences, on random sizes."""
+"""Every Jacobian and backprop function against centred finite differences, on
+random sizes.
+"""
 
 import numpy as np
 import pytest
@@ -116,7 +118,7 @@ def test_backprop_nn_W_matches_numerical_gradient(widths, seed, activation):
     assert [g.shape for g in analytic] == [
         (1, W.size) for W in architecture["W_list"]
     ]
-    for a, n in zip(analytic, numeric):
+    for a, n in zip(analytic, numeric, strict=True):
         assert fl.relative_error(a, n) < 1e-6
 
 
@@ -129,6 +131,7 @@ def test_naive_and_fast_network_gradients_agree(seed):
     for a, b in zip(
         fl.backprop_nn_W(x, label, **fast),
         fl.backprop_nn_W(x, label, **naive),
+        strict=True,
     ):
         assert np.allclose(a, b)
 

@@ -1,4 +1,7 @@
-"""The foundation's figures: image grids with accessible right/wrong markers, the mean image."""
+"""The foundation's figures.
+
+Image grids with accessible right/wrong markers, the mean image.
+"""
 
 import matplotlib
 

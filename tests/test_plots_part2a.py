@@ -1,4 +1,6 @@
-"""The figure functions of the gradient chapters return closed figures that draw what they claim."""
+"""The figure functions of the gradient chapters return closed figures that
+draw what they claim.
+"""
 
 import matplotlib
 import matplotlib.pyplot as plt

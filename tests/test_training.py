@@ -45,7 +45,8 @@ def test_train_and_evaluate_leaves_the_given_weights_alone(rng):
         output_to_label=fl.prediction_to_label_classification,
     )
     assert all(
-        np.array_equal(a, b) for a, b in zip(before, architecture["W_list"])
+        np.array_equal(a, b)
+        for a, b in zip(before, architecture["W_list"], strict=True)
     )
     assert not np.array_equal(before[0], run.architecture["W_list"][0])
     assert len(run.accuracy) == 2 and run.losses.shape == (
