@@ -1,13 +1,16 @@
-"""Benchmark: fashionlib's mini-batch engine against PyTorch (CPU) and scikit-learn, in one run.
+"""Benchmark:
+
+Fashionlib's mini-batch engine against PyTorch (CPU) and scikit-learn, in one
+run.
 
 All three train the same multilayer perceptron (default 784-512-512-10, ReLU,
 softmax cross-entropy, Adam at 1e-3, batch 128, float32, no dropout or weight
-decay) on the 50,000 training images for a few epochs.  Reported per
-framework: median seconds per epoch, test accuracy, achieved GFLOP/s (the
-matrix products of one epoch divided by its time) and that rate as a fraction
-of NumPy's own float32 matrix-multiply peak measured in the same run.  Also
-timed: the per-sample homework path (784-50-10, one epoch of 10,000 images,
-plain SGD), with naive (explicit Jacobians) and fast backpropagation.
+decay) on the 50,000 training images for a few epochs.  Reported per framework:
+median seconds per epoch, test accuracy, achieved GFLOP/s (the matrix products
+of one epoch divided by its time) and that rate as a fraction of NumPy's own
+float32 matrix-multiply peak measured in the same run.  Also timed: the
+per-sample homework path (784-50-10, one epoch of 10,000 images, plain SGD),
+with naive (explicit Jacobians) and fast backpropagation.
 
 Run it with ``make bench``; it prints a table and writes bench/results.json.
 """
@@ -199,7 +202,10 @@ def parse_args():
         "--naive-samples",
         type=int,
         default=1000,
-        help="images for the naive per-sample epoch, scaled to 10,000 (it is slow)",
+        help=(
+            "images for the naive per-sample epoch, scaled to 10,000 (it is "
+            "slow)"
+        ),
     )
     parser.add_argument(
         "--skip",
@@ -210,7 +216,10 @@ def parse_args():
     parser.add_argument(
         "--threads",
         type=int,
-        help="limit BLAS, OpenMP and PyTorch to this many threads (default: as configured)",
+        help=(
+            "limit BLAS, OpenMP and PyTorch to this many threads (default: "
+            "as configured)"
+        ),
     )
     parser.add_argument("--output", default=str(HERE / "results.json"))
     return parser.parse_args()
@@ -316,27 +325,37 @@ def measure(args):
 def print_table(results):
     """The results as a plain-text table."""
     print(
-        f"network {'-'.join(map(str, results['network']))}, Adam 1e-3, batch {results['batch_size']}, float32, "
-        f"{results['num_epochs']} epochs; {results['epoch_gflop']:.0f} GFLOP per epoch; "
-        f"NumPy float32 matmul peak {results['numpy_matmul_peak_gflops']:.1f} GFLOP/s"
+        f"network {'-'.join(map(str, results['network']))}, Adam 1e-3, batch "
+        f"{results['batch_size']}, float32, "
+        f"{results['num_epochs']} epochs; {results['epoch_gflop']:.0f} GFLOP "
+        "per epoch; "
+        f"NumPy float32 matmul peak {results['numpy_matmul_peak_gflops']:.1f} "
+        "GFLOP/s"
     )
     print(
-        f"{'framework':<15} {'s/epoch':>8} {'vs torch':>9} {'test %':>7} {'GFLOP/s':>8} {'of peak':>8}"
+        f"{'framework':<15} {'s/epoch':>8} {'vs torch':>9} {'test %':>7} "
+        f"{'GFLOP/s':>8} {'of peak':>8}"
     )
     for name, row in results["frameworks"].items():
         print(
-            f"{name:<15} {row['seconds_per_epoch']:8.2f} {row['time_vs_torch']:8.2f}x "
-            f"{row['test_accuracy']:7.2f} {row['gflops']:8.1f} {100 * row['fraction_of_peak']:7.0f}%"
+            f"{name:<15} {row['seconds_per_epoch']:8.2f} "
+            f"{row['time_vs_torch']:8.2f}x "
+            f"{row['test_accuracy']:7.2f} {row['gflops']:8.1f} "
+            f"{100 * row['fraction_of_peak']:7.0f}%"
         )
     per_sample = results["per_sample_epoch_seconds"]
     if per_sample:
         print(
-            f"per-sample homework epoch (784-50-10, 10,000 images, SGD): fast {per_sample['fast']:.1f} s, "
-            f"naive {per_sample['naive']:.0f} s (timed on {results['naive_samples_timed']} images, scaled), "
+            "per-sample homework epoch (784-50-10, 10,000 images, SGD): fast "
+            f"{per_sample['fast']:.1f} s, "
+            f"naive {per_sample['naive']:.0f} s (timed on "
+            f"{results['naive_samples_timed']} images, scaled), "
             f"{per_sample['naive'] / per_sample['fast']:.0f}x"
         )
     print(
-        f"threads: {results['threads'] or 'as configured'}; load average {results['load_average'][0]:.1f} at the start, {results['load_average'][1]:.1f} at the end; "
+        f"threads: {results['threads'] or 'as configured'}; load average "
+        f"{results['load_average'][0]:.1f} at the start, "
+        f"{results['load_average'][1]:.1f} at the end; "
         f"BLAS: "
         + ", ".join(
             f"{lib['internal_api']} {lib['version']} {lib['architecture']} "

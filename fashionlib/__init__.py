@@ -1,9 +1,11 @@
-"""fashionlib: a fully connected network from first principles, on Fashion-MNIST.
+"""fashionlib:
+
+A fully connected network from first principles, on Fashion-MNIST.
 
 The package is the code of the book: each module holds one chapter's ideas.
-Vectors are 1-D arrays ``(m,)``; a layer's weights ``W`` have shape
-``(m_out, m_in + 1)`` with the bias in the last column; gradients of the
-scalar loss are rows ``(1, m)``.
+Vectors are 1-D arrays ``(m,)``; a layer's weights ``W`` have shape ``(m_out,
+m_in + 1)`` with the bias in the last column; gradients of the scalar loss are
+rows ``(1, m)``.
 """
 
 from fashionlib.activations import identity, relu, sigmoid

@@ -22,8 +22,11 @@ TOL = 1e-6
 
 
 def verifies(function_name):
-    """Decorator for a check of ``function_name``: any error the candidate raises becomes an AssertionError
-    that names the function, so a verify cell always says what to fix."""
+    """Decorator for a check of ``function_name``.
+
+    Any error the candidate raises becomes an AssertionError that names the
+    function, so a verify cell always says what to fix.
+    """
 
     def decorate(check):
         @functools.wraps(check)
@@ -34,7 +37,8 @@ def verifies(function_name):
                 raise
             except NotImplementedError:
                 raise AssertionError(
-                    f"{function_name} is not written yet: replace its `raise NotImplementedError` with your code"
+                    f"{function_name} is not written yet: replace its `raise "
+                    "NotImplementedError` with your code"
                 ) from None
             except Exception as error:
                 raise AssertionError(
@@ -65,25 +69,29 @@ def expect_close(name, actual, expected, tol=TOL, hint=""):
     expected = np.asarray(expected, dtype=float)
     expect(
         actual is not None,
-        f"{name} returned None: did you forget `return`? Expected {expected.tolist()}",
+        f"{name} returned None: did you forget `return`? Expected "
+        f"{expected.tolist()}",
     )
     try:
         actual_array = np.asarray(actual, dtype=float)
     except (TypeError, ValueError):
         raise AssertionError(
-            f"{name} returned {actual!r}, which is not numeric; expected {expected.tolist()}"
-        )
+            f"{name} returned {actual!r}, which is not numeric; expected "
+            f"{expected.tolist()}"
+        ) from None
     expect(
         actual_array.shape == expected.shape,
         with_hint(
-            f"{name} returned shape {actual_array.shape}, expected shape {expected.shape}",
+            f"{name} returned shape {actual_array.shape}, expected shape "
+            f"{expected.shape}",
             hint,
         ),
     )
     expect(
         np.allclose(actual_array, expected, atol=tol, rtol=tol),
         with_hint(
-            f"{name} returned\n{np.round(actual_array, 6).tolist()}\nexpected\n"
+            f"{name} returned\n{np.round(actual_array, 6).tolist()}\n"
+            "expected\n"
             f"{np.round(expected, 6).tolist()}",
             hint,
         ),
@@ -103,7 +111,8 @@ def expect_unchanged(name, fn, *args):
         if copy is not None:
             expect(
                 np.array_equal(arg, copy),
-                f"{name} modified its argument {position + 1} in place; work on a copy",
+                f"{name} modified its argument {position + 1} in place; work "
+                "on a copy",
             )
     return result
 
@@ -255,7 +264,10 @@ def check_neuron(neuron):
         "neuron([-1, 0, 1], [1, 2, 3, 4], relu)",
         np.ravel(out),
         [6],
-        hint="append a 1 to x, then take one dot product with w (the bias is w's last entry)",
+        hint=(
+            "append a 1 to x, then take one dot product with w (the bias is "
+            "w's last entry)"
+        ),
     )
     expect(
         np.size(out) == 1,
@@ -287,11 +299,13 @@ def check_weight_shapes(W1, W2):
     """
     expect(
         np.shape(W1) == (5, 2),
-        f"W1 has shape {np.shape(W1)}, expected (5, 2): 5 outputs, 1 input + bias",
+        f"W1 has shape {np.shape(W1)}, expected (5, 2): 5 outputs, 1 input + "
+        "bias",
     )
     expect(
         np.shape(W2) == (1, 6),
-        f"W2 has shape {np.shape(W2)}, expected (1, 6): 1 output, 5 inputs + bias",
+        f"W2 has shape {np.shape(W2)}, expected (1, 6): 1 output, 5 inputs + "
+        "bias",
     )
     expect(
         np.all(np.asarray(W1) == 1) and np.all(np.asarray(W2) == 1),
@@ -354,7 +368,10 @@ def check_nn(nn):
         "nn(x, three random layers, [tanh] * 3)",
         nn(x, Ws, [np.tanh] * 3),
         expected,
-        hint="loop over all layers in order, feeding each output into the next layer",
+        hint=(
+            "loop over all layers in order, feeding each output into the "
+            "next layer"
+        ),
     )
 
 
@@ -369,18 +386,21 @@ def check_random_matrix(random_matrix):
     W = random_matrix(200, 300)
     expect(
         np.shape(W) == (200, 300),
-        f"random_matrix(200, 300) has shape {np.shape(W)}, expected (200, 300)",
+        f"random_matrix(200, 300) has shape {np.shape(W)}, "
+        "expected (200, 300)",
     )
     a = np.sqrt(3 / 300)
     expect(
         np.all(np.abs(W) <= a),
         f"random_matrix(200, 300) has entries up to {np.max(np.abs(W)):.4f}; "
-        f"they must lie in [-sqrt(3/300), sqrt(3/300)] = [-{a:.4f}, {a:.4f}] (m is the number of columns)",
+        f"they must lie in [-sqrt(3/300), sqrt(3/300)] = [-{a:.4f}, {a:.4f}] "
+        "(m is the number of columns)",
     )
     expect(
         abs(np.std(W) - a / np.sqrt(3)) < 0.05 * a,
         f"random_matrix(200, 300) has std {np.std(W):.4f}, "
-        f"expected about {a / np.sqrt(3):.4f} for a uniform distribution on [-{a:.4f}, {a:.4f}]",
+        f"expected about {a / np.sqrt(3):.4f} for a uniform distribution on "
+        f"[-{a:.4f}, {a:.4f}]",
     )
     rng = np.random.default_rng(RNG_SEED)
     x = rng.uniform(-np.sqrt(3), np.sqrt(3), size=1000)
@@ -390,8 +410,10 @@ def check_random_matrix(random_matrix):
         ) @ np.append(x, 1)
     expect(
         abs(np.mean(x)) < 0.1 and abs(np.std(x) - 1) < 0.1,
-        f"after two 1000x1000 identity layers initialised by random_matrix the output has mean "
-        f"{np.mean(x):.3f} and std {np.std(x):.3f}; expected mean about 0 and std 1 within 10 %",
+        "after two 1000x1000 identity layers initialised by random_matrix "
+        "the output has mean "
+        f"{np.mean(x):.3f} and std {np.std(x):.3f}; expected mean about 0 and "
+        "std 1 within 10 %",
     )
 
 
@@ -407,12 +429,14 @@ def check_initialize_network(initialize_network):
     W_list = initialize_network([1, 5, 3, 2])
     expect(
         np.array_equal(np.random.get_state()[1], state),
-        "initialize_network changed NumPy's global random state; use a Generator (np.random.default_rng)",
+        "initialize_network changed NumPy's global random state; use a "
+        "Generator (np.random.default_rng)",
     )
     shapes = [np.shape(W) for W in W_list]
     expect(
         shapes == [(5, 2), (3, 6), (2, 4)],
-        f"initialize_network([1, 5, 3, 2]) gave shapes {shapes}, expected [(5, 2), (3, 6), (2, 4)]",
+        f"initialize_network([1, 5, 3, 2]) gave shapes {shapes}, expected "
+        "[(5, 2), (3, 6), (2, 4)]",
     )
     expect(
         all(np.all(W[:, -1] == 0) for W in W_list),
@@ -421,12 +445,14 @@ def check_initialize_network(initialize_network):
     out = nn(np.array([10.0]), W_list, [relu, relu, identity])
     expect(
         np.shape(out) == (2,),
-        f"a [1, 5, 3, 2] network returned shape {np.shape(out)}, expected (2,)",
+        f"a [1, 5, 3, 2] network returned shape {np.shape(out)}, "
+        "expected (2,)",
     )
     again = initialize_network([1, 5, 3, 2])
     expect(
         all(np.array_equal(a, b) for a, b in zip(W_list, again, strict=True)),
-        "initialize_network must give the same weights every time (fixed seed)",
+        "initialize_network must give the same weights every time "
+        "(fixed seed)",
     )
 
 
@@ -441,7 +467,10 @@ def check_jacobian(name, d_f, f, example, example_out):
         f"{name}({list(example)})",
         d_f(np.array(example, dtype=float)),
         example_out,
-        hint="the Jacobian of an element-wise function is a square diagonal matrix",
+        hint=(
+            "the Jacobian of an element-wise function is a square diagonal "
+            "matrix"
+        ),
     )
     rng = np.random.default_rng(RNG_SEED)
     x = random_vector(rng, 6)
@@ -529,7 +558,8 @@ def check_d_affine_d_W(d_affine_d_W):
     J = expect_unchanged("d_affine_d_W", d_affine_d_W, x, W)
     expect(
         np.shape(J) == (2, 8),
-        f"d_affine_d_W(x (3,), W (2, 4)) has shape {np.shape(J)}, expected (2, 8): "
+        f"d_affine_d_W(x (3,), W (2, 4)) has shape {np.shape(J)}, expected "
+        "(2, 8): "
         "one row per output, one column per entry of W",
     )
     expect_close(
@@ -537,7 +567,10 @@ def check_d_affine_d_W(d_affine_d_W):
         J,
         numerical_jacobian(lambda V: affine(x, V), W),
         tol=1e-5,
-        hint="W is flattened row by row, so row i holds [x, 1] in the block of W's row i",
+        hint=(
+            "W is flattened row by row, so row i holds [x, 1] in the block "
+            "of W's row i"
+        ),
     )
 
 
@@ -554,7 +587,8 @@ def check_l2(l2):
         out = l2(np.array(x, dtype=float), np.array(y, dtype=float))
         expect(
             np.size(out) == 1,
-            f"l2({x}, {y}) must be one number, got shape {np.shape(out)}: sum the squares",
+            f"l2({x}, {y}) must be one number, got shape {np.shape(out)}: sum "
+            "the squares",
         )
         expect_close(f"l2({x}, {y})", np.ravel(out), [expected])
     rng = np.random.default_rng(RNG_SEED)
@@ -604,7 +638,10 @@ def check_backprop_activation(name, backprop, d_f):
         f"{name}(Jx_E (1, 7), x (7,))",
         expect_unchanged(name, backprop, Jx_E, x),
         Jx_E @ d_f(x),
-        hint="multiply the upstream row by the diagonal of the Jacobian, element-wise",
+        hint=(
+            "multiply the upstream row by the diagonal of the Jacobian, "
+            "element-wise"
+        ),
     )
 
 
@@ -628,7 +665,7 @@ def check_backprop_identity_x(backprop_identity_x):
 
 @verifies("backprop_affine_x")
 def check_backprop_affine_x(backprop_affine_x):
-    """Same result as the row times W without its bias column, shape (1, m_in)."""
+    """Same result as the row times W without its bias column, (1, m_in)."""
     rng = np.random.default_rng(RNG_SEED)
     W, Jx_E = rng.standard_normal((4, 6)), rng.standard_normal((1, 4))
     expect_close(
@@ -655,7 +692,8 @@ def check_backprop_affine_W(backprop_affine_W):
     )
     expect(
         out.size == W.size,
-        f"backprop_affine_W returned {out.size} numbers, expected one per entry of W ({W.size})",
+        f"backprop_affine_W returned {out.size} numbers, expected one per "
+        f"entry of W ({W.size})",
     )
     expect_close(
         "backprop_affine_W(Jx_E, x, W) reshaped to W's shape",
@@ -689,7 +727,8 @@ def check_backprop_nn_W(backprop_nn_W):
         error = relative_error(a, n)
         expect(
             error < 1e-6,
-            f"gradient of layer {i} differs from finite differences (relative error {error:.2e})",
+            f"gradient of layer {i} differs from finite differences (relative "
+            f"error {error:.2e})",
         )
 
 
@@ -718,7 +757,10 @@ def check_train(train):
         "W after one train step on one sample",
         architecture["W_list"][0],
         W0 - 0.1 * gradient,
-        hint="step against the gradient, W -= learning_rate * gradient, in place",
+        hint=(
+            "step against the gradient, W -= learning_rate * gradient, in "
+            "place"
+        ),
     )
 
     images = np.concatenate(
@@ -743,7 +785,8 @@ def check_train(train):
     accuracy = 100 * np.mean(predicted == np.argmax(data["labels"], axis=1))
     expect(
         accuracy == 100,
-        f"after 20 epochs on two well separated clusters train reached {accuracy:.0f} % "
+        "after 20 epochs on two well separated clusters train reached "
+        f"{accuracy:.0f} % "
         "accuracy, expected 100 %",
     )
 
@@ -764,7 +807,8 @@ def check_output_to_label_regression(output_to_label_regression):
         out = output_to_label_regression(x)
         expect(
             isinstance(out, (int, np.integer)) and out == expected,
-            f"output_to_label_regression({x!r}) returned {out!r}, expected the int {expected}",
+            f"output_to_label_regression({x!r}) returned {out!r}, expected "
+            f"the int {expected}",
         )
 
 
@@ -780,11 +824,13 @@ def check_prediction_to_label_classification(
         out = prediction_to_label_classification(np.eye(10)[k])
         expect(
             isinstance(out, (int, np.integer)) and out == k,
-            f"prediction_to_label_classification(one-hot {k}) returned {out!r}, expected the int {k}",
+            f"prediction_to_label_classification(one-hot {k}) returned "
+            f"{out!r}, expected the int {k}",
         )
     scores = np.array([0.1, -0.2, 0.05, 0.0, 0.3, 0.8, 0.79, 0.0, 0.1, 0.2])
     out = prediction_to_label_classification(scores)
     expect(
         out == 5,
-        f"prediction_to_label_classification({scores.tolist()}) returned {out!r}, expected 5 (the argmax)",
+        f"prediction_to_label_classification({scores.tolist()}) returned "
+        f"{out!r}, expected 5 (the argmax)",
     )

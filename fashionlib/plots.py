@@ -374,8 +374,10 @@ def plot_network_layers(network_shape):
             text = f"{name}\n$\\mathbf{{x}} \\in \\mathbb{{R}}^{{{m}}}$"
         else:
             text = (
-                f"{name}\n$\\mathbf{{a}}^{{({i})}} \\in \\mathbb{{R}}^{{{m}}}$\n"
-                f"$\\mathbf{{W}}^{{({i})}}$: ${m} \\times {network_shape[i - 1] + 1}$"
+                f"{name}\n$\\mathbf{{a}}^{{({i})}} \\in "
+                f"\\mathbb{{R}}^{{{m}}}$\n"
+                f"$\\mathbf{{W}}^{{({i})}}$: ${m} \\times "
+                f"{network_shape[i - 1] + 1}$"
             )
         ax.text(x, 0, text, ha="center", va="center", fontsize=9)
         if i:
@@ -415,11 +417,13 @@ def plot_layer_stds(panels, ylabel="std of $z^{(i)}$"):
 
 
 def draw_jacobian(ax, J, annotate=None):
-    """Draw the matrix ``J`` ``(m_out, m_in)`` as a grid of cells in ``ax``, row 0 at the top.
+    """Draw the matrix ``J`` ``(m_out, m_in)`` as a grid of cells in ``ax``,
+    row 0 at the top.
 
-    A non-zero entry is a grey cell, darker for a larger magnitude; a zero entry is
-    white and hatched, so zeros and non-zeros differ without colour.  With
-    ``annotate`` (default: when ``J`` has at most 150 entries) every cell shows its value.
+    A non-zero entry is a grey cell, darker for a larger magnitude; a zero
+    entry is white and hatched, so zeros and non-zeros differ without colour.
+    With ``annotate`` (default: when ``J`` has at most 150 entries) every cell
+    shows its value.
     """
     J = np.atleast_2d(np.asarray(J, dtype=float))
     rows, columns = J.shape
@@ -482,7 +486,8 @@ def draw_jacobian(ax, J, annotate=None):
 
 
 def plot_elementwise_jacobians(x, jacobians):
-    """Side by side, the ``(m, m)`` Jacobians of element-wise functions at one input ``x`` ``(m,)``.
+    """Side by side, the ``(m, m)`` Jacobians of element-wise functions at one
+    input ``x`` ``(m,)``.
 
     ``jacobians`` maps a name (the panel's title) to a function ``x -> J``.
     Each column is labelled by ``j`` and the input value ``x_j``.
@@ -496,9 +501,8 @@ def plot_elementwise_jacobians(x, jacobians):
     )
     for ax, (name, d_f) in zip(axes[0], jacobians.items(), strict=True):
         draw_jacobian(ax, d_f(x))
-        for j in range(
-            x.size
-        ):  # outline the diagonal, where an element-wise Jacobian may be non-zero
+        # outline the diagonal, where an element-wise Jacobian may be non-zero
+        for j in range(x.size):
             ax.add_patch(
                 plt.Rectangle(
                     (j - 0.5, j - 0.5),
@@ -517,10 +521,11 @@ def plot_elementwise_jacobians(x, jacobians):
 
 
 def plot_affine_x_jacobian(W):
-    """The Jacobian of ``affine(x, W)`` with respect to ``x``, drawn beside the bias column of ``W`` ``(m_out, m_in + 1)``.
+    """The Jacobian of ``affine(x, W)`` with respect to ``x``, drawn beside the
+    bias column of ``W`` ``(m_out, m_in + 1)``.
 
-    The Jacobian is ``W[:, :-1]``; the dropped bias column is drawn to its right,
-    dashed and crossed out, because it does not depend on ``x``.
+    The Jacobian is ``W[:, :-1]``; the dropped bias column is drawn to its
+    right, dashed and crossed out, because it does not depend on ``x``.
     """
     W = np.asarray(W, dtype=float)
     m_out, m_in = W.shape[0], W.shape[1] - 1
@@ -571,10 +576,12 @@ def plot_affine_x_jacobian(W):
 
 
 def plot_affine_W_jacobian(x, W):
-    """The ``(m_out, m_out (m_in + 1))`` Jacobian of ``affine(x, W)`` with respect to ``W`` flattened row by row.
+    """The ``(m_out, m_out (m_in + 1))`` Jacobian of ``affine(x, W)`` with
+    respect to ``W`` flattened row by row.
 
-    Each block of ``m_in + 1`` columns belongs to one row ``k`` of ``W``; blocks are
-    outlined and labelled, columns are labelled by the flattened index and by ``W_{k,l}``.
+    Each block of ``m_in + 1`` columns belongs to one row ``k`` of ``W``;
+    blocks are outlined and labelled, columns are labelled by the flattened
+    index and by ``W_{k,l}``.
     """
     W = np.asarray(W, dtype=float)
     m_out, width = W.shape
@@ -646,7 +653,7 @@ def plot_l2_of_one_prediction(label=8, half_width=6.0):
         slope,
         color="#555555",
         linestyle="--",
-        label="derivative $2\\,(p - %g)$" % label,
+        label=f"derivative $2\\,(p - {label:g})$",
     )
     ax.axhline(0, color="#999999", linewidth=0.6)
     ax.plot(
@@ -664,10 +671,12 @@ def plot_l2_of_one_prediction(label=8, half_width=6.0):
 
 
 def plot_backprop_timings(timings):
-    """Horizontal bars of the median time per training sample (in ms) for each network and variant.
+    """Horizontal bars of the median time per training sample (in ms) for each
+    network and variant.
 
-    ``timings`` maps a network name to ``{variant name: seconds}``; the bars use a
-    logarithmic axis, each bar is labelled with its time, and variants differ by hatch.
+    ``timings`` maps a network name to ``{variant name: seconds}``; the bars
+    use a logarithmic axis, each bar is labelled with its time, and variants
+    differ by hatch.
     """
     variant_names = list(
         dict.fromkeys(v for variants in timings.values() for v in variants)
@@ -713,9 +722,11 @@ def plot_backprop_timings(timings):
 
 
 def moving_average(values, window):
-    """Mean of each run of ``window`` consecutive entries of ``values`` ``(N,)``: shape ``(N - window + 1,)``.
+    """Mean of each run of ``window`` consecutive entries of ``values``
+    ``(N,)``: shape ``(N - window + 1,)``.
 
-    Entry ``k`` averages ``values[k : k + window]``; ``window`` is clipped to ``1..N``.
+    Entry ``k`` averages ``values[k : k + window]``; ``window`` is clipped to
+    ``1..N``.
     """
     values = np.asarray(values, dtype=float)
     window = int(np.clip(window, 1, max(len(values), 1)))
@@ -728,12 +739,14 @@ LINE_STYLES = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D")]
 
 
 def plot_learning_curves(runs, window=500):
-    """Training loss (moving average over ``window`` samples) and held-out accuracy against samples seen.
+    """Training loss (moving average over ``window`` samples) and held-out
+    accuracy against samples seen.
 
     ``runs`` maps a legend label to a dict with ``losses`` (per-sample losses
     ``(N,)``, in training order), ``samples`` (samples seen at each evaluation,
-    ``(K,)``) and ``accuracy`` (percent at those points, ``(K,)``).  Runs differ
-    in line style and marker as well as colour.  The loss axis is logarithmic.
+    ``(K,)``) and ``accuracy`` (percent at those points, ``(K,)``).  Runs
+    differ in line style and marker as well as colour.  The loss axis is
+    logarithmic.
     """
     fig, (ax_loss, ax_accuracy) = plt.subplots(1, 2, figsize=(10, 3.8))
     for (label, run), (line, marker) in zip(
@@ -768,10 +781,12 @@ def plot_learning_curves(runs, window=500):
 
 
 def plot_confusion_matrix(counts, label_names=LABEL_NAMES):
-    """Confusion matrix ``counts`` ``(K, K)``: row = true label, column = predicted label.
+    """Confusion matrix ``counts`` ``(K, K)``.
 
-    Every cell shows its count as a number, so the figure reads without
-    colour; the grey level only repeats it.
+    Row = true label, column = predicted label.
+
+    Every cell shows its count as a number, so the figure reads without colour;
+    the grey level only repeats it.
     """
     counts = np.asarray(counts)
     fig, ax = plt.subplots(figsize=(7.5, 6.5))
@@ -798,11 +813,12 @@ def plot_confusion_matrix(counts, label_names=LABEL_NAMES):
 
 
 def plot_accuracy_by_width(widths, accuracies, others=None, chosen=None):
-    """Mean accuracy with error bars (one standard deviation over seeds) against hidden width, log axis.
+    """Mean accuracy with error bars (one standard deviation over seeds)
+    against hidden width, log axis.
 
     ``widths`` ``(W,)``; ``accuracies`` ``(W, S)``, one column per seed.
-    ``others`` maps a label (e.g. a deeper network) to ``(x, accuracies (S,))``,
-    drawn as separate square markers; ``chosen`` (a width) is circled.
+    ``others`` maps a label (e.g. a deeper network) to ``(x, accuracies
+    (S,))``, drawn as separate square markers; ``chosen`` (a width) is circled.
     """
     accuracies = np.asarray(accuracies, dtype=float)
     fig, ax = plt.subplots(figsize=(6.5, 4))
@@ -848,7 +864,8 @@ def plot_accuracy_by_width(widths, accuracies, others=None, chosen=None):
 
 
 def plot_step_losses(runs):
-    """Per-sample training loss against step number, one line per run, logarithmic loss axis.
+    """Per-sample training loss against step number, one line per run,
+    logarithmic loss axis.
 
     ``runs`` maps a legend label to the losses of the first steps ``(N,)``;
     non-finite losses are left out.  Runs differ in line style and marker.
@@ -880,11 +897,13 @@ def plot_step_losses(runs):
 
 
 def plot_epoch_history(histories):
-    """Training loss and validation accuracy per epoch of mini-batch runs, side by side.
+    """Training loss and validation accuracy per epoch of mini-batch runs, side
+    by side.
 
     ``histories`` maps a legend label to a history dict of
     :func:`fashionlib.batch.fit` (lists ``epoch``, ``train_loss``,
-    ``validation_accuracy``).  Runs differ in line style and marker as well as colour.
+    ``validation_accuracy``).  Runs differ in line style and marker as well as
+    colour.
     """
     fig, (ax_loss, ax_accuracy) = plt.subplots(1, 2, figsize=(10, 3.8))
     for (label, history), (line, marker) in zip(

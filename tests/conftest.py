@@ -33,10 +33,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory):
-    """Build the whole book once per test session; return the completed build (folder and log).
+    """Build the whole book once per test session;
 
-    ``jupyter-book build --path-output`` writes to ``<tmp>/_build/html``; every chapter is
-    executed (``execute_notebooks: force``) with ``-W -n``: any warning fails the build.
+    Return the completed build (folder and log).
+
+    ``jupyter-book build --path-output`` writes to ``<tmp>/_build/html``; every
+    chapter is executed (``execute_notebooks: force``) with ``-W -n``: any
+    warning fails the build.
     """
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     assert jupyter_book.exists(), (

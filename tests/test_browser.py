@@ -1,9 +1,12 @@
-"""The built site as a reader gets it: headless Chromium, downloads, launch buttons, API reference.
+"""The built site as a reader gets it:
 
-The site is the one built by the session fixture ``built_book`` (built once per session)
-and served on 127.0.0.1 by ``site``.  The browser checks run in tests/browser/check_site.mjs
-(playwright-core driving Debian's /usr/bin/chromium, axe-core for accessibility); full-page
-screenshots of the chapters land in _build/screenshots/.
+Headless Chromium, downloads, launch buttons, API reference.
+
+The site is the one built by the session fixture ``built_book`` (built once per
+session) and served on 127.0.0.1 by ``site``.  The browser checks run in
+tests/browser/check_site.mjs (playwright-core driving Debian's
+/usr/bin/chromium, axe-core for accessibility); full-page screenshots of the
+chapters land in _build/screenshots/.
 """
 
 import ast
@@ -56,10 +59,11 @@ def site_pages(html):
 
 
 def require_browser_tools():
-    """Fail with the remedy if Chromium, node or the npm packages are missing."""
+    """Fail with the remedy if Chromium, node or the npm packages are gone."""
     if not Path(CHROMIUM).exists():
         pytest.fail(
-            f"{CHROMIUM} not found: install Debian's browser with `apt-get install chromium` "
+            f"{CHROMIUM} not found: install Debian's browser with `apt-get "
+            "install chromium` "
             "(or set CHROMIUM to another Chromium binary)"
         )
     if shutil.which("node") is None:
@@ -68,7 +72,8 @@ def require_browser_tools():
         )
     if not (BROWSER_DIR / "node_modules" / "playwright-core").is_dir():
         pytest.fail(
-            "the browser test's npm packages are missing: run `make browser-deps` "
+            "the browser test's npm packages are missing: run `make "
+            "browser-deps` "
             "(npm ci in tests/browser, without a browser download)"
         )
 
@@ -277,7 +282,8 @@ def test_chapters_link_the_functions_they_teach_to_the_api_reference(site):
     for docname in toc_chapters():
         source = (ROOT / f"{docname}.md").read_text()
         taught = re.findall(
-            r"\{literalinclude\} \.\./fashionlib/(\w+)\.py\n(?::\w+: .*\n)*?:pyobject: (\w+)",
+            r"\{literalinclude\} \.\./fashionlib/(\w+)\.py\n(?::\w+: "
+            r".*\n)*?:pyobject: (\w+)",
             source,
         )
         page = (site.html / f"{docname}.html").read_text()
@@ -300,10 +306,12 @@ def network_reaches(host, port=443, timeout=3.0):
 
 
 def test_sphinx_linkcheck_finds_no_broken_link(site, capsys):
-    """Sphinx's linkcheck over the build's saved doctrees (no chapter is executed again).
+    """Sphinx's linkcheck over the build's saved doctrees (no chapter is
+    executed again).
 
-    Internal references (``#label`` and cross-page) must not be broken; external links are
-    checked only where a network exists, otherwise listed as skipped.
+    Internal references (``#label`` and cross-page) must not be broken;
+    external links are checked only where a network exists, otherwise listed as
+    skipped.
     """
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     result = subprocess.run(
@@ -337,7 +345,8 @@ def test_sphinx_linkcheck_finds_no_broken_link(site, capsys):
     if external and not network_reaches(hosts[0]):
         with capsys.disabled():
             print(
-                f"\nno network: {len(external)} external links not checked ({', '.join(hosts)})"
+                f"\nno network: {len(external)} external links not checked "
+                f"({', '.join(hosts)})"
             )
         return
     assert not [r for r in external if r["status"] == "broken"]

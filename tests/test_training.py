@@ -8,7 +8,7 @@ from fashionlib.evaluation import predict_labels
 
 
 def separable_data(rng, n_per_class=30):
-    """Three well separated 2-D clusters as 1x2 'images' with one-hot labels."""
+    """Three well separated 2-D clusters as 1x2 'images', one-hot labels."""
     centres = np.array([[3.0, 0.0], [-3.0, 3.0], [-3.0, -3.0]])
     labels = np.repeat(np.arange(3), n_per_class)
     images = (centres[labels] + rng.normal(0, 0.4, (len(labels), 2))).reshape(
@@ -125,9 +125,10 @@ def test_classification_label_is_argmax():
 
 def test_accuracy_and_confusion_matrix_agree(rng):
     data = separable_data(rng, 10)
-    network = lambda x: np.array(
-        [x[0], -x[0], 0.0]
-    )  # right for class 0, half of the rest wrong
+
+    def network(x):  # right for class 0, half of the rest wrong
+        return np.array([x[0], -x[0], 0.0])
+
     predicted = predict_labels(
         network, data["images"], fl.prediction_to_label_classification
     )
