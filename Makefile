@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: book test unit-tests data debian-data venv clean browser-deps student bench
+.PHONY: book test quick lint mutation unit-tests data debian-data venv clean browser-deps student bench
 
 # --all and a fresh html folder: Sphinx would otherwise skip (not re-execute) chapters whose
 # source did not change, even when fashionlib did, and keep stale images.
@@ -19,11 +19,19 @@ book: data
 student: data
 	$(BIN)/python -m fashionlib student
 
-test: data browser-deps
+test: lint data browser-deps
 	$(BIN)/python -m pytest
+
+# The library tests alone, in seconds: no book build, browser, student edition or grading.
+quick: lint
+	$(BIN)/python -m pytest -m "not slow and not book"
 
 unit-tests: venv
 	$(BIN)/python -m pytest -m "not book"
+
+# ruff with the rules and the 79-column limit of pyproject.toml
+lint: venv
+	$(BIN)/ruff check fashionlib tests bench book/_ext
 
 # Looks in data/, /usr/share/datasets/fashion-mnist, then the official mirror;
 # if all fail on a Debian machine, installs the package dataset-fashion-mnist and retries.

@@ -1,7 +1,6 @@
-"""Benchmark:
+"""Benchmark: fashionlib's mini-batch engine, PyTorch (CPU), scikit-learn.
 
-Fashionlib's mini-batch engine against PyTorch (CPU) and scikit-learn, in one
-run.
+They run one after the other, in one process.
 
 All three train the same multilayer perceptron (default 784-512-512-10, ReLU,
 softmax cross-entropy, Adam at 1e-3, batch 128, float32, no dropout or weight

@@ -1,6 +1,6 @@
-"""fashionlib:
+"""fashionlib: a fully connected network from first principles.
 
-A fully connected network from first principles, on Fashion-MNIST.
+It learns to classify the images of Fashion-MNIST.
 
 The package is the code of the book: each module holds one chapter's ideas.
 Vectors are 1-D arrays ``(m,)``; a layer's weights ``W`` have shape ``(m_out,

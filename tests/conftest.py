@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory):
-    """Build the whole book once per test session;
+    """Build the whole book once per test session.
 
-    Return the completed build (folder and log).
+    Returns the completed build (folder and log).
 
     ``jupyter-book build --path-output`` writes to ``<tmp>/_build/html``; every
     chapter is executed (``execute_notebooks: force``) with ``-W -n``: any

@@ -1,4 +1,4 @@
-"""The book as a test: build it with every chapter executed;
+"""The book as a test: build it with every chapter executed.
 
 Any failing cell or warning fails.
 
@@ -11,6 +11,7 @@ import pytest
 
 
 @pytest.mark.book
+@pytest.mark.slow
 def test_book_builds_without_errors_or_warnings(built_book):
     assert built_book.returncode == 0, (
         "book build failed:\n" + built_book.log[-8000:]

@@ -1,4 +1,4 @@
-"""The built site as a reader gets it:
+"""The built site as a reader gets it.
 
 Headless Chromium, downloads, launch buttons, API reference.
 
@@ -32,13 +32,13 @@ REDIRECT = re.compile(
     r'<meta http-equiv="Refresh" content="0; url=([^"]+)"', re.IGNORECASE
 )
 
-pytestmark = pytest.mark.book
+pytestmark = [pytest.mark.book, pytest.mark.slow]
 
 
 def toc_chapters():
-    """Docnames of the chapters in _toc.yml, e.g.
+    """Docnames of the chapters in _toc.yml, in reading order.
 
-    ``book/data``, in reading order.
+    For example ``book/data``.
     """
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     return [toc["root"]] + [
