@@ -131,6 +131,13 @@ def test_every_page_renders_cleanly_in_chromium(browser_report, site):
     assert sum(p["math"]["typeset"] for p in chapters) > 500
     assert sum(p["images"] for p in chapters) > 20
     assert sum(p["dropdowns"] for p in chapters) > 20
+    # every page was measured at a desktop and a phone width, and fits both
+    for page in report["pages"]:
+        for width in ("1280", "390"):
+            measured = page["widths"][width]
+            assert measured["viewport"] <= int(width), (page["path"], width)
+            assert measured["page"] <= measured["viewport"], page["path"]
+            assert not measured["overflowing"], (page["path"], width)
 
 
 def test_one_full_page_screenshot_per_chapter(browser_report):
