@@ -33,6 +33,14 @@ unit-tests: venv
 lint: venv
 	$(BIN)/ruff check fashionlib tests bench book/_ext
 
+# Mutation testing (mutmut 3, configured in setup.cfg): mutates the core modules and runs
+# the fast tests against each mutant; not part of `make test` (minutes on 2 cores).
+# One module: make mutation MUTANTS='fashionlib.batch*'
+mutation: venv
+	$(BIN)/python -m pip install --quiet "mutmut>=3,<4"
+	$(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	$(BIN)/mutmut results
+
 # Looks in data/, /usr/share/datasets/fashion-mnist, then the official mirror;
 # if all fail on a Debian machine, installs the package dataset-fashion-mnist and retries.
 data: venv

@@ -4,28 +4,37 @@ Gradients, agreement with per-sample SGD, shuffling, stopping, divergence.
 """
 
 import json
+import os
+import stat
 
 import numpy as np
 import pytest
 
 from fashionlib.backprop import numerical_jacobian, relative_error
 from fashionlib.batch import (
+    OPTIMISERS,
     Adam,
+    EarlyStopping,
     TrainingConfig,
     affine_batch,
     backprop_batch_W,
     batch_accuracy,
     cross_entropy,
     d_cross_entropy_d_Z,
+    d_l2_batch_d_Y,
+    epoch_flops,
     fit,
     forward_batch,
     homogeneous_batch,
     init_weights,
     l2_batch,
+    learning_rate_at,
     load_model,
+    predict_scores,
     save_model,
     softmax,
     targets,
+    train_step,
 )
 from fashionlib.layers import affine
 from fashionlib.network import architecture
@@ -421,3 +430,224 @@ def test_load_model_reads_the_old_epochs_key(tmp_path):
     assert loaded["config"]["num_epochs"] == 1
     assert "epochs" not in loaded["config"]
     assert TrainingConfig(**loaded["config"]) == result.config
+
+
+def test_targets_mix_the_one_hot_rows_with_the_uniform_row():
+    T = targets([2, 0], 4, label_smoothing=0.2)
+    np.testing.assert_allclose(
+        T, [[0.05, 0.05, 0.85, 0.05], [0.85, 0.05, 0.05, 0.05]], rtol=1e-6
+    )
+    assert T.dtype == np.float32
+    np.testing.assert_array_equal(targets([1], 3), [[0, 1, 0]])
+
+
+def test_fit_trains_against_the_smoothed_targets():
+    X, y = blobs(60, 4, 3)
+    runs = [
+        fit(
+            (X, y),
+            TrainingConfig(network_shape=[4, 3], num_epochs=1, **options),
+        )
+        for options in ({}, {"label_smoothing": 0.5})
+    ]
+    assert not np.allclose(runs[0].W_list[0], runs[1].W_list[0])
+
+
+def sgd_config(**options):
+    """A one-layer identity network trained by plain SGD in float64."""
+    return TrainingConfig(
+        network_shape=[3, 2],
+        optimiser="sgd",
+        loss="l2",
+        dtype="float64",
+        **options,
+    )
+
+
+def test_weight_decay_pulls_the_weights_but_not_the_biases_to_zero():
+    rng = np.random.default_rng(5)
+    X, T = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+    W = rng.standard_normal((2, 4))
+    plain, decayed = [W.copy()], [W.copy()]
+    for W_list, decay in ((plain, 0.0), (decayed, 0.5)):
+        config = sgd_config(weight_decay=decay)
+        optimiser = OPTIMISERS["sgd"](W_list)
+        train_step(X, T, W_list, config, optimiser, 0.1, None)
+    # one step of 0.1 * 0.5 * W on the weights, none on the biases
+    np.testing.assert_allclose(
+        decayed[0][:, :-1], plain[0][:, :-1] - 0.05 * W[:, :-1], rtol=1e-12
+    )
+    np.testing.assert_allclose(decayed[0][:, -1], plain[0][:, -1])
+
+
+def test_momentum_accumulates_the_velocity():
+    W, G = np.ones((1, 2)), np.array([[1.0, -2.0]])
+    optimiser = OPTIMISERS["momentum"]([W])
+    optimiser.step([W], [G], 0.1)
+    np.testing.assert_allclose(W, 1 - 0.1 * G)
+    optimiser.step([W], [G], 0.1)  # velocity 0.9 G + G
+    np.testing.assert_allclose(W, 1 - 0.1 * G - 0.19 * G)
+    plain = np.ones((1, 2))
+    OPTIMISERS["sgd"]([plain]).step([plain], [G], 0.1)
+    np.testing.assert_allclose(plain, 1 - 0.1 * G)
+
+
+def test_cosine_schedule_falls_from_the_learning_rate_to_zero():
+    config = TrainingConfig(
+        network_shape=[4, 3], learning_rate=0.2, schedule="cosine"
+    )
+    rates = [learning_rate_at(config, step, 8) for step in (0, 2, 4, 8)]
+    np.testing.assert_allclose(
+        rates, [0.2, 0.1 * (1 + np.cos(np.pi / 4)), 0.1, 0.0], atol=1e-15
+    )
+    constant = TrainingConfig(network_shape=[4, 3], learning_rate=0.2)
+    assert learning_rate_at(constant, 5, 8) == 0.2
+
+
+def test_fit_records_the_scheduled_learning_rate():
+    X, y = blobs(40, 4, 3)
+    config = TrainingConfig(
+        network_shape=[4, 3],
+        num_epochs=2,
+        batch_size=10,
+        schedule="cosine",
+        learning_rate=0.1,
+    )
+    history = fit((X, y), config).history
+    # the last step of epoch 1 is step 3 of 8
+    np.testing.assert_allclose(
+        history["learning_rate"],
+        [
+            0.05 * (1 + np.cos(3 * np.pi / 8)),
+            0.05 * (1 + np.cos(7 * np.pi / 8)),
+        ],
+    )
+    assert history["epoch"] == [1, 2] and history["validation_accuracy"] == []
+
+
+def test_l2_batch_gradient_is_the_mean_of_the_per_sample_gradients():
+    rng = np.random.default_rng(3)
+    Y, T = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
+    assert l2_batch(Y, T) == pytest.approx(np.mean(np.sum((Y - T) ** 2, 1)))
+    np.testing.assert_allclose(d_l2_batch_d_Y(Y, T), 2 * (Y - T) / 5)
+    numeric = numerical_jacobian(lambda Y_: l2_batch(Y_, T), Y)
+    np.testing.assert_allclose(
+        d_l2_batch_d_Y(Y, T), numeric.reshape(Y.shape), atol=1e-7
+    )
+
+
+def test_dropout_masks_hidden_layers_only_and_rescales():
+    X = np.ones((400, 5))
+    W_list = init_weights([5, 50, 3], ["relu", "identity"], seed=2)
+    W_list = [W.astype(np.float64) for W in W_list]
+    rng = np.random.default_rng(0)
+    _, cache = forward_batch(X, W_list, ["relu", "identity"], 0.25, rng)
+    mask = cache[0][2]
+    assert set(np.unique(mask)) == {0.0, np.float64(1 / 0.75)}
+    assert np.mean(mask == 0) == pytest.approx(0.25, abs=0.02)
+    assert cache[1][2] is None  # never on the output layer
+    _, no_rng = forward_batch(X, W_list, ["relu", "identity"], 0.25)
+    assert no_rng[0][2] is None
+
+
+def test_fit_applies_dropout():
+    X, y = blobs(60, 4, 3)
+    runs = [
+        fit(
+            (X, y),
+            TrainingConfig(network_shape=[4, 8, 3], num_epochs=1, **options),
+        )
+        for options in ({}, {"dropout": 0.5})
+    ]
+    assert not np.allclose(runs[0].W_list[0], runs[1].W_list[0])
+
+
+def test_without_validation_the_last_epoch_is_the_best():
+    X, y = blobs(60, 4, 3)
+    config = TrainingConfig(network_shape=[4, 3], num_epochs=3, patience=1)
+    result = fit((X, y), config)
+    assert result.best_epoch == 3 and len(result.history["epoch"]) == 3
+    again = fit((X, y), TrainingConfig(network_shape=[4, 3], num_epochs=3))
+    np.testing.assert_array_equal(result.W_list[0], again.W_list[0])
+
+
+def test_with_validation_the_first_best_epoch_is_kept():
+    X, y = blobs(90, 4, 3)
+    config = TrainingConfig(network_shape=[4, 3], num_epochs=4)
+    result = fit((X[:60], y[:60]), config, (X[60:], y[60:]))
+    accuracies = result.history["validation_accuracy"]
+    assert result.best_epoch == 1 + int(np.argmax(accuracies))
+    assert len(accuracies) == 4
+    assert batch_accuracy(
+        X[60:], y[60:], result.W_list, config.activations
+    ) == max(accuracies)
+
+
+def test_early_stopping_bookkeeping():
+    stop = EarlyStopping(patience=2)
+    W = [np.zeros(2)]
+    assert not stop.update(1, 50.0, W)
+    W[0] += 1  # the kept weights are a copy
+    assert not stop.update(2, 40.0, W)
+    assert not stop.update(3, 60.0, W)
+    assert (stop.best_epoch, stop.accuracy) == (3, 60.0)
+    assert not stop.update(4, 60.0, W)  # equal is not better
+    assert stop.update(5, 10.0, W)
+    assert stop.best_epoch == 3
+    np.testing.assert_array_equal(stop.W_list[0], [1.0, 1.0])
+    patient = EarlyStopping()
+    assert not any(patient.update(e, 0.0, W) for e in range(1, 9))
+
+
+def test_batch_accuracy_is_the_percentage_of_right_rows():
+    W = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])  # scores = inputs
+    X = np.array([[2.0, 1.0], [0.0, 3.0], [5.0, 4.0], [1.0, 2.0]])
+    y = np.array([0, 1, 1, 0])
+    assert batch_accuracy(X, y, [W], ["identity"]) == 50.0
+    assert batch_accuracy(X, [0, 1, 0, 1], [W], ["identity"]) == 100.0
+    np.testing.assert_array_equal(
+        predict_scores(X, [W], ["identity"], batch_size=3), X
+    )
+
+
+def test_init_weights_he_for_relu_seeded_zero_biases():
+    W_relu, W_out = init_weights([400, 300, 3], ["relu", "identity"], seed=4)
+    assert W_relu.shape == (300, 401) and W_out.shape == (3, 301)
+    assert W_relu.dtype == np.float32
+    np.testing.assert_array_equal(W_relu[:, -1], 0)
+    np.testing.assert_array_equal(W_out[:, -1], 0)
+    # He: uniform on +-sqrt(6 / m_in); the others +-sqrt(3 / m_in)
+    assert np.abs(W_relu[:, :-1]).max() == pytest.approx(
+        np.sqrt(6 / 400), rel=0.01
+    )
+    assert np.abs(W_out[:, :-1]).max() <= np.sqrt(3 / 300)
+    (W_sigmoid,) = init_weights([400, 300], ["sigmoid"], seed=4)
+    assert np.abs(W_sigmoid[:, :-1]).max() == pytest.approx(
+        np.sqrt(3 / 400), rel=0.01
+    )
+    same = init_weights([400, 300, 3], ["relu", "identity"], seed=4)
+    other = init_weights([400, 300, 3], ["relu", "identity"], seed=5)
+    np.testing.assert_array_equal(same[1], W_out)
+    assert not np.array_equal(other[0], W_relu)
+    assert not np.array_equal(W_relu[:, :-1], same[1][:3, :-1])
+
+
+def test_epoch_flops_counts_the_three_products_but_the_first_dx():
+    # per sample: forward 2 (784*50 + 50*10), dE/dW the same, dE/dx only
+    # for the second layer, 2 * 50 * 10
+    assert epoch_flops([784, 50, 10], 3) == 3 * (
+        2 * 2 * (784 * 50 + 50 * 10) + 2 * 50 * 10
+    )
+
+
+def test_saved_files_get_the_usual_file_mode(tmp_path):
+    X, y = blobs(30, 4, 3)
+    result = fit((X, y), TrainingConfig(network_shape=[4, 3], num_epochs=1))
+    mask = os.umask(0o022)
+    try:
+        save_model(tmp_path / "m.npz", result)
+    finally:
+        os.umask(mask)
+    for name in ("m.npz", "m.json"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.npz"]
