@@ -188,3 +188,26 @@ def test_weight_shapes_check():
     checks.check_weight_shapes(np.ones((5, 2)), np.ones((1, 6)))
     with pytest.raises(AssertionError, match="W1 has shape"):
         checks.check_weight_shapes(np.ones((1, 5)), np.ones((1, 6)))
+
+
+def scaled_off_the_example(d_f, example, factor):
+    """``d_f``, exact at ``example`` but scaled by ``factor`` elsewhere."""
+
+    def candidate(x):
+        exact = d_f(x)
+        return exact if np.array_equal(x, example) else exact * factor
+
+    return candidate
+
+
+def test_check_jacobian_compares_with_finite_differences_at_1e_5():
+    example = [-1.0, 0.0, 2.0]
+    expected = fl.d_sigmoid_d_x(np.array(example))
+    near = scaled_off_the_example(fl.d_sigmoid_d_x, example, 1 + 1e-7)
+    checks.check_jacobian("d", near, fl.sigmoid, example, expected)
+    far = scaled_off_the_example(fl.d_sigmoid_d_x, example, 1 + 1e-3)
+    with pytest.raises(AssertionError, match="finite differences"):
+        checks.check_jacobian("d", far, fl.sigmoid, example, expected)
+    off = scaled_off_the_example(fl.d_sigmoid_d_x, [9.0], 1 + 1e-4)
+    with pytest.raises(AssertionError, match=r"d\(\[-1.0, 0.0, 2.0\]\)"):
+        checks.check_jacobian("d", off, fl.sigmoid, example, expected)
