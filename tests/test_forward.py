@@ -24,8 +24,11 @@ def test_activations_do_not_alias_their_input():
 
 
 def test_activations_reject_matrices():
-    with pytest.raises(ValueError, match="ravel"):
+    with pytest.raises(ValueError, match="ravel") as error:
         fl.relu(np.zeros((2, 2)))
+    assert str(error.value).endswith(
+        "; flatten an image with .ravel() before passing it in"
+    )
 
 
 def test_sigmoid_does_not_overflow():
@@ -37,7 +40,7 @@ def test_neuron_example_gives_six():
 
 
 def test_neuron_rejects_wrong_number_of_weights():
-    with pytest.raises(ValueError, match="needs 4 weights"):
+    with pytest.raises(ValueError, match="with 3 inputs needs 4 weights"):
         fl.neuron([1, 2, 3], [1, 2, 3], fl.relu)
 
 
@@ -48,7 +51,7 @@ def test_affine_example_gives_three():
 
 
 def test_affine_names_the_shapes_on_mismatch():
-    with pytest.raises(ValueError, match=r"\(2, 3\).*length 3"):
+    with pytest.raises(ValueError, match=r"\(2, 3\).*length 3.*\(m_out, 4\)"):
         fl.affine([1, 2, 3], np.ones((2, 3)))
 
 
@@ -135,8 +138,11 @@ def test_l2_accepts_a_scalar_label_for_one_output():
 
 
 def test_l2_rejects_mismatched_target():
-    with pytest.raises(ValueError, match="one-hot"):
+    with pytest.raises(ValueError, match="one-hot") as error:
         fl.l2(np.zeros(10), 3)
+    assert str(error.value).endswith(
+        "differ: a network with 10 outputs needs a one-hot target of length 10"
+    )
 
 
 def test_architecture_pairs_each_activation_with_its_backward_function():
@@ -167,3 +173,12 @@ def test_architecture_naive_takes_every_backward_function_naive():
 def test_architecture_rejects_an_unknown_activation():
     with pytest.raises(ValueError, match="'tanh'.*relu, identity or sigmoid"):
         fl.architecture([3, 4, 2], hidden="tanh")
+
+
+def test_integer_inputs_give_float_results():
+    assert fl.relu([-1, 0, 2]).dtype == float
+    assert fl.identity([1, 2]).dtype == float
+    assert fl.affine([1, 2], [[1, 1, 1]]).dtype == float
+    assert fl.d_relu_d_x([1, -1]).dtype == float
+    assert fl.d_affine_d_x([[1, 2, 3]]).dtype == float
+    np.testing.assert_array_equal(fl.d_affine_d_x([[1, 2, 3]]), [[1.0, 2.0]])
