@@ -1,5 +1,8 @@
 """The data cache as load() sees it, and the whitened training sets."""
 
+import io
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -55,3 +58,48 @@ def test_whitening_stats_of_the_fake_images():
     assert mean == pytest.approx(1.0)
     assert std == pytest.approx(np.sqrt(2 / 3))
     assert isinstance(mean, float) and isinstance(std, float)
+
+
+def test_default_data_dir_environment_checkout_then_home(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setenv("FASHIONLIB_DATA", str(tmp_path))
+    assert data.default_data_dir() == tmp_path
+    checkout = Path(data.__file__).resolve().parent.parent
+    monkeypatch.setenv("FASHIONLIB_DATA", "")
+    assert data.default_data_dir() == checkout / "data"
+    installed = tmp_path / "site-packages" / "fashionlib"
+    installed.mkdir(parents=True)
+    monkeypatch.setattr(data, "__file__", str(installed / "data.py"))
+    monkeypatch.setattr(Path, "home", lambda: tmp_path / "home")
+    home_cache = tmp_path / "home" / ".cache" / "fashionlib"
+    assert data.default_data_dir() == home_cache
+    (tmp_path / "site-packages" / "pyproject.toml").write_text("")
+    assert data.default_data_dir() == tmp_path / "site-packages" / "data"
+    installed.rmdir()
+    assert data.default_data_dir() == home_cache
+
+
+def test_download_writes_the_file_or_says_why_not(monkeypatch, tmp_path):
+    requests, messages = [], []
+
+    def urlopen(url, timeout):
+        requests.append((url, timeout))
+        return io.BytesIO(b"payload")
+
+    monkeypatch.setattr(data.urllib.request, "urlopen", urlopen)
+    target = data.download("x-idx", tmp_path, messages.append)
+    assert target == tmp_path / "x-idx.gz"
+    assert target.read_bytes() == b"payload"
+    assert requests == [(data.MIRROR + "x-idx.gz", 30)]
+    assert messages == [f"  downloaded {data.MIRROR}x-idx.gz"]
+
+    def offline(url, timeout):
+        raise OSError("no route")
+
+    monkeypatch.setattr(data.urllib.request, "urlopen", offline)
+    assert data.download("y-idx", tmp_path, messages.append) is None
+    assert (
+        messages[-1] == f"  could not download {data.MIRROR}y-idx.gz: no route"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x-idx.gz"]

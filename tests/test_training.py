@@ -112,8 +112,11 @@ def test_regression_labels_are_rounded_and_clipped():
         fl.output_to_label_regression(v)
         for v in (-3, 0.49, 0.51, 4.5, 8.6, 42)
     ] == [0, 0, 1, 4, 9, 9]
-    with pytest.raises(ValueError, match="prediction_to_label_classification"):
+    with pytest.raises(ValueError, match="got shape \\(10,\\)") as error:
         fl.output_to_label_regression(np.zeros(10))
+    assert str(error.value).endswith(
+        "; for a 10-way output use prediction_to_label_classification"
+    )
 
 
 def test_classification_label_is_argmax():
@@ -146,3 +149,10 @@ def test_accuracy_and_confusion_matrix_agree(rng):
 def test_confusion_matrix_rejects_length_mismatch():
     with pytest.raises(ValueError, match="3 true labels but 2 predictions"):
         fl.confusion_matrix([0, 1, 2], [0, 1])
+
+
+def test_confusion_matrix_counts_pairs_as_integers():
+    counts = fl.confusion_matrix([0.0, 1.0, 1.0, 2.0], [1.0, 1.0, 1.0, 0.0], 3)
+    np.testing.assert_array_equal(counts, [[0, 1, 0], [0, 2, 0], [1, 0, 0]])
+    assert counts.dtype.kind == "i"
+    assert fl.confusion_matrix([9], [9]).shape == (10, 10)
