@@ -22,6 +22,7 @@ from fashionlib.batch import (
     cross_entropy,
     d_cross_entropy_d_Z,
     d_l2_batch_d_Y,
+    design_matrix,
     epoch_flops,
     fit,
     forward_batch,
@@ -651,3 +652,28 @@ def test_saved_files_get_the_usual_file_mode(tmp_path):
     for name in ("m.npz", "m.json"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.npz"]
+
+
+def test_design_matrix_whitens_flattens_and_keeps_the_dtype():
+    dataset = {
+        "images": np.arange(8, dtype=np.uint8).reshape(2, 2, 2),
+        "labels": np.array([3, 1], dtype=np.uint8),
+    }
+    X, y = design_matrix(dataset, 2.0, 4.0)
+    np.testing.assert_array_equal(
+        X, [[-0.5, -0.25, 0, 0.25], [0.5, 0.75, 1, 1.25]]
+    )
+    assert X.dtype == np.float32 and y.dtype == int
+    np.testing.assert_array_equal(y, [3, 1])
+    assert design_matrix(dataset, 2.0, 4.0, np.float64)[0].dtype == np.float64
+
+
+def test_stored_json_holds_config_best_epoch_and_history(tmp_path):
+    X, y = blobs(30, 4, 3)
+    config = TrainingConfig(network_shape=[4, 3], num_epochs=2)
+    result = fit((X, y), config)
+    save_model(tmp_path / "m.npz", result)
+    stored = json.loads((tmp_path / "m.json").read_text())
+    assert set(stored) == {"config", "best_epoch", "history"}
+    assert stored["best_epoch"] == 2 and stored["config"]["num_epochs"] == 2
+    assert stored["history"]["epoch"] == [1, 2]
