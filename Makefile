@@ -35,10 +35,11 @@ lint: venv
 
 # Mutation testing (mutmut 3, configured in setup.cfg): mutates the core modules and runs
 # the fast tests against each mutant; not part of `make test` (minutes on 2 cores).
+# A mutant may write wherever it likes: the data cache it sees is a fresh temporary folder.
 # One module: make mutation MUTANTS='fashionlib.batch*'
 mutation: venv
 	$(BIN)/python -m pip install --quiet "mutmut>=3,<4"
-	$(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	FASHIONLIB_DATA=$$(mktemp -d) $(BIN)/mutmut run --max-children 2 $(MUTANTS)
 	$(BIN)/mutmut results
 
 # Looks in data/, /usr/share/datasets/fashion-mnist, then the official mirror;

@@ -19,9 +19,12 @@ def fake_dataset():
 
 def test_load_prepares_a_missing_cache_then_reads_it(tmp_path, monkeypatch):
     calls = []
+    # never the real cache, whatever load() passes on
+    monkeypatch.setenv("FASHIONLIB_DATA", str(tmp_path / "elsewhere"))
 
     def prepare(data_dir, log):
         calls.append(data_dir)
+        assert data_dir == tmp_path
         log("the message goes nowhere")
         dataset = fake_dataset()
         for split in data.SPLITS:
