@@ -211,3 +211,54 @@ def test_check_jacobian_compares_with_finite_differences_at_1e_5():
     off = scaled_off_the_example(fl.d_sigmoid_d_x, [9.0], 1 + 1e-4)
     with pytest.raises(AssertionError, match=r"d\(\[-1.0, 0.0, 2.0\]\)"):
         checks.check_jacobian("d", off, fl.sigmoid, example, expected)
+
+
+def failure_message(check, candidate):
+    """The AssertionError message ``check(candidate)`` raises."""
+    with pytest.raises(AssertionError) as error:
+        check(candidate)
+    return str(error.value)
+
+
+def test_messages_name_the_call_and_end_with_the_hint():
+    message = failure_message(checks.check_relu, lambda x: np.array(x))
+    assert message.startswith("relu([-1, 0, 1]) returned\n")
+    assert message.endswith(
+        "\nHint: relu must accept a list and return a NumPy vector"
+    )
+    message = failure_message(
+        checks.check_relu, lambda x: fl.relu(x) if len(x) == 3 else 0 * x
+    )
+    assert message.startswith("relu(random vector) returned\n")
+    assert "Hint" not in message
+    message = failure_message(checks.check_d_relu_d_x, lambda x: np.eye(3))
+    assert message.startswith("d_relu_d_x([-1, 0, 2]) returned\n")
+    assert message.endswith(
+        "\nHint: the Jacobian of an element-wise function is a square "
+        "diagonal matrix"
+    )
+    message = failure_message(
+        checks.check_d_relu_d_x,
+        scaled_off_the_example(fl.d_relu_d_x, [-1, 0, 2], 2.0),
+    )
+    assert message.startswith("d_relu_d_x(random x (6,)) returned\n")
+    assert message.endswith("\nHint: compared with finite differences")
+    message = failure_message(
+        checks.check_backprop_relu_x, lambda Jx_E, x: 2 * Jx_E
+    )
+    assert message.startswith("backprop_relu_x(Jx_E (1, 7), x (7,)) returned")
+    assert message.endswith(
+        "\nHint: multiply the upstream row by the diagonal of the Jacobian, "
+        "element-wise"
+    )
+
+
+def test_in_place_change_names_the_argument():
+    def scale_x(Jx_E, x):
+        x *= 2
+        return Jx_E * (x > 0)
+
+    message = failure_message(checks.check_backprop_relu_x, scale_x)
+    assert message.endswith(
+        "backprop_relu_x modified its argument 2 in place; work on a copy"
+    )
