@@ -106,3 +106,49 @@ def test_download_writes_the_file_or_says_why_not(monkeypatch, tmp_path):
         messages[-1] == f"  could not download {data.MIRROR}y-idx.gz: no route"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x-idx.gz"]
+
+
+def test_find_source_searches_in_order_then_downloads(monkeypatch, tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder in (first, second):
+        folder.mkdir()
+    (second / "name.gz").write_bytes(b"")
+    found = data.find_source("name", [first, second], tmp_path, False, print)
+    assert found == second / "name.gz"
+    (first / "name.gz").write_bytes(b"")
+    found = data.find_source(
+        "name", [str(first), second], tmp_path, False, print
+    )
+    assert found == first / "name.gz"
+
+    fetched = tmp_path / "fetched.gz"
+    calls = []
+
+    def download(name, data_dir, log):
+        calls.append((name, data_dir, log))
+        return fetched
+
+    monkeypatch.setattr(data, "download", download)
+    found = data.find_source("other", [first], tmp_path, True, print)
+    assert found == fetched and calls == [("other", tmp_path, print)]
+
+
+def test_find_source_says_where_it_looked_and_why_it_failed(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setattr(data, "download", lambda name, data_dir, log: None)
+    for allowed, reason in ((True, "failed"), (False, "disabled")):
+        with pytest.raises(data.DataError) as error:
+            data.find_source(
+                "x", [tmp_path / "a", "b"], tmp_path, allowed, print
+            )
+        message = str(error.value)
+        assert message.startswith(
+            f"x.gz was not found (looked in: {tmp_path / 'a'}, b; download "
+            f"{reason}). Any one of these fixes it:\n"
+        )
+        assert (
+            f"  2. copy the four Fashion-MNIST .gz files into {tmp_path}/\n"
+            in message
+        )
+        assert message.endswith("run `python -m fashionlib data` again")
