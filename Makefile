@@ -26,7 +26,7 @@ test: lint data browser-deps
 quick: lint
 	$(BIN)/python -m pytest -m "not slow and not book"
 
-unit-tests: venv
+unit-tests: lint
 	$(BIN)/python -m pytest -m "not book"
 
 # ruff with the rules and the 79-column limit of pyproject.toml
