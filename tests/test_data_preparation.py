@@ -152,3 +152,52 @@ def test_find_source_says_where_it_looked_and_why_it_failed(
             in message
         )
         assert message.endswith("run `python -m fashionlib data` again")
+
+
+def test_training_sets_default_to_the_first_10000_items():
+    dataset = {
+        "images": np.zeros((10001, 28, 28), dtype=np.uint8),
+        "labels": np.zeros(10001, dtype=np.uint8),
+    }
+    assert len(data.prepare_regression(dataset, 0.0, 1.0)["labels"]) == 10000
+    classification = data.prepare_classification(dataset, 0.0, 1.0)
+    assert classification["labels"].shape == (10000, 10)
+
+
+def test_a_header_alone_is_an_empty_idx_file():
+    header = np.array([2049, 0], dtype=">u4").tobytes()
+    labels = data.parse_idx(header, "x-labels-idx1-ubyte", 0)
+    assert labels.shape == (0,) and labels.dtype == np.uint8
+    with pytest.raises(data.DataError) as error:
+        data.parse_idx(header[:5], "x-labels-idx1-ubyte", 0)
+    assert str(error.value) == (
+        "x-labels-idx1-ubyte is too short for an IDX header (5 bytes)"
+    )
+    images_magic = np.array([2051, 0], dtype=">u4").tobytes()
+    with pytest.raises(data.DataError) as error:
+        data.parse_idx(images_magic, "x-labels-idx1-ubyte", 0)
+    assert str(error.value).endswith(
+        "expected 2049 for labels: this is not a Fashion-MNIST file of that "
+        "kind"
+    )
+
+
+def test_damaged_files_are_explained_in_full(tmp_path):
+    broken = tmp_path / "broken.gz"
+    broken.write_bytes(b"not gzip")
+    with pytest.raises(data.DataError) as error:
+        data.read_gz(broken)
+    assert str(error.value).startswith(f"{broken} is truncated or not a gzip")
+    assert str(error.value).endswith(
+        "; delete it and run `python -m fashionlib data` again to take a "
+        "fresh copy"
+    )
+    with pytest.raises(data.DataError) as error:
+        data.check_sha256(b"", "name", "0" * 64, "somewhere")
+    assert str(error.value).startswith(
+        "checksum mismatch for name (from somewhere):\n  expected 000"
+    )
+    assert str(error.value).endswith(
+        "\nthe file is damaged or not Fashion-MNIST; delete it and run "
+        "`python -m fashionlib data` again"
+    )
