@@ -677,3 +677,13 @@ def test_stored_json_holds_config_best_epoch_and_history(tmp_path):
     assert set(stored) == {"config", "best_epoch", "history"}
     assert stored["best_epoch"] == 2 and stored["config"]["num_epochs"] == 2
     assert stored["history"]["epoch"] == [1, 2]
+
+
+def test_fit_shows_a_bar_per_epoch_only_on_request(capsys):
+    X, y = blobs(20, 4, 3)
+    config = TrainingConfig(network_shape=[4, 3], num_epochs=2)
+    fit((X, y), config)
+    assert capsys.readouterr().err == ""
+    fit((X, y), config, progress=True)
+    err = capsys.readouterr().err
+    assert "epoch 1/2" in err and "epoch 2/2" in err

@@ -156,3 +156,43 @@ def test_confusion_matrix_counts_pairs_as_integers():
     np.testing.assert_array_equal(counts, [[0, 1, 0], [0, 2, 0], [1, 0, 0]])
     assert counts.dtype.kind == "i"
     assert fl.confusion_matrix([9], [9]).shape == (10, 10)
+
+
+def test_progress_bars_only_on_request(capsys, rng):
+    data = separable_data(rng, 2)
+    architecture = fl.architecture([2, 3])
+    fl.train(data, architecture, 0.01)
+    label = {"output_to_label": fl.prediction_to_label_classification}
+    fl.train_and_evaluate(architecture, 1, 0.01, data, data, **label)
+    assert capsys.readouterr().err == ""
+    fl.train(data, architecture, 0.01, progress=True)
+    assert "training: 100%" in capsys.readouterr().err
+    fl.train_and_evaluate(
+        architecture, 1, 0.01, data, data, progress=True, **label
+    )
+    err = capsys.readouterr().err
+    assert "training: 100%" in err and "sample/s" in err
+
+
+def test_without_a_seed_every_run_keeps_the_stored_order(rng):
+    data = separable_data(rng, 5)
+    runs = [
+        fl.train_and_evaluate(
+            fl.architecture([2, 3]),
+            2,
+            0.01,
+            data,
+            data,
+            output_to_label=fl.prediction_to_label_classification,
+        )
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(runs[0].losses, runs[1].losses)
+    first = fl.train(data, fl.architecture([2, 3]), 0.01)
+    np.testing.assert_array_equal(runs[0].losses[:15], first)
+
+
+def test_zero_epochs_train_nothing(rng):
+    data = separable_data(rng, 2)
+    run = fl.train_and_evaluate(fl.architecture([2, 3]), 0, 0.01, data, data)
+    assert run.accuracy == [] and run.losses.shape == (0,)
