@@ -687,3 +687,51 @@ def test_fit_shows_a_bar_per_epoch_only_on_request(capsys):
     fit((X, y), config, progress=True)
     err = capsys.readouterr().err
     assert "epoch 1/2" in err and "epoch 2/2" in err
+
+
+def test_fit_works_in_the_configured_dtype_whatever_it_is_given():
+    X, y = blobs(40, 4, 3)
+    config = TrainingConfig(network_shape=[4, 3], num_epochs=1)
+    given64 = fit((X, y), config)
+    given32 = fit((X.astype(np.float32), y), config)
+    np.testing.assert_array_equal(given64.W_list[0], given32.W_list[0])
+    start = [np.zeros((3, 5))]  # float64 weights
+    assert fit((X, y), config, W_list=start).W_list[0].dtype == np.float32
+    assert 0 <= given64.history["seconds"][0] < 60
+
+
+def test_dropout_is_reproducible_from_the_seed():
+    X, y = blobs(40, 4, 3)
+    config = TrainingConfig(network_shape=[4, 8, 3], num_epochs=1, dropout=0.5)
+    first, second = fit((X, y), config), fit((X, y), config)
+    np.testing.assert_array_equal(first.W_list[0], second.W_list[0])
+
+
+def test_forward_batch_without_dropout_ignores_the_generator():
+    X = np.random.default_rng(1).standard_normal((6, 4))
+    W_list = init_weights([4, 5, 2], ["relu", "identity"], dtype=np.float64)
+    plain, _ = forward_batch(X, W_list, ["relu", "identity"])
+    with_rng, cache = forward_batch(
+        X, W_list, ["relu", "identity"], rng=np.random.default_rng(0)
+    )
+    np.testing.assert_array_equal(plain, with_rng)
+    assert cache[0][2] is None
+
+
+def test_first_epoch_is_kept_even_at_zero_accuracy():
+    stop = EarlyStopping()
+    assert not stop.update(1, 0.0, [np.ones(1)])
+    assert stop.best_epoch == 1 and stop.W_list is not None
+
+
+def test_shape_messages_in_full():
+    with pytest.raises(ValueError) as error:
+        affine_batch(np.ones((2, 3)), np.ones((1, 5)))
+    assert str(error.value).endswith(
+        "expected (B, 5), the inputs plus a column of ones"
+    )
+    with pytest.raises(ValueError) as error:
+        TrainingConfig(network_shape=[4, 3, 2], activations=["relu"])
+    assert str(error.value) == (
+        "2 layers in [4, 3, 2] need as many activations, got ['relu']"
+    )
