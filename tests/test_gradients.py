@@ -148,3 +148,13 @@ def test_relative_error_is_zero_for_equal_and_rejects_shape_mismatch():
     assert fl.relative_error([1.0], [1.0]) == 0
     with pytest.raises(ValueError, match="shapes"):
         fl.relative_error(np.zeros(3), np.zeros(4))
+
+
+def test_relative_error_of_small_vectors():
+    assert fl.relative_error([0.1], [0.2]) == pytest.approx(1 / 3)
+    assert fl.relative_error([1, 0], [0, 1]) == pytest.approx(2**0.5 / 2)
+
+
+def test_numerical_jacobian_of_integer_input():
+    J = fl.numerical_jacobian(lambda v: 2 * v, [1, 2])
+    np.testing.assert_allclose(J, 2 * np.eye(2), atol=1e-8)
