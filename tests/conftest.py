@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from hypothesis import settings
+from tqdm import tqdm
 
 # Deterministic examples and no per-example deadline: CI machines are shared
 # and noisy.
@@ -18,6 +19,10 @@ settings.register_profile(
     "fashionlib", derandomize=True, deadline=None, max_examples=60
 )
 settings.load_profile("fashionlib")
+
+# No tqdm monitor thread: a process that forks after a test drew a bar
+# (mutmut does) must not inherit a thread holding tqdm's lock.
+tqdm.monitor_interval = 0
 
 
 @pytest.fixture
