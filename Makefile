@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: book test unit-tests data debian-data venv clean browser-deps browser-system student bench lite lite-runtime preview
+.PHONY: book test quick lint mutation unit-tests data debian-data venv clean browser-deps browser-system student bench lite lite-runtime preview
 
 # --all and a fresh html folder: Sphinx would otherwise skip (not re-execute) chapters whose
 # source did not change, even when fashionlib did, and keep stale images.
@@ -21,11 +21,28 @@ student: data
 	$(BIN)/python -m fashionlib student
 	$(BIN)/python lite/build.py _build/student/html/_lite --edition student $(if $(STUDENT_WHEEL),--wheel $(STUDENT_WHEEL))
 
-test: data browser-deps lite-runtime
+test: lint data browser-deps lite-runtime
 	PYODIDE_DIR="$(PYODIDE_RUNTIME)" $(BIN)/python -m pytest
 
-unit-tests: venv
+# The library tests alone, in seconds: no book build, browser, student edition or grading.
+quick: lint
+	$(BIN)/python -m pytest -m "not slow and not book"
+
+unit-tests: lint
 	$(BIN)/python -m pytest -m "not book"
+
+# ruff with the rules and the 79-column limit of pyproject.toml
+lint: venv
+	$(BIN)/ruff check fashionlib tests bench book/_ext
+
+# Mutation testing (mutmut 3, configured in setup.cfg): mutates the core modules and runs
+# the fast tests against each mutant; not part of `make test` (minutes on 2 cores).
+# A mutant may write wherever it likes: the data cache it sees is a fresh temporary folder.
+# One module: make mutation MUTANTS='fashionlib.batch*'
+mutation: venv
+	$(BIN)/python -m pip install --quiet "mutmut>=3,<4"
+	FASHIONLIB_DATA=$$(mktemp -d) $(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	$(BIN)/mutmut results
 
 # Looks in data/, /usr/share/datasets/fashion-mnist, then the official mirror;
 # if all fail on a Debian machine, installs the package dataset-fashion-mnist and retries.

@@ -1,13 +1,15 @@
-"""Benchmark: fashionlib's mini-batch engine against PyTorch (CPU) and scikit-learn, in one run.
+"""Benchmark: fashionlib's mini-batch engine, PyTorch (CPU), scikit-learn.
+
+They run one after the other, in one process.
 
 All three train the same multilayer perceptron (default 784-512-512-10, ReLU,
 softmax cross-entropy, Adam at 1e-3, batch 128, float32, no dropout or weight
-decay) on the 50,000 training images for a few epochs.  Reported per
-framework: median seconds per epoch, test accuracy, achieved GFLOP/s (the
-matrix products of one epoch divided by its time) and that rate as a fraction
-of NumPy's own float32 matrix-multiply peak measured in the same run.  Also
-timed: the per-sample homework path (784-50-10, one epoch of 10,000 images,
-plain SGD), with naive (explicit Jacobians) and fast backpropagation.
+decay) on the 50,000 training images for a few epochs.  Reported per framework:
+median seconds per epoch, test accuracy, achieved GFLOP/s (the matrix products
+of one epoch divided by its time) and that rate as a fraction of NumPy's own
+float32 matrix-multiply peak measured in the same run.  Also timed: the
+per-sample homework path (784-50-10, one epoch of 10,000 images, plain SGD),
+with naive (explicit Jacobians) and fast backpropagation.
 
 Run it with ``make bench``; it prints a table and writes bench/results.json.
 """
@@ -23,8 +25,6 @@ from pathlib import Path
 import numpy as np
 
 from fashionlib import data
-from fashionlib.activations import identity, relu
-from fashionlib.backprop import FAST, NAIVE
 from fashionlib.batch import (
     TrainingConfig,
     batch_accuracy,
@@ -32,14 +32,16 @@ from fashionlib.batch import (
     epoch_flops,
     fit,
 )
-from fashionlib.network import initialize_network
+from fashionlib.network import architecture as make_architecture
 from fashionlib.training import train
 
 HERE = Path(__file__).resolve().parent
 
 
 def matmul_peak(dtype=np.float32, sizes=(512, 1024, 2048), seconds=1.0):
-    """Best GFLOP/s of ``A @ B`` over square sizes, each repeated for about ``seconds``."""
+    """Best GFLOP/s of ``A @ B`` over square sizes, each repeated for about
+    ``seconds``.
+    """
     rng = np.random.default_rng(0)
     best = 0.0
     for n in sizes:
@@ -58,13 +60,13 @@ def matmul_peak(dtype=np.float32, sizes=(512, 1024, 2048), seconds=1.0):
     return best
 
 
-def run_fashionlib(train_set, test_set, shape, epochs, batch_size, seed):
+def run_fashionlib(train_set, test_set, shape, num_epochs, batch_size, seed):
     """Seconds per epoch and test accuracy of :func:`fashionlib.batch.fit`."""
     config = TrainingConfig(
         network_shape=shape,
         optimiser="adam",
         learning_rate=1e-3,
-        epochs=epochs,
+        num_epochs=num_epochs,
         batch_size=batch_size,
         seed=seed,
         dtype="float32",
@@ -75,13 +77,16 @@ def run_fashionlib(train_set, test_set, shape, epochs, batch_size, seed):
     )
 
 
-def run_torch(train_set, test_set, shape, epochs, batch_size, seed):
-    """The same network and optimiser in PyTorch on the CPU: seconds per epoch and test accuracy."""
+def run_torch(train_set, test_set, shape, num_epochs, batch_size, seed):
+    """The same network and optimiser in PyTorch on the CPU.
+
+    Seconds per epoch and test accuracy.
+    """
     import torch
 
     torch.manual_seed(seed)
     layers = []
-    for m_in, m_out in zip(shape[:-1], shape[1:]):
+    for m_in, m_out in zip(shape[:-1], shape[1:], strict=True):
         layers += [torch.nn.Linear(m_in, m_out), torch.nn.ReLU()]
     model = torch.nn.Sequential(*layers[:-1])
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -92,7 +97,7 @@ def run_torch(train_set, test_set, shape, epochs, batch_size, seed):
     )
     generator = torch.Generator().manual_seed(seed)
     seconds = []
-    for _ in range(epochs):
+    for _ in range(num_epochs):
         start = time.perf_counter()
         order = torch.randperm(len(X), generator=generator)
         for i in range(0, len(X), batch_size):
@@ -106,8 +111,11 @@ def run_torch(train_set, test_set, shape, epochs, batch_size, seed):
     return seconds, 100.0 * float(np.mean(predicted == test_set[1]))
 
 
-def run_sklearn(train_set, test_set, shape, epochs, batch_size, seed):
-    """scikit-learn's MLPClassifier, one ``partial_fit`` per epoch: seconds per epoch and test accuracy."""
+def run_sklearn(train_set, test_set, shape, num_epochs, batch_size, seed):
+    """scikit-learn's MLPClassifier, one ``partial_fit`` per epoch.
+
+    Seconds per epoch and test accuracy.
+    """
     from sklearn.neural_network import MLPClassifier
 
     model = MLPClassifier(
@@ -121,7 +129,7 @@ def run_sklearn(train_set, test_set, shape, epochs, batch_size, seed):
         random_state=seed,
     )
     classes, seconds = np.arange(shape[-1]), []
-    for _ in range(epochs):
+    for _ in range(num_epochs):
         start = time.perf_counter()
         model.partial_fit(*train_set, classes=classes)
         seconds.append(time.perf_counter() - start)
@@ -129,15 +137,12 @@ def run_sklearn(train_set, test_set, shape, epochs, batch_size, seed):
 
 
 def time_per_sample_epoch(variant, train_set, num_samples, seed=0):
-    """Seconds of one epoch of per-sample ``train`` (784-50-10) on ``num_samples`` images, naive or fast."""
-    back = NAIVE if variant == "naive" else FAST
-    architecture = {
-        "W_list": initialize_network([784, 50, 10], seed=seed),
-        "h_list": [relu, identity],
-        "back_h_list": [back["relu"], back["identity"]],
-        "backprop_affine_x": back["affine_x"],
-        "backprop_affine_W": back["affine_W"],
-    }
+    """Seconds of one epoch of per-sample ``train`` (784-50-10) on
+    ``num_samples`` images, naive or fast.
+    """
+    architecture = make_architecture(
+        [784, 50, 10], seed=seed, naive=variant == "naive"
+    )
     subset = {key: value[:num_samples] for key, value in train_set.items()}
     start = time.perf_counter()
     train(subset, architecture, 0.001)
@@ -145,7 +150,9 @@ def time_per_sample_epoch(variant, train_set, num_samples, seed=0):
 
 
 def blas_info():
-    """What threadpoolctl reports about the BLAS libraries loaded now, and the OpenBLAS variables."""
+    """What threadpoolctl reports about the BLAS libraries loaded now, and the
+    OpenBLAS variables.
+    """
     from threadpoolctl import threadpool_info
 
     libraries = [
@@ -180,6 +187,7 @@ def parse_args():
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
+        "--num-epochs",
         "--epochs",
         type=int,
         default=3,
@@ -193,7 +201,10 @@ def parse_args():
         "--naive-samples",
         type=int,
         default=1000,
-        help="images for the naive per-sample epoch, scaled to 10,000 (it is slow)",
+        help=(
+            "images for the naive per-sample epoch, scaled to 10,000 (it is "
+            "slow)"
+        ),
     )
     parser.add_argument(
         "--skip",
@@ -204,14 +215,19 @@ def parse_args():
     parser.add_argument(
         "--threads",
         type=int,
-        help="limit BLAS, OpenMP and PyTorch to this many threads (default: as configured)",
+        help=(
+            "limit BLAS, OpenMP and PyTorch to this many threads (default: "
+            "as configured)"
+        ),
     )
     parser.add_argument("--output", default=str(HERE / "results.json"))
     return parser.parse_args()
 
 
 def main():
-    """Run every measurement (with ``--threads``, under that thread limit), print the table, write the JSON."""
+    """Run every measurement (with ``--threads``, under that thread limit),
+    print the table, write the JSON.
+    """
     args = parse_args()
     if args.threads is None:
         return measure(args)
@@ -226,7 +242,10 @@ def main():
 
 
 def measure(args):
-    """Every measurement of the benchmark; prints the table and writes ``args.output``."""
+    """Every measurement of the benchmark.
+
+    Prints the table and writes ``args.output``.
+    """
     splits = {split: data.load(split) for split in ("train", "test")}
     mean, std = data.whitening_stats(splits["train"]["images"])
     train_set, test_set = (
@@ -250,7 +269,12 @@ def measure(args):
         if skipped.get(name):
             continue
         seconds, test_accuracy = runner(
-            train_set, test_set, args.layers, args.epochs, args.batch_size, 0
+            train_set,
+            test_set,
+            args.layers,
+            args.num_epochs,
+            args.batch_size,
+            0,
         )
         median = statistics.median(seconds)
         rows[name] = {
@@ -276,7 +300,7 @@ def measure(args):
         )
     results = {
         "network": args.layers,
-        "epochs": args.epochs,
+        "num_epochs": args.num_epochs,
         "batch_size": args.batch_size,
         "dtype": "float32",
         "optimiser": "adam, learning rate 1e-3",
@@ -300,27 +324,37 @@ def measure(args):
 def print_table(results):
     """The results as a plain-text table."""
     print(
-        f"network {'-'.join(map(str, results['network']))}, Adam 1e-3, batch {results['batch_size']}, float32, "
-        f"{results['epochs']} epochs; {results['epoch_gflop']:.0f} GFLOP per epoch; "
-        f"NumPy float32 matmul peak {results['numpy_matmul_peak_gflops']:.1f} GFLOP/s"
+        f"network {'-'.join(map(str, results['network']))}, Adam 1e-3, batch "
+        f"{results['batch_size']}, float32, "
+        f"{results['num_epochs']} epochs; {results['epoch_gflop']:.0f} GFLOP "
+        "per epoch; "
+        f"NumPy float32 matmul peak {results['numpy_matmul_peak_gflops']:.1f} "
+        "GFLOP/s"
     )
     print(
-        f"{'framework':<15} {'s/epoch':>8} {'vs torch':>9} {'test %':>7} {'GFLOP/s':>8} {'of peak':>8}"
+        f"{'framework':<15} {'s/epoch':>8} {'vs torch':>9} {'test %':>7} "
+        f"{'GFLOP/s':>8} {'of peak':>8}"
     )
     for name, row in results["frameworks"].items():
         print(
-            f"{name:<15} {row['seconds_per_epoch']:8.2f} {row['time_vs_torch']:8.2f}x "
-            f"{row['test_accuracy']:7.2f} {row['gflops']:8.1f} {100 * row['fraction_of_peak']:7.0f}%"
+            f"{name:<15} {row['seconds_per_epoch']:8.2f} "
+            f"{row['time_vs_torch']:8.2f}x "
+            f"{row['test_accuracy']:7.2f} {row['gflops']:8.1f} "
+            f"{100 * row['fraction_of_peak']:7.0f}%"
         )
     per_sample = results["per_sample_epoch_seconds"]
     if per_sample:
         print(
-            f"per-sample homework epoch (784-50-10, 10,000 images, SGD): fast {per_sample['fast']:.1f} s, "
-            f"naive {per_sample['naive']:.0f} s (timed on {results['naive_samples_timed']} images, scaled), "
+            "per-sample homework epoch (784-50-10, 10,000 images, SGD): fast "
+            f"{per_sample['fast']:.1f} s, "
+            f"naive {per_sample['naive']:.0f} s (timed on "
+            f"{results['naive_samples_timed']} images, scaled), "
             f"{per_sample['naive'] / per_sample['fast']:.0f}x"
         )
     print(
-        f"threads: {results['threads'] or 'as configured'}; load average {results['load_average'][0]:.1f} at the start, {results['load_average'][1]:.1f} at the end; "
+        f"threads: {results['threads'] or 'as configured'}; load average "
+        f"{results['load_average'][0]:.1f} at the start, "
+        f"{results['load_average'][1]:.1f} at the end; "
         f"BLAS: "
         + ", ".join(
             f"{lib['internal_api']} {lib['version']} {lib['architecture']} "

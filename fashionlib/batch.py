@@ -1,12 +1,18 @@
-"""The mini-batch engine: the per-sample network of the homework, vectorised over a batch.
+"""The mini-batch engine: the per-sample network, vectorised over a batch.
 
 A batch is a matrix ``X`` of shape ``(B, m)``, one sample per row.  Weights
-keep the per-sample layout ``W`` ``(m_out, m_in + 1)`` with the bias in the last
-column; a batch gets a column of ones (homogeneous coordinates, as in
-``layers.homogeneous``), so ``affine_batch(homogeneous_batch(X), W)[b] == affine(X[b], W)``.
+keep the per-sample layout ``W`` ``(m_out, m_in + 1)`` with the bias in the
+last column; a batch gets a column of ones (homogeneous coordinates, as in
+``layers.homogeneous``), so that
+``affine_batch(homogeneous_batch(X), W)[b] == affine(X[b], W)``.
 Activations and their backward functions are the ``*_array`` twins of the
-per-sample ones; ``backprop_affine_x`` is shared as it is.  Gradients are means
-over the batch, so a batch of one gives exactly the per-sample gradient.
+per-sample ones; ``backprop_affine_x`` is shared as it is.  Gradients are
+means over the batch, so a batch of one gives the per-sample gradient.
+
+Data: :func:`fit` takes ``(X (N, m_0), y int (N,))``;
+:func:`design_matrix` makes it from a dataset of ``data.load``, as
+``data.prepare_regression`` and ``data.prepare_classification`` make the
+per-sample form ``{"images", "labels"}`` that ``training.train`` takes.
 """
 
 import json
@@ -28,7 +34,7 @@ from fashionlib._files import atomic_files, sweep
 from fashionlib.data import NUM_CLASSES, one_hot, whiten
 from fashionlib.network import he_matrix, make_rng, random_matrix
 
-#: Activation name -> (forward, backward) pair, both element-wise on arrays of any shape.
+#: Activation name -> (forward, backward), element-wise on arrays of any shape.
 ACTIVATIONS = {
     "relu": (relu_array, backprop_relu_array),
     "identity": (identity_array, lambda G, X: G),
@@ -36,21 +42,22 @@ ACTIVATIONS = {
 }
 
 
-# --- data ------------------------------------------------------------------------
+# --- data ------------------------------------------------------------------
 
 
 def design_matrix(dataset, mean, std, dtype=np.float32):
-    """Whitened images as rows and integer labels: ``X`` ``(N, 784)`` of ``dtype``, ``y`` int ``(N,)``."""
+    """Whitened images as rows ``X`` ``(N, 784)``, labels ``y`` ``(N,)``."""
     images = np.asarray(dataset["images"])
     X = whiten(images.reshape(len(images), -1), mean, std, dtype)
     return X, np.asarray(dataset["labels"], dtype=int)
 
 
-# --- layers and network ---------------------------------------------------------------
+# --- layers and network ----------------------------------------------------
 
 
 def homogeneous_batch(X):
-    """Append a column of ones to a batch: ``(B, m) -> (B, m + 1)``, the batch form of ``homogeneous``."""
+    """Append a column of ones: ``(B, m) -> (B, m + 1)``, one ``homogeneous``
+    per row."""
     X_h = np.empty((len(X), X.shape[1] + 1), dtype=X.dtype)
     X_h[:, :-1] = X
     X_h[:, -1] = 1
@@ -58,33 +65,40 @@ def homogeneous_batch(X):
 
 
 def affine_batch(X_h, W):
-    """Affine layer on a homogeneous batch: ``X_h @ W.T``, ``(B, m_in + 1) -> (B, m_out)``.
+    """Affine layer on a homogeneous batch: ``(B, m_in + 1) -> (B, m_out)``.
 
-    Row ``b`` equals ``affine(X_h[b, :-1], W)``: the ones column multiplies the bias.
+    ``X_h @ W.T``: row ``b`` equals ``affine(X_h[b, :-1], W)``, the ones
+    column multiplies the bias.
     """
     if X_h.ndim != 2 or W.shape[1] != X_h.shape[1]:
         raise ValueError(
-            f"a homogeneous batch of shape {X_h.shape} does not fit weights of shape {W.shape}: "
-            f"expected (B, {W.shape[1]}), the inputs plus a column of ones"
+            f"a homogeneous batch of shape {X_h.shape} does not fit weights "
+            f"of shape {W.shape}: expected (B, {W.shape[1]}), the inputs "
+            "plus a column of ones"
         )
     return X_h @ W.T
 
 
 def backprop_affine_W_batch(G, X_h):
-    """dE/dW of ``affine_batch(X_h, W)`` summed over the batch: ``G.T @ X_h``, shape ``(m_out, m_in + 1)``.
+    """dE/dW of ``affine_batch(X_h, W)`` summed over the batch: ``G.T @ X_h``.
 
-    ``G`` ``(B, m_out)`` is the upstream gradient; the sum of the per-sample
-    outer products ``G[b] (x_b, 1)`` is one matrix product.
+    ``G`` ``(B, m_out)`` is the upstream gradient; the sum of the
+    per-sample outer products ``G[b] [x_b; 1]`` is one matrix product, of
+    shape ``(m_out, m_in + 1)``.
     """
     return G.T @ X_h
 
 
 def init_weights(network_shape, activations, seed=0, dtype=np.float32):
-    """Weights for widths ``[m_0, ..., m_n]``: He for ReLU layers, :func:`~fashionlib.network.random_matrix` otherwise; zero biases."""
+    """Weights for widths ``[m_0, ..., m_L]``, zero biases.
+
+    He initialisation for relu layers,
+    :func:`~fashionlib.network.random_matrix` for the others.
+    """
     rng = make_rng(seed)
     W_list = []
     for m_in, m_out, name in zip(
-        network_shape[:-1], network_shape[1:], activations
+        network_shape[:-1], network_shape[1:], activations, strict=True
     ):
         draw = he_matrix if name == "relu" else random_matrix
         W_list.append(
@@ -96,29 +110,32 @@ def init_weights(network_shape, activations, seed=0, dtype=np.float32):
 
 
 def check_architecture(network_shape, activations):
-    """Raise ValueError unless there is one known activation per layer of ``network_shape``."""
+    """Raise ValueError unless each layer has one known activation."""
     if len(network_shape) < 2 or len(activations) != len(network_shape) - 1:
         raise ValueError(
-            f"{len(network_shape) - 1} layers in {list(network_shape)} need as many "
-            f"activations, got {list(activations)}"
+            f"{len(network_shape) - 1} layers in {list(network_shape)} need "
+            f"as many activations, got {list(activations)}"
         )
     unknown = [name for name in activations if name not in ACTIVATIONS]
     if unknown:
         raise ValueError(
-            f"unknown activation(s) {unknown}: choose from {', '.join(ACTIVATIONS)}"
+            f"unknown activation(s) {unknown}: choose from "
+            f"{', '.join(ACTIVATIONS)}"
         )
 
 
 def forward_batch(X, W_list, activations, dropout=0.0, rng=None):
-    """Forward pass of a batch ``(B, m_0) -> (B, m_n)``, keeping what the backward pass needs.
+    """Forward pass of a batch ``(B, m_0) -> (B, m_L)``, with a cache.
 
-    Returns ``(output, cache)``; ``cache[i]`` is ``(homogeneous input, pre-activation, mask)`` of layer ``i``.
-    With ``dropout`` > 0 and a Generator ``rng``, each hidden output is zeroed
-    with probability ``dropout`` and the rest scaled by ``1 / (1 - dropout)``
-    (inverted dropout: nothing changes at prediction time); ``mask`` is None otherwise.
+    Returns ``(output, cache)``; ``cache[i]`` is the homogeneous input, the
+    pre-activation and the dropout mask of layer ``i + 1``.  With
+    ``dropout`` > 0 and a Generator ``rng``, each hidden output is zeroed
+    with probability ``dropout`` and the rest scaled by
+    ``1 / (1 - dropout)`` (inverted dropout: nothing changes at prediction
+    time); the mask is None otherwise.
     """
     cache = []
-    for i, (W, name) in enumerate(zip(W_list, activations)):
+    for i, (W, name) in enumerate(zip(W_list, activations, strict=True)):
         X_h = homogeneous_batch(X)
         Z = affine_batch(X_h, W)
         A, mask = ACTIVATIONS[name][0](Z), None
@@ -133,10 +150,11 @@ def forward_batch(X, W_list, activations, dropout=0.0, rng=None):
 
 
 def backprop_batch_W(G, cache, W_list, activations):
-    """Gradients of the batch loss for every ``W`` from the output gradient ``G`` ``(B, m_n)``.
+    """Gradients of the batch loss for every ``W`` from ``G`` ``(B, m_L)``.
 
-    Walks the layers backwards like :func:`fashionlib.backprop.backprop_nn_W`,
-    with no Jacobian built: returns a list of matrices shaped like ``W_list``.
+    ``G`` is the gradient with respect to the output.  Walks the layers
+    backwards like :func:`fashionlib.backprop.backprop_nn_W`, with no
+    Jacobian built: returns a list of matrices shaped like ``W_list``.
     """
     grads = []
     for i in reversed(range(len(W_list))):
@@ -150,13 +168,16 @@ def backprop_batch_W(G, cache, W_list, activations):
     return grads[::-1]
 
 
-# --- losses: mean over the batch of the per-sample loss -------------------------------
+# --- losses: mean over the batch of the per-sample loss --------------------
 
 
 def targets(
     labels, num_classes=NUM_CLASSES, label_smoothing=0.0, dtype=np.float32
 ):
-    """Target rows ``(B, K)``: one-hot, mixed with the uniform ``1/K`` by ``label_smoothing``."""
+    """Target rows ``(B, K)``: one-hot, mixed with the uniform ``1/K``.
+
+    ``label_smoothing`` is the weight of the uniform part.
+    """
     T = one_hot(labels, num_classes).astype(dtype)
     return (
         T * dtype(1 - label_smoothing) + dtype(label_smoothing / num_classes)
@@ -166,51 +187,61 @@ def targets(
 
 
 def log_sum_exp(Z):
-    """``log sum_k exp(Z[b, k])`` per row ``(B, K) -> (B, 1)``, without overflow: shift by the row maximum."""
+    """``log sum_k exp(Z[b, k])`` per row, ``(B, K) -> (B, 1)``.
+
+    Shifted by the row maximum, so that no ``exp`` overflows.
+    """
     Z_max = Z.max(axis=1, keepdims=True)
     return Z_max + np.log(np.exp(Z - Z_max).sum(axis=1, keepdims=True))
 
 
 def softmax(Z):
-    """Row-wise softmax ``(B, K) -> (B, K)``, each row positive and summing to 1."""
+    """Row-wise softmax ``(B, K) -> (B, K)``: positive rows summing to 1."""
     return np.exp(Z - log_sum_exp(Z))
 
 
 def cross_entropy(Z, T):
-    """Mean over rows of ``-sum_k T[b, k] log softmax(Z)[b, k]`` for scores ``Z`` and targets ``T`` ``(B, K)``: a float.
+    """Mean over rows of ``-sum_k T[b, k] log softmax(Z)[b, k]``: a float.
 
-    Each target row sums to 1, so the row's loss is ``log_sum_exp(Z) - T . Z``.
+    Scores ``Z`` and targets ``T`` are ``(B, K)``.  Each target row sums
+    to 1, so the row's loss is ``log_sum_exp(Z) - T . Z``.
     """
     return float(np.mean(log_sum_exp(Z)[:, 0] - np.sum(T * Z, axis=1)))
 
 
 def d_cross_entropy_d_Z(Z, T):
-    """Gradient of :func:`cross_entropy`: ``(softmax(Z) - T) / B``, shape ``(B, K)``."""
+    """Gradient of :func:`cross_entropy`: ``(softmax(Z) - T) / B``."""
     return (softmax(Z) - T) / Z.dtype.type(len(Z))
 
 
 def l2_batch(Y, T):
-    """Mean over rows of the per-sample l2 loss ``sum_k (Y - T)**2``: a float."""
+    """Mean over rows of the per-sample l2 loss ``sum_k (Y - T)**2``."""
     return float(np.mean(np.sum((Y - T) ** 2, axis=1)))
 
 
 def d_l2_batch_d_Y(Y, T):
-    """Gradient of :func:`l2_batch`: ``2 (Y - T) / B``, shape ``(B, K)``; for ``B = 1`` the per-sample ``d_l2_d_x``."""
+    """Gradient of :func:`l2_batch`: ``2 (Y - T) / B``, shape ``(B, K)``.
+
+    For ``B = 1`` it is the per-sample ``d_l2_d_x``.
+    """
     return 2 * (Y - T) / Y.dtype.type(len(Y))
 
 
-#: Loss name -> (loss of a batch, its gradient with respect to the network output).
+#: Loss name -> (loss of a batch, its gradient with respect to the output).
 LOSSES = {
     "cross_entropy": (cross_entropy, d_cross_entropy_d_Z),
     "l2": (l2_batch, d_l2_batch_d_Y),
 }
 
 
-# --- optimisers ------------------------------------------------------------------------
+# --- optimisers ------------------------------------------------------------
 
 
 class SGD:
-    """Gradient descent with momentum ``mu``: ``V = mu V + G``, ``W -= lr V`` (``mu = 0``: plain SGD)."""
+    """Gradient descent with momentum ``mu`` (``mu = 0``: plain SGD).
+
+    ``V = mu V + G``, then ``W -= learning_rate V``.
+    """
 
     def __init__(self, W_list, momentum=0.0):
         self.momentum = momentum
@@ -219,8 +250,8 @@ class SGD:
         )
 
     def step(self, W_list, grads, learning_rate):
-        """Move every ``W`` in place against its gradient (a list shaped like ``W_list``)."""
-        for i, (W, G) in enumerate(zip(W_list, grads)):
+        """Move every ``W`` in place against its gradient in ``grads``."""
+        for i, (W, G) in enumerate(zip(W_list, grads, strict=True)):
             if self.momentum:
                 self.velocity[i] *= self.momentum
                 self.velocity[i] += G
@@ -229,7 +260,10 @@ class SGD:
 
 
 class Adam:
-    """Adam (Kingma and Ba, 2015): running means of ``G`` and ``G**2``, bias-corrected, per-entry step sizes."""
+    """Adam (Kingma and Ba, 2015): per-entry step sizes.
+
+    Running means of ``G`` and ``G**2``, bias-corrected.
+    """
 
     def __init__(self, W_list, beta1=0.9, beta2=0.999, eps=1e-8):
         self.beta1, self.beta2, self.eps, self.t = beta1, beta2, eps, 0
@@ -240,7 +274,7 @@ class Adam:
         ]  # in-place work: no temporaries per step
 
     def step(self, W_list, grads, learning_rate):
-        """``W -= lr * m_hat / (sqrt(v_hat) + eps)`` in place for every ``W``."""
+        """``W -= learning_rate m_hat / (sqrt(v_hat) + eps)``, in place."""
         self.t += 1
         scale = (
             learning_rate
@@ -248,7 +282,7 @@ class Adam:
             / (1 - self.beta1**self.t)
         )
         for W, G, m, v, work in zip(
-            W_list, grads, self.m, self.v, self.scratch
+            W_list, grads, self.m, self.v, self.scratch, strict=True
         ):
             m *= self.beta1
             np.multiply(G, 1 - self.beta1, out=work)
@@ -273,7 +307,10 @@ OPTIMISERS = {
 
 
 def learning_rate_at(config, step, total_steps):
-    """Learning rate of ``step`` (0-based) out of ``total_steps``: constant, or cosine decay to 0."""
+    """Learning rate of ``step`` (from 0) of ``total_steps``.
+
+    Constant, or with the cosine schedule decaying to 0.
+    """
     if config.schedule == "cosine":
         return (
             config.learning_rate
@@ -283,58 +320,71 @@ def learning_rate_at(config, step, total_steps):
     return config.learning_rate
 
 
-# --- training ----------------------------------------------------------------------------
+# --- training --------------------------------------------------------------
+
+#: Field of :class:`TrainingConfig` -> its valid names.
+CHOICES = {
+    "optimiser": tuple(OPTIMISERS),
+    "schedule": ("constant", "cosine"),
+    "loss": tuple(LOSSES),
+    "dtype": ("float32", "float64"),
+}
+#: Numeric field of :class:`TrainingConfig` -> (test, valid values).
+RANGES = {
+    "learning_rate": (lambda v: v > 0, "a number > 0"),
+    "num_epochs": (lambda v: int(v) == v >= 1, "a whole number >= 1"),
+    "batch_size": (lambda v: int(v) == v >= 1, "a whole number >= 1"),
+    "label_smoothing": (lambda v: 0 <= v < 1, "a number in [0, 1)"),
+    "weight_decay": (lambda v: v >= 0, "a number >= 0"),
+    "dropout": (lambda v: 0 <= v < 1, "a number in [0, 1)"),
+    "patience": (
+        lambda v: v is None or int(v) == v >= 1,
+        "None or a whole number >= 1",
+    ),
+}
 
 
 @dataclass
 class TrainingConfig:
-    """Everything that defines a mini-batch training run (stored with its history)."""
+    """Everything that defines a mini-batch training run (stored with it)."""
 
     network_shape: list = field(default_factory=lambda: [784, 512, 512, 10])
-    activations: list = (
-        None  # default: relu for hidden layers, identity for the output
-    )
+    activations: list = None  # default: relu hidden, identity output
     optimiser: str = "adam"  # sgd, momentum or adam
     learning_rate: float = 1e-3
-    schedule: str = (
-        "constant"  # constant or cosine (per step, down to 0 at the end)
-    )
-    epochs: int = 10
+    schedule: str = "constant"  # or cosine (per step, down to 0 at the end)
+    num_epochs: int = 10
     batch_size: int = 128
-    loss: str = "cross_entropy"  # cross_entropy or l2
+    loss: str = "cross_entropy"  # or l2
     label_smoothing: float = 0.0
-    weight_decay: float = 0.0  # l2 penalty on the weights, not on the biases
+    weight_decay: float = 0.0  # l2 penalty on the weights, not the biases
     dropout: float = 0.0  # on hidden outputs during training
-    patience: int = (
-        None  # early stopping: epochs without a better validation accuracy
-    )
+    patience: int = None  # early stopping: epochs without a better accuracy
     seed: int = 0  # weights, shuffling and dropout
     dtype: str = "float32"
 
     def __post_init__(self):
         if self.activations is None:
-            self.activations = ["relu"] * (len(self.network_shape) - 2) + [
-                "identity"
-            ]
+            hidden = len(self.network_shape) - 2
+            self.activations = ["relu"] * hidden + ["identity"]
         check_architecture(self.network_shape, self.activations)
-        if (
-            self.optimiser not in OPTIMISERS
-            or self.loss not in LOSSES
-            or self.schedule not in ("constant", "cosine")
-        ):
-            raise ValueError(
-                f"unknown optimiser {self.optimiser!r}, loss {self.loss!r} or schedule {self.schedule!r}: "
-                f"choose from {list(OPTIMISERS)}, {list(LOSSES)}, ['constant', 'cosine']"
-            )
-        if self.dtype not in ("float32", "float64"):
-            raise ValueError(
-                f"dtype {self.dtype!r}: choose float32 or float64"
-            )
+        for name, choices in CHOICES.items():
+            if getattr(self, name) not in choices:
+                raise ValueError(
+                    f"TrainingConfig {name}={getattr(self, name)!r}: "
+                    f"choose from {', '.join(choices)}"
+                )
+        for name, (valid, description) in RANGES.items():
+            if not valid(getattr(self, name)):
+                raise ValueError(
+                    f"TrainingConfig {name}={getattr(self, name)!r}: "
+                    f"must be {description}"
+                )
 
 
 @dataclass
 class FitResult:
-    """What :func:`fit` returns: the chosen weights, the epoch they come from, and the history per epoch."""
+    """What :func:`fit` returns: the chosen weights, their epoch, history."""
 
     W_list: list
     best_epoch: int
@@ -351,20 +401,23 @@ class FitResult:
 
 
 def epoch_flops(network_shape, num_samples):
-    """Floating-point operations of the matrix products in one training epoch of ``num_samples``.
+    """Floating-point operations of the matrix products of one epoch.
 
-    Per sample and layer ``m_in -> m_out``: ``2 m_in m_out`` forward, as many for
-    dE/dW, and as many for dE/dx except in the first layer (nothing needs it there).
+    Per sample and layer ``m_in -> m_out``: ``2 m_in m_out`` forward, as
+    many for dE/dW, and as many for dE/dx except in the first layer
+    (nothing needs it there).
     """
     products = [
         m_in * m_out
-        for m_in, m_out in zip(network_shape[:-1], network_shape[1:])
+        for m_in, m_out in zip(
+            network_shape[:-1], network_shape[1:], strict=True
+        )
     ]
     return 2 * num_samples * (3 * sum(products) - products[0])
 
 
 def predict_scores(X, W_list, activations, batch_size=2000):
-    """Network outputs ``(N, m_n)`` for inputs ``X`` ``(N, m_0)``, computed ``batch_size`` rows at a time."""
+    """Network outputs ``(N, m_L)`` for ``X`` ``(N, m_0)``, in chunks."""
     return np.concatenate(
         [
             forward_batch(X[i : i + batch_size], W_list, activations)[0]
@@ -374,14 +427,16 @@ def predict_scores(X, W_list, activations, batch_size=2000):
 
 
 def batch_accuracy(X, y, W_list, activations):
-    """Percentage of rows of ``X`` whose largest output is at the label ``y`` ``(N,)``: a float."""
-    return 100.0 * float(
-        np.mean(predict_scores(X, W_list, activations).argmax(axis=1) == y)
-    )
+    """Percentage of rows of ``X`` whose largest output is at ``y`` (N,)."""
+    scores = predict_scores(X, W_list, activations)
+    return 100.0 * float(np.mean(scores.argmax(axis=1) == y))
 
 
 def train_step(X, T, W_list, config, optimiser, learning_rate, rng):
-    """One mini-batch step: forward, loss, backward, weight decay, update. Returns the batch loss (float)."""
+    """One mini-batch step: forward, loss, backward, weight decay, update.
+
+    ``X`` ``(B, m_0)``, targets ``T`` ``(B, m_L)``; returns the batch loss.
+    """
     loss, d_loss = LOSSES[config.loss]
     output, cache = forward_batch(
         X, W_list, config.activations, config.dropout, rng
@@ -390,7 +445,7 @@ def train_step(X, T, W_list, config, optimiser, learning_rate, rng):
         d_loss(output, T), cache, W_list, config.activations
     )
     if config.weight_decay:
-        for W, G in zip(W_list, grads):
+        for W, G in zip(W_list, grads, strict=True):
             G[:, :-1] += W.dtype.type(config.weight_decay) * W[:, :-1]
     optimiser.step(W_list, grads, learning_rate)
     return loss(output, T)
@@ -414,9 +469,95 @@ def check_divergence(loss, start, config, learning_rate, where):
     )
 
 
+def run_epoch(
+    X, T, W_list, config, optimiser, epoch, rngs, progress, first_loss=None
+):
+    """One pass over ``X`` in shuffled mini-batches (``epoch`` from 1).
+
+    ``rngs`` is the (shuffling, dropout) pair of Generators; ``first_loss``
+    is the run's first batch loss (None in epoch 1: this epoch's first).
+    Returns the mean loss, the last learning rate and ``first_loss``;
+    raises FloatingPointError on divergence (:func:`check_divergence`).
+    """
+    steps = math.ceil(len(X) / config.batch_size)
+    order, losses = rngs[0].permutation(len(X)), []
+    desc = f"epoch {epoch}/{config.num_epochs}"
+    for step in tqdm(range(steps), desc, leave=False, disable=not progress):
+        rows = order[step * config.batch_size : (step + 1) * config.batch_size]
+        learning_rate = learning_rate_at(
+            config, (epoch - 1) * steps + step, config.num_epochs * steps
+        )
+        losses.append(
+            train_step(
+                X[rows],
+                T[rows],
+                W_list,
+                config,
+                optimiser,
+                learning_rate,
+                rngs[1],
+            )
+        )
+        first_loss = losses[0] if first_loss is None else first_loss
+        check_divergence(
+            losses[-1],
+            first_loss,
+            config,
+            learning_rate,
+            f"epoch {epoch}, step {step + 1}",
+        )
+    return float(np.mean(losses)), learning_rate, first_loss
+
+
+class EarlyStopping:
+    """Keeps the weights of the best validation accuracy seen so far."""
+
+    def __init__(self, patience=None, W_list=None):
+        """Before any epoch, the best weights are copies of ``W_list``."""
+        self.patience, self.accuracy, self.best_epoch = patience, -1.0, 0
+        self.W_list = None if W_list is None else [W.copy() for W in W_list]
+
+    def update(self, epoch, accuracy, W_list):
+        """Record ``epoch``; True when ``patience`` epochs brought nothing.
+
+        ``accuracy`` None (no validation): the latest weights are the best.
+        """
+        if accuracy is None:
+            self.best_epoch, self.W_list = epoch, W_list
+        elif accuracy > self.accuracy:
+            self.accuracy, self.best_epoch = accuracy, epoch
+            self.W_list = [W.copy() for W in W_list]
+        elif self.patience is not None:
+            return epoch - self.best_epoch >= self.patience
+        return False
+
+
+#: The lists of a run's history, one entry per epoch.
+HISTORY_KEYS = (
+    "epoch",
+    "train_loss",
+    "validation_accuracy",
+    "learning_rate",
+    "seconds",
+)
+
+
+def record(history, *values):
+    """Append one epoch's values to ``history`` in the order of HISTORY_KEYS.
+
+    A ``validation_accuracy`` of None (no validation set) is not stored.
+    """
+    for key, value in zip(HISTORY_KEYS, values, strict=True):
+        if value is not None:
+            history[key].append(value)
+
+
 def epoch_summary(history):
     """One line describing the last epoch of ``history``."""
-    line = f"epoch {history['epoch'][-1]:3d}  loss {history['train_loss'][-1]:.4f}"
+    line = (
+        f"epoch {history['epoch'][-1]:3d}  "
+        f"loss {history['train_loss'][-1]:.4f}"
+    )
     if history["validation_accuracy"]:
         line += f"  validation {history['validation_accuracy'][-1]:.2f} %"
     return line + f"  {history['seconds'][-1]:.1f} s"
@@ -432,115 +573,54 @@ def fit(
     stop_after=None,
     on_epoch=None,
 ):
-    """Train with mini-batches; ``train`` and ``validation`` are ``(X (N, m_0), y int (N,))``.
+    """Train with mini-batches on ``train`` = ``(X (N, m_0), y int (N,))``.
 
-    The samples are reshuffled every epoch by a Generator seeded with
-    ``config.seed`` (and only used for that); dropout draws from its own seeded
-    Generator.  Without ``W_list``, weights come from :func:`init_weights`.
-    History per epoch: mean training loss, validation accuracy (if given),
-    learning rate at the end, seconds.  With ``config.patience``, training stops
-    after that many epochs without a better validation accuracy and the best
-    weights are returned.  ``progress`` shows a tqdm bar per epoch; ``log``
-    (e.g. ``print``) receives one summary line per epoch.  ``stop_after``
-    runs only that many epochs of the configured schedule (to reproduce the
-    start of a longer stored run).  ``on_epoch``, if given, is called at the
-    start of each epoch with the :class:`FitResult` of the best weights so far
-    (what an interrupted run can still save).
-    Raises FloatingPointError on divergence (:func:`check_divergence`).
+    ``validation`` (same form) is scored after every epoch; the weights
+    of the best epoch are returned, and with ``config.patience`` training
+    stops after that many epochs without a better accuracy.  Without
+    ``W_list`` the weights come from :func:`init_weights`.  Shuffling and
+    dropout draw from Generators seeded by ``config.seed``.  ``progress``
+    shows a tqdm bar per epoch, ``log`` (e.g. ``print``) gets a line per
+    epoch, ``stop_after`` runs only that many epochs of the schedule.
+    ``on_epoch``, if given, is called at the start of each epoch with the
+    :class:`FitResult` of the best weights so far (what an interrupted run
+    can still save).  Raises FloatingPointError on divergence.
     """
     dtype = np.dtype(config.dtype).type
-    X, y = train
-    X = np.asarray(X, dtype=dtype)
+    X = np.asarray(train[0], dtype=dtype)
+    T = targets(
+        train[1], config.network_shape[-1], config.label_smoothing, dtype
+    )
     if W_list is None:
         W_list = init_weights(
             config.network_shape, config.activations, config.seed, dtype
         )
     W_list = [np.array(W, dtype=dtype) for W in W_list]
     optimiser = OPTIMISERS[config.optimiser](W_list)
-    order_rng, dropout_rng = (
-        make_rng(config.seed),
-        np.random.default_rng([config.seed, 1]),
-    )
-    T_all = targets(y, config.network_shape[-1], config.label_smoothing, dtype)
-    steps_per_epoch = math.ceil(len(X) / config.batch_size)
-    total_steps = config.epochs * steps_per_epoch
-    history = {
-        "epoch": [],
-        "train_loss": [],
-        "validation_accuracy": [],
-        "learning_rate": [],
-        "seconds": [],
-    }
-    best, first_loss = (-1.0, 0, [W.copy() for W in W_list]), None
-    for epoch in range(min(config.epochs, stop_after or config.epochs)):
+    rngs = make_rng(config.seed), np.random.default_rng([config.seed, 1])
+    history = {key: [] for key in HISTORY_KEYS}
+    best, first_loss = EarlyStopping(config.patience, W_list), None
+    last = min(config.num_epochs, stop_after or config.num_epochs)
+    for epoch in range(1, last + 1):
         if on_epoch:
-            on_epoch(FitResult(best[2], best[1], history, config))
-        start, order, losses = (
-            time.perf_counter(),
-            order_rng.permutation(len(X)),
-            [],
+            on_epoch(FitResult(best.W_list, best.best_epoch, history, config))
+        start = time.perf_counter()
+        loss, learning_rate, first_loss = run_epoch(
+            X, T, W_list, config, optimiser, epoch, rngs, progress, first_loss
         )
-        batches = range(steps_per_epoch)
-        for step in (
-            tqdm(
-                batches, desc=f"epoch {epoch + 1}/{config.epochs}", leave=False
-            )
-            if progress
-            else batches
-        ):
-            rows = order[
-                step * config.batch_size : (step + 1) * config.batch_size
-            ]
-            learning_rate = learning_rate_at(
-                config, epoch * steps_per_epoch + step, total_steps
-            )
-            losses.append(
-                train_step(
-                    X[rows],
-                    T_all[rows],
-                    W_list,
-                    config,
-                    optimiser,
-                    learning_rate,
-                    dropout_rng,
-                )
-            )
-            first_loss = losses[0] if first_loss is None else first_loss
-            check_divergence(
-                losses[-1],
-                first_loss,
-                config,
-                learning_rate,
-                f"epoch {epoch + 1}, step {step + 1}",
-            )
-        history["epoch"].append(epoch + 1)
-        history["train_loss"].append(float(np.mean(losses)))
-        history["learning_rate"].append(float(learning_rate))
-        history["seconds"].append(time.perf_counter() - start)
+        seconds = time.perf_counter() - start
+        accuracy = None
         if validation is not None:
-            history["validation_accuracy"].append(
-                batch_accuracy(*validation, W_list, config.activations)
-            )
+            accuracy = batch_accuracy(*validation, W_list, config.activations)
+        record(history, epoch, loss, accuracy, learning_rate, seconds)
         if log:
             log(epoch_summary(history))
-        if validation is None:
-            best = (0.0, epoch + 1, W_list)
-            continue
-        if history["validation_accuracy"][-1] > best[0]:
-            best = (
-                history["validation_accuracy"][-1],
-                epoch + 1,
-                [W.copy() for W in W_list],
-            )
-        elif (
-            config.patience is not None
-            and epoch + 1 - best[1] >= config.patience
-        ):
+        if best.update(epoch, accuracy, W_list):
             break
-    return FitResult(best[2], best[1], history, config)
+    return FitResult(best.W_list, best.best_epoch, history, config)
 
 
-# --- storing a trained model ---------------------------------------------------------------
+# --- storing a trained model -----------------------------------------------
 
 
 def model_paths(path):
@@ -584,8 +664,14 @@ def save_model(path, result):
 
 
 def load_model(path):
-    """``(W_list, stored)`` from :func:`save_model`'s files: the weights and the JSON dict (config, history)."""
+    """``(W_list, stored)`` from :func:`save_model`'s files.
+
+    ``stored`` is the JSON dict (config, best epoch, history).
+    """
     weights, history = model_paths(path)
     with np.load(weights) as stored:
         W_list = [stored[f"W{i}"] for i in range(len(stored.files))]
-    return W_list, json.loads(history.read_text())
+    stored = json.loads(history.read_text())
+    if "epochs" in stored["config"]:  # written before the rename
+        stored["config"]["num_epochs"] = stored["config"].pop("epochs")
+    return W_list, stored

@@ -11,6 +11,7 @@ import functools
 
 import numpy as np
 
+from fashionlib import network
 from fashionlib.backprop import numerical_jacobian, relative_error
 from fashionlib.loss import l2
 
@@ -21,8 +22,11 @@ TOL = 1e-6
 
 
 def verifies(function_name):
-    """Decorator for a check of ``function_name``: any error the candidate raises becomes an AssertionError
-    that names the function, so a verify cell always says what to fix."""
+    """Decorator for a check of ``function_name``.
+
+    Any error the candidate raises becomes an AssertionError that names the
+    function, so a verify cell always says what to fix.
+    """
 
     def decorate(check):
         @functools.wraps(check)
@@ -34,7 +38,8 @@ def verifies(function_name):
             except NotImplementedError as error:
                 raise AssertionError(
                     str(error)
-                    or f"{function_name} is not written yet: replace its `raise NotImplementedError` with your code"
+                    or f"{function_name} is not written yet: replace its "
+                    "`raise NotImplementedError` with your code"
                 ) from None
             except Exception as error:
                 raise AssertionError(
@@ -57,35 +62,38 @@ def with_hint(message, hint):
     return f"{message}\nHint: {hint}" if hint else message
 
 
-def expect_close(
-    name, actual, expected, tol=TOL, hint="", shape_hint=""
-):
-    """Check that ``actual`` has ``expected``'s shape and values (to ``tol``); ``name`` describes the call.
+def expect_close(name, actual, expected, tol=TOL, hint="", shape_hint=""):
+    """Check that ``actual`` has ``expected``'s shape and values (to ``tol``).
 
-    ``shape_hint`` is shown only when the shape is wrong, ``hint`` in
-    both cases."""
+    ``name`` describes the call.  ``shape_hint`` is shown only when the
+    shape is wrong, ``hint`` in both cases.
+    """
     expected = np.asarray(expected, dtype=float)
     expect(
         actual is not None,
-        f"{name} returned None: did you forget `return`? Expected {expected.tolist()}",
+        f"{name} returned None: did you forget `return`? Expected "
+        f"{expected.tolist()}",
     )
     try:
         actual_array = np.asarray(actual, dtype=float)
     except (TypeError, ValueError):
         raise AssertionError(
-            f"{name} returned {actual!r}, which is not numeric; expected {expected.tolist()}"
-        )
+            f"{name} returned {actual!r}, which is not numeric; expected "
+            f"{expected.tolist()}"
+        ) from None
     expect(
         actual_array.shape == expected.shape,
         with_hint(
-            f"{name} returned shape {actual_array.shape}, expected shape {expected.shape}",
+            f"{name} returned shape {actual_array.shape}, expected shape "
+            f"{expected.shape}",
             shape_hint or hint,
         ),
     )
     expect(
         np.allclose(actual_array, expected, atol=tol, rtol=tol),
         with_hint(
-            f"{name} returned\n{np.round(actual_array, 6).tolist()}\nexpected\n"
+            f"{name} returned\n{np.round(actual_array, 6).tolist()}\n"
+            "expected\n"
             f"{np.round(expected, 6).tolist()}",
             hint,
         ),
@@ -93,33 +101,41 @@ def expect_close(
 
 
 def expect_unchanged(name, fn, *args):
-    """Call ``fn(*args)`` and check that no array argument was modified in place; return the result."""
+    """Call ``fn(*args)`` and check that no array argument was modified in
+    place; return the result.
+    """
     copies = [
         np.array(a, copy=True) if isinstance(a, np.ndarray) else None
         for a in args
     ]
     result = fn(*args)
-    for position, (arg, copy) in enumerate(zip(args, copies)):
+    for position, (arg, copy) in enumerate(zip(args, copies, strict=True)):
         if copy is not None:
             expect(
                 np.array_equal(arg, copy),
-                f"{name} modified its argument {position + 1} in place; work on a copy",
+                f"{name} modified its argument {position + 1} in place; work "
+                "on a copy",
             )
     return result
 
 
 def random_vector(rng, size):
-    """Standard normal vector ``(size,)`` with no entry near 0 (keeps kinks away from finite differences)."""
+    """Standard normal vector ``(size,)`` with no entry near 0 (keeps kinks
+    away from finite differences).
+    """
     x = rng.standard_normal(size)
     return np.where(np.abs(x) < 0.05, 0.5, x)
 
 
-# --- The data -------------------------------------------------------------------
+# --- The data ----------------------------------------------------------------
 
 
 @verifies("mean_image")
 def check_mean_image(mean_image):
-    """``mean_image(images)``: ``(N, 28, 28) -> (28, 28)``, the pixel-wise mean."""
+    """``mean_image(images)``.
+
+    ``(N, 28, 28) -> (28, 28)``, the pixel-wise mean.
+    """
     rng = np.random.default_rng(RNG_SEED)
     images = rng.integers(0, 256, size=(7, 28, 28), dtype=np.uint8)
     result = expect_unchanged("mean_image", mean_image, images)
@@ -133,7 +149,10 @@ def check_mean_image(mean_image):
 
 @verifies("class_mean_images")
 def check_class_mean_images(class_mean_images):
-    """``class_mean_images(images, labels)``: ``(10, 28, 28)``, one mean per class in label order."""
+    """``class_mean_images(images, labels)``.
+
+    ``(10, 28, 28)``, one mean per class in label order.
+    """
     rng = np.random.default_rng(RNG_SEED)
     labels = np.repeat(np.arange(10), 3)[rng.permutation(30)]
     images = rng.integers(0, 256, size=(30, 28, 28)).astype(np.uint8)
@@ -150,7 +169,9 @@ def check_class_mean_images(class_mean_images):
 
 @verifies("whitening_stats")
 def check_whitening_stats(whitening_stats):
-    """``whitening_stats(images)`` returns the scalar mean and std of all pixels."""
+    """``whitening_stats(images)`` returns the scalar mean and std of all
+    pixels.
+    """
     images = np.array([[[0, 255], [0, 255]]], dtype=np.uint8)
     result = whitening_stats(images)
     expect(
@@ -174,11 +195,13 @@ def check_whitening_stats(whitening_stats):
     )
 
 
-# --- Activation units -------------------------------------------------------------
+# --- Activation units --------------------------------------------------------
 
 
 def check_activation(name, h, formula, example_out):
-    """Check ``h`` on ``[-1, 0, 1]`` (against ``example_out``) and on random vectors (against ``formula``)."""
+    """Check ``h`` on ``[-1, 0, 1]`` (against ``example_out``) and on random
+    vectors (against ``formula``).
+    """
     expect_close(
         f"{name}([-1, 0, 1])",
         h([-1, 0, 1]),
@@ -208,7 +231,9 @@ def check_identity(identity):
 
 @verifies("sigmoid")
 def check_sigmoid(sigmoid):
-    """``sigmoid(0) == 0.5``, ``1 / (1 + exp(-x))`` on random vectors, finite for large ``|x|``."""
+    """``sigmoid(0) == 0.5``, ``1 / (1 + exp(-x))`` on random vectors, finite
+    for large ``|x|``.
+    """
     check_activation(
         "sigmoid",
         sigmoid,
@@ -225,12 +250,15 @@ def check_sigmoid(sigmoid):
     )
 
 
-# --- A single neuron ----------------------------------------------------------------
+# --- A single neuron ---------------------------------------------------------
 
 
 @verifies("neuron")
 def check_neuron(neuron):
-    """neuron([-1, 0, 1], [1, 2, 3, 4], relu) == 6; random inputs; the bias is the last weight."""
+    """neuron([-1, 0, 1], [1, 2, 3, 4], relu) == 6; random inputs.
+
+    The bias is the last weight.
+    """
     from fashionlib.activations import identity, relu
 
     out = neuron([-1, 0, 1], [1, 2, 3, 4], relu)
@@ -238,7 +266,10 @@ def check_neuron(neuron):
         "neuron([-1, 0, 1], [1, 2, 3, 4], relu)",
         np.ravel(out),
         [6],
-        hint="append a 1 to x, then take one dot product with w (the bias is w's last entry)",
+        hint=(
+            "append a 1 to x, then take one dot product with w (the bias is "
+            "w's last entry)"
+        ),
     )
     expect(
         np.size(out) == 1,
@@ -259,19 +290,24 @@ def check_neuron(neuron):
     )
 
 
-# --- Layers and the forward pass -----------------------------------------------------
+# --- Layers and the forward pass ---------------------------------------------
 
 
 @verifies("W1 and W2")
 def check_weight_shapes(W1, W2):
-    """W1: 1 input to 5 outputs, W2: 5 inputs to 1 output, all ones, bias columns included."""
+    """W1: 1 input to 5 outputs, W2.
+
+    5 inputs to 1 output, all ones, bias columns included.
+    """
     expect(
         np.shape(W1) == (5, 2),
-        f"W1 has shape {np.shape(W1)}, expected (5, 2): 5 outputs, 1 input + bias",
+        f"W1 has shape {np.shape(W1)}, expected (5, 2): 5 outputs, 1 input + "
+        "bias",
     )
     expect(
         np.shape(W2) == (1, 6),
-        f"W2 has shape {np.shape(W2)}, expected (1, 6): 1 output, 5 inputs + bias",
+        f"W2 has shape {np.shape(W2)}, expected (1, 6): 1 output, 5 inputs + "
+        "bias",
     )
     expect(
         np.all(np.asarray(W1) == 1) and np.all(np.asarray(W2) == 1),
@@ -285,7 +321,10 @@ def check_weight_shapes(W1, W2):
 
 @verifies("affine")
 def check_affine(affine):
-    """affine([-1, 0, 0.5, 1, 1.5], ones (1, 6)) == [3]; random shapes; bias in the last column."""
+    """affine([-1, 0, 0.5, 1, 1.5], ones (1, 6)) == [3]; random shapes.
+
+    Bias in the last column.
+    """
     expect_close(
         "affine([-1, 0, 0.5, 1, 1.5], ones((1, 6)))",
         affine([-1, 0, 0.5, 1, 1.5], np.ones((1, 6))),
@@ -304,7 +343,9 @@ def check_affine(affine):
 
 @verifies("nn")
 def check_nn(nn):
-    """The all-ones 1-5-1 network with relu then identity maps -1, 0, 1 to 1, 6, 11; deeper random networks."""
+    """The all-ones 1-5-1 network with relu then identity maps -1, 0, 1 to 1,
+    6, 11; deeper random networks.
+    """
     from fashionlib.activations import identity, relu
 
     W1, W2 = np.ones((5, 2)), np.ones((1, 6))
@@ -329,31 +370,39 @@ def check_nn(nn):
         "nn(x, three random layers, [tanh] * 3)",
         nn(x, Ws, [np.tanh] * 3),
         expected,
-        hint="loop over all layers in order, feeding each output into the next layer",
+        hint=(
+            "loop over all layers in order, feeding each output into the "
+            "next layer"
+        ),
     )
 
 
-# --- Initialisation ---------------------------------------------------------------------
+# --- Initialisation ----------------------------------------------------------
 
 
 @verifies("random_matrix")
 def check_random_matrix(random_matrix):
-    """Shape (rows, columns), range +-sqrt(3 / columns), and a 1000-1000-1000 identity network keeps std 1 within 10 %."""
+    """Shape (rows, columns), range +-sqrt(3 / columns), and a 1000-1000-1000
+    identity network keeps std 1 within 10 %.
+    """
     W = random_matrix(200, 300)
     expect(
         np.shape(W) == (200, 300),
-        f"random_matrix(200, 300) has shape {np.shape(W)}, expected (200, 300)",
+        f"random_matrix(200, 300) has shape {np.shape(W)}, "
+        "expected (200, 300)",
     )
     a = np.sqrt(3 / 300)
     expect(
         np.all(np.abs(W) <= a),
         f"random_matrix(200, 300) has entries up to {np.max(np.abs(W)):.4f}; "
-        f"they must lie in [-sqrt(3/300), sqrt(3/300)] = [-{a:.4f}, {a:.4f}] (m is the number of columns)",
+        f"they must lie in [-sqrt(3/300), sqrt(3/300)] = [-{a:.4f}, {a:.4f}] "
+        "(m is the number of columns)",
     )
     expect(
         abs(np.std(W) - a / np.sqrt(3)) < 0.05 * a,
         f"random_matrix(200, 300) has std {np.std(W):.4f}, "
-        f"expected about {a / np.sqrt(3):.4f} for a uniform distribution on [-{a:.4f}, {a:.4f}]",
+        f"expected about {a / np.sqrt(3):.4f} for a uniform distribution on "
+        f"[-{a:.4f}, {a:.4f}]",
     )
     rng = np.random.default_rng(RNG_SEED)
     x = rng.uniform(-np.sqrt(3), np.sqrt(3), size=1000)
@@ -363,14 +412,18 @@ def check_random_matrix(random_matrix):
         ) @ np.append(x, 1)
     expect(
         abs(np.mean(x)) < 0.1 and abs(np.std(x) - 1) < 0.1,
-        f"after two 1000x1000 identity layers initialised by random_matrix the output has mean "
-        f"{np.mean(x):.3f} and std {np.std(x):.3f}; expected mean about 0 and std 1 within 10 %",
+        "after two 1000x1000 identity layers initialised by random_matrix "
+        "the output has mean "
+        f"{np.mean(x):.3f} and std {np.std(x):.3f}; expected mean about 0 and "
+        "std 1 within 10 %",
     )
 
 
 @verifies("initialize_network")
 def check_initialize_network(initialize_network):
-    """Shapes (m_i, m_{i-1} + 1) with zero biases, output (2,) for [1, 5, 3, 2], reproducible, global RNG untouched."""
+    """Shapes (m_i, m_{i-1} + 1) with zero biases, output (2,) for [1, 5, 3,
+    2], reproducible, global RNG untouched.
+    """
     from fashionlib.activations import identity, relu
     from fashionlib.network import nn
 
@@ -378,12 +431,14 @@ def check_initialize_network(initialize_network):
     W_list = initialize_network([1, 5, 3, 2])
     expect(
         np.array_equal(np.random.get_state()[1], state),
-        "initialize_network changed NumPy's global random state; use a Generator (np.random.default_rng)",
+        "initialize_network changed NumPy's global random state; use a "
+        "Generator (np.random.default_rng)",
     )
     shapes = [np.shape(W) for W in W_list]
     expect(
         shapes == [(5, 2), (3, 6), (2, 4)],
-        f"initialize_network([1, 5, 3, 2]) gave shapes {shapes}, expected [(5, 2), (3, 6), (2, 4)]",
+        f"initialize_network([1, 5, 3, 2]) gave shapes {shapes}, expected "
+        "[(5, 2), (3, 6), (2, 4)]",
     )
     expect(
         all(np.all(W[:, -1] == 0) for W in W_list),
@@ -392,25 +447,32 @@ def check_initialize_network(initialize_network):
     out = nn(np.array([10.0]), W_list, [relu, relu, identity])
     expect(
         np.shape(out) == (2,),
-        f"a [1, 5, 3, 2] network returned shape {np.shape(out)}, expected (2,)",
+        f"a [1, 5, 3, 2] network returned shape {np.shape(out)}, "
+        "expected (2,)",
     )
     again = initialize_network([1, 5, 3, 2])
     expect(
-        all(np.array_equal(a, b) for a, b in zip(W_list, again)),
-        "initialize_network must give the same weights every time (fixed seed)",
+        all(np.array_equal(a, b) for a, b in zip(W_list, again, strict=True)),
+        "initialize_network must give the same weights every time "
+        "(fixed seed)",
     )
 
 
-# --- Layer-wise Jacobians --------------------------------------------------------------
+# --- Layer-wise Jacobians ----------------------------------------------------
 
 
 def check_jacobian(name, d_f, f, example, example_out):
-    """Check the Jacobian function ``d_f`` against ``example_out`` and against finite differences of ``f``."""
+    """Check the Jacobian function ``d_f`` against ``example_out`` and against
+    finite differences of ``f``.
+    """
     expect_close(
         f"{name}({list(example)})",
         d_f(np.array(example, dtype=float)),
         example_out,
-        shape_hint="the Jacobian of an element-wise function is a square diagonal matrix",
+        shape_hint=(
+            "the Jacobian of an element-wise function is a square diagonal "
+            "matrix"
+        ),
     )
     rng = np.random.default_rng(RNG_SEED)
     x = random_vector(rng, 6)
@@ -425,7 +487,10 @@ def check_jacobian(name, d_f, f, example, example_out):
 
 @verifies("d_relu_d_x")
 def check_d_relu_d_x(d_relu_d_x):
-    """Diagonal 0/1 matrix: d_relu_d_x([-1, 0, 2]) == diag([0, 0, 1]); matches finite differences."""
+    """Diagonal 0/1 matrix: d_relu_d_x([-1, 0, 2]) == diag([0, 0, 1]).
+
+    Matches finite differences.
+    """
     from fashionlib.activations import relu
 
     check_jacobian(
@@ -460,7 +525,9 @@ def check_d_sigmoid_d_x(d_sigmoid_d_x):
 
 @verifies("d_affine_d_x")
 def check_d_affine_d_x(d_affine_d_x):
-    """d_affine_d_x([[1, -2, -3, -4], [-5, -6, 7, 8]]) == [[1, -2, -3], [-5, -6, 7]]; finite differences."""
+    """d_affine_d_x([[1, -2, -3, -4], [-5, -6, 7, 8]]) == [[1, -2, -3], [-5,
+    -6, 7]]; finite differences.
+    """
     from fashionlib.layers import affine
 
     W = np.array([[1, -2, -3, -4], [-5, -6, 7, 8]], dtype=float)
@@ -489,7 +556,10 @@ def check_d_affine_d_x(d_affine_d_x):
 
 @verifies("d_affine_d_W")
 def check_d_affine_d_W(d_affine_d_W):
-    """Shape (m_out, m_out (m_in + 1)), [x, 1] repeated on the block diagonal; finite differences."""
+    """Shape (m_out, m_out (m_in + 1)), [x, 1] repeated on the block diagonal.
+
+    Finite differences.
+    """
     from fashionlib.layers import affine
 
     rng = np.random.default_rng(RNG_SEED)
@@ -497,7 +567,8 @@ def check_d_affine_d_W(d_affine_d_W):
     J = expect_unchanged("d_affine_d_W", d_affine_d_W, x, W)
     expect(
         np.shape(J) == (2, 8),
-        f"d_affine_d_W(x (3,), W (2, 4)) has shape {np.shape(J)}, expected (2, 8): "
+        f"d_affine_d_W(x (3,), W (2, 4)) has shape {np.shape(J)}, expected "
+        "(2, 8): "
         "one row per output, one column per entry of W",
     )
     expect_close(
@@ -505,21 +576,28 @@ def check_d_affine_d_W(d_affine_d_W):
         J,
         numerical_jacobian(lambda V: affine(x, V), W),
         tol=1e-5,
-        hint="W is flattened row by row, so row i holds [x, 1] in the block of W's row i",
+        hint=(
+            "W is flattened row by row, so row i holds [x, 1] in the block "
+            "of W's row i"
+        ),
     )
 
 
-# --- The objective -----------------------------------------------------------------------
+# --- The objective -----------------------------------------------------------
 
 
 @verifies("l2")
 def check_l2(l2):
-    """l2([1], [2]) == 1, l2([-1, 0, 1], [1, 1, 2]) == 6, a scalar; random vectors."""
+    """l2([1], [2]) == 1, l2([-1, 0, 1], [1, 1, 2]) == 6, a scalar.
+
+    Random vectors.
+    """
     for x, y, expected in (([1], [2], 1), ([-1, 0, 1], [1, 1, 2], 6)):
         out = l2(np.array(x, dtype=float), np.array(y, dtype=float))
         expect(
             np.size(out) == 1,
-            f"l2({x}, {y}) must be one number, got shape {np.shape(out)}: sum the squares",
+            f"l2({x}, {y}) must be one number, got shape {np.shape(out)}: sum "
+            "the squares",
         )
         expect_close(f"l2({x}, {y})", np.ravel(out), [expected])
     rng = np.random.default_rng(RNG_SEED)
@@ -533,7 +611,9 @@ def check_l2(l2):
 
 @verifies("d_l2_d_x")
 def check_d_l2_d_x(d_l2_d_x):
-    """d_l2_d_x([1], [2]) == [[-2]], d_l2_d_x([-1, 0, 1], [1, 1, 2]) == [[-4, -2, -2]] as (1, m) rows."""
+    """d_l2_d_x([1], [2]) == [[-2]], d_l2_d_x([-1, 0, 1], [1, 1, 2]) == [[-4,
+    -2, -2]] as (1, m) rows.
+    """
     for x, y, expected in (
         ([1], [2], [[-2]]),
         ([-1, 0, 1], [1, 1, 2], [[-4, -2, -2]]),
@@ -554,18 +634,23 @@ def check_d_l2_d_x(d_l2_d_x):
     )
 
 
-# --- Backpropagation ----------------------------------------------------------------------
+# --- Backpropagation ---------------------------------------------------------
 
 
 def check_backprop_activation(name, backprop, d_f):
-    """``backprop(Jx_E, x)`` must equal ``Jx_E @ d_f(x)`` for a random upstream row."""
+    """``backprop(Jx_E, x)`` must equal ``Jx_E @ d_f(x)`` for a random upstream
+    row.
+    """
     rng = np.random.default_rng(RNG_SEED)
     x, Jx_E = random_vector(rng, 7), rng.standard_normal((1, 7))
     expect_close(
         f"{name}(Jx_E (1, 7), x (7,))",
         expect_unchanged(name, backprop, Jx_E, x),
         Jx_E @ d_f(x),
-        hint="multiply the upstream row by the diagonal of the Jacobian, element-wise",
+        hint=(
+            "multiply the upstream row by the diagonal of the Jacobian, "
+            "element-wise"
+        ),
     )
 
 
@@ -587,19 +672,9 @@ def check_backprop_identity_x(backprop_identity_x):
     )
 
 
-@verifies("backprop_sigmoid_x")
-def check_backprop_sigmoid_x(backprop_sigmoid_x):
-    """Same result as the row times sigmoid's Jacobian."""
-    from fashionlib.jacobians import d_sigmoid_d_x
-
-    check_backprop_activation(
-        "backprop_sigmoid_x", backprop_sigmoid_x, d_sigmoid_d_x
-    )
-
-
 @verifies("backprop_affine_x")
 def check_backprop_affine_x(backprop_affine_x):
-    """Same result as the row times W without its bias column, shape (1, m_in)."""
+    """Same result as the row times W without its bias column, (1, m_in)."""
     rng = np.random.default_rng(RNG_SEED)
     W, Jx_E = rng.standard_normal((4, 6)), rng.standard_normal((1, 4))
     expect_close(
@@ -612,7 +687,9 @@ def check_backprop_affine_x(backprop_affine_x):
 
 @verifies("backprop_affine_W")
 def check_backprop_affine_W(backprop_affine_W):
-    """Same numbers as the row times the Kronecker Jacobian (any shape that reshapes to W's)."""
+    """Same numbers as the row times the Kronecker Jacobian (any shape that
+    reshapes to W's).
+    """
     rng = np.random.default_rng(RNG_SEED)
     x, W, Jx_E = (
         rng.standard_normal(5),
@@ -624,7 +701,8 @@ def check_backprop_affine_W(backprop_affine_W):
     )
     expect(
         out.size == W.size,
-        f"backprop_affine_W returned {out.size} numbers, expected one per entry of W ({W.size})",
+        f"backprop_affine_W returned {out.size} numbers, expected one per "
+        f"entry of W ({W.size})",
     )
     expect_close(
         "backprop_affine_W(Jx_E, x, W) reshaped to W's shape",
@@ -636,21 +714,13 @@ def check_backprop_affine_W(backprop_affine_W):
 
 @verifies("backprop_nn_W")
 def check_backprop_nn_W(backprop_nn_W):
-    """Gradients of a random 4-5-3 relu-identity network agree with finite differences (relative error < 1e-6)."""
-    from fashionlib.activations import identity, relu
-    from fashionlib.backprop import (
-        backprop_identity_x,
-        backprop_relu_x,
-        numerical_gradient_W,
-    )
-    from fashionlib.network import initialize_network
+    """Gradients of a random 4-5-3 relu-identity network agree with finite
+    differences (relative error < 1e-6).
+    """
+    from fashionlib.backprop import numerical_gradient_W
 
     rng = np.random.default_rng(RNG_SEED)
-    architecture = {
-        "W_list": initialize_network([4, 5, 3], seed=rng),
-        "h_list": [relu, identity],
-        "back_h_list": [backprop_relu_x, backprop_identity_x],
-    }
+    architecture = network.architecture([4, 5, 3], seed=rng)
     x, label = random_vector(rng, 4), rng.standard_normal(3)
     analytic = backprop_nn_W(x, label, **architecture)
     numeric = numerical_gradient_W(x, label, **architecture)
@@ -658,7 +728,7 @@ def check_backprop_nn_W(backprop_nn_W):
         len(analytic) == 2,
         f"backprop_nn_W returned {len(analytic)} gradients for 2 layers",
     )
-    for i, (a, n) in enumerate(zip(analytic, numeric)):
+    for i, (a, n) in enumerate(zip(analytic, numeric, strict=True)):
         expect(
             np.shape(a) == np.shape(n),
             f"gradient {i} has shape {np.shape(a)}, expected {np.shape(n)}",
@@ -666,18 +736,20 @@ def check_backprop_nn_W(backprop_nn_W):
         error = relative_error(a, n)
         expect(
             error < 1e-6,
-            f"gradient of layer {i} differs from finite differences (relative error {error:.2e})",
+            f"gradient of layer {i} differs from finite differences (relative "
+            f"error {error:.2e})",
         )
 
 
-# --- Training -----------------------------------------------------------------------------
+# --- Training ----------------------------------------------------------------
 
 
 @verifies("train")
 def check_train(train):
-    """One call makes one SGD step per sample (W -= lr * gradient) and fits a separable toy problem."""
-    from fashionlib.activations import identity
-    from fashionlib.backprop import backprop_identity_x, backprop_nn_W
+    """One call makes one SGD step per sample (W -= lr * gradient) and fits a
+    separable toy problem.
+    """
+    from fashionlib.backprop import backprop_nn_W
 
     rng = np.random.default_rng(RNG_SEED)
     W0 = rng.standard_normal((2, 5)) * 0.1
@@ -685,11 +757,7 @@ def check_train(train):
         "images": rng.standard_normal((1, 2, 2)),
         "labels": np.array([[1.0, 0.0]]),
     }
-    architecture = {
-        "W_list": [W0.copy()],
-        "h_list": [identity],
-        "back_h_list": [backprop_identity_x],
-    }
+    architecture = {**network.architecture([4, 2]), "W_list": [W0.copy()]}
     gradient = backprop_nn_W(
         data["images"][0].ravel(), data["labels"][0], **architecture
     )[0].reshape(W0.shape)
@@ -698,7 +766,10 @@ def check_train(train):
         "W after one train step on one sample",
         architecture["W_list"][0],
         W0 - 0.1 * gradient,
-        hint="step against the gradient, W -= learning_rate * gradient, in place",
+        hint=(
+            "step against the gradient, W -= learning_rate * gradient, in "
+            "place"
+        ),
     )
 
     images = np.concatenate(
@@ -708,9 +779,8 @@ def check_train(train):
     order = rng.permutation(40)
     data = {"images": images[order], "labels": labels[order]}
     architecture = {
+        **network.architecture([2, 2]),
         "W_list": [np.zeros((2, 3))],
-        "h_list": [identity],
-        "back_h_list": [backprop_identity_x],
     }
     for _ in range(20):
         train(data, architecture, 0.05)
@@ -724,12 +794,13 @@ def check_train(train):
     accuracy = 100 * np.mean(predicted == np.argmax(data["labels"], axis=1))
     expect(
         accuracy == 100,
-        f"after 20 epochs on two well separated clusters train reached {accuracy:.0f} % "
+        "after 20 epochs on two well separated clusters train reached "
+        f"{accuracy:.0f} % "
         "accuracy, expected 100 %",
     )
 
 
-# --- Regression and classification -------------------------------------------------------
+# --- Regression and classification -------------------------------------------
 
 
 @verifies("output_to_label_regression")
@@ -745,7 +816,8 @@ def check_output_to_label_regression(output_to_label_regression):
         out = output_to_label_regression(x)
         expect(
             isinstance(out, (int, np.integer)) and out == expected,
-            f"output_to_label_regression({x!r}) returned {out!r}, expected the int {expected}",
+            f"output_to_label_regression({x!r}) returned {out!r}, expected "
+            f"the int {expected}",
         )
 
 
@@ -753,18 +825,23 @@ def check_output_to_label_regression(output_to_label_regression):
 def check_prediction_to_label_classification(
     prediction_to_label_classification,
 ):
-    """The index of the largest score, as an int; one-hot vectors map back to their label."""
+    """The index of the largest score, as an int.
+
+    One-hot vectors map back to their label.
+    """
     for k in range(10):
         out = prediction_to_label_classification(np.eye(10)[k])
         expect(
             isinstance(out, (int, np.integer)) and out == k,
-            f"prediction_to_label_classification(one-hot {k}) returned {out!r}, expected the int {k}",
+            f"prediction_to_label_classification(one-hot {k}) returned "
+            f"{out!r}, expected the int {k}",
         )
     scores = np.array([0.1, -0.2, 0.05, 0.0, 0.3, 0.8, 0.79, 0.0, 0.1, 0.2])
     out = prediction_to_label_classification(scores)
     expect(
         out == 5,
-        f"prediction_to_label_classification({scores.tolist()}) returned {out!r}, expected 5 (the argmax)",
+        f"prediction_to_label_classification({scores.tolist()}) returned "
+        f"{out!r}, expected 5 (the argmax)",
     )
 
 

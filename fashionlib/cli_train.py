@@ -80,7 +80,11 @@ def add_train_command(commands):
         help="sgd, sgd with momentum 0.9, or adam",
     )
     train.add_argument(
-        "--lr", type=POSITIVE, default=1e-3, help="learning rate"
+        "--learning-rate",
+        "--lr",
+        type=POSITIVE,
+        default=1e-3,
+        help="learning rate",
     )
     train.add_argument(
         "--schedule",
@@ -89,6 +93,7 @@ def add_train_command(commands):
         help="learning rate schedule",
     )
     train.add_argument(
+        "--num-epochs",
         "--epochs",
         type=POSITIVE_INT,
         default=40,
@@ -164,9 +169,9 @@ def config_from(args):
     return TrainingConfig(
         network_shape=args.layers,
         optimiser=args.optimiser,
-        learning_rate=args.lr,
+        learning_rate=args.learning_rate,
         schedule=args.schedule,
-        epochs=args.epochs,
+        num_epochs=args.num_epochs,
         batch_size=args.batch_size,
         label_smoothing=args.label_smoothing,
         weight_decay=args.weight_decay,

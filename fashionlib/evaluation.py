@@ -4,9 +4,7 @@ import numpy as np
 
 from fashionlib import _validate
 from fashionlib.activations import as_vector
-
-#: Number of classes of the confusion matrix (10).
-NUM_CLASSES = 10
+from fashionlib.data import NUM_CLASSES
 
 
 def output_to_label_regression(x):

@@ -7,6 +7,8 @@ marked by colour and also by a symbol and line style, so that they read
 without colour too.
 """
 
+import itertools
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -21,14 +23,19 @@ WRONG_STYLE = {"edgecolor": "#d73027", "linestyle": "--", "symbol": "\u2717"}
 
 
 def finish(fig):
-    """Tighten the layout of ``fig``, close it (no second display by the inline backend) and return it."""
+    """Tighten the layout of ``fig``, close it (no second display by the inline
+    backend) and return it.
+    """
     fig.tight_layout()
     plt.close(fig)
     return fig
 
 
 def label_axes(ax, xlabel, ylabel):
-    """Axis labels, a light grid and a small legend: the finish shared by the book's line plots."""
+    """Axis labels, a light grid and a small legend.
+
+    The finish shared by the book's line plots.
+    """
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)
@@ -36,7 +43,10 @@ def label_axes(ax, xlabel, ylabel):
 
 
 def image_grid(num_images, per_row=10, cell=1.15):
-    """A figure with ``num_images`` image axes in rows of ``per_row``: ``(figure, axes list)``."""
+    """A figure with ``num_images`` image axes in rows of ``per_row``.
+
+    ``(figure, axes list)``.
+    """
     rows = max(1, int(np.ceil(num_images / per_row)))
     columns = min(per_row, max(num_images, 1))
     fig, axes = plt.subplots(
@@ -53,7 +63,10 @@ def image_grid(num_images, per_row=10, cell=1.15):
 
 
 def frame(ax, correct):
-    """Draw a frame around the image in ``ax``: green and solid if ``correct``, red and dashed if not."""
+    """Draw a frame around the image in ``ax``.
+
+    Green and solid if ``correct``, red and dashed if not.
+    """
     style = RIGHT_STYLE if correct else WRONG_STYLE
     for spine in ax.spines.values():
         spine.set_visible(True)
@@ -71,7 +84,7 @@ def plot_items(images, labels=None, gt_labels=None, per_row=10):
     the label is right, a dashed red frame and a cross if it is wrong.
     """
     fig, axes = image_grid(len(images), per_row)
-    for i, (ax, image) in enumerate(zip(axes, images)):
+    for i, (ax, image) in enumerate(zip(axes, images, strict=True)):
         ax.imshow(
             np.reshape(image, (28, 28)), cmap="Greys", interpolation="none"
         )
@@ -99,9 +112,11 @@ def plot_mean_image(image, title="mean of all training images"):
     return finish(fig)
 
 
-# === Figures of the network chapters: activations, neuron, layers, initialisation ===
+# === Figures of the network chapters: activations, neuron, layers,
+# initialisation ===
 
-# Curves differ by colour, line style and marker, so that they read without colour too.
+# Curves differ by colour, line style and marker, so that they read without
+# colour too.
 #: Colour, line style and marker of each curve in the activation figures.
 CURVE_STYLES = [
     {"color": "#1b9e77", "linestyle": "-", "marker": "o"},
@@ -112,8 +127,10 @@ CURVE_STYLES = [
 
 
 def plot_curves(ax, x, curves, markevery=40):
-    """Draw each ``name -> y`` of ``curves`` against ``x`` (all ``(n,)``) in its own style, with a legend."""
-    for style, (name, y) in zip(CURVE_STYLES, curves.items()):
+    """Draw each ``name -> y`` of ``curves`` against ``x`` (all ``(n,)``) in
+    its own style, with a legend.
+    """
+    for style, (name, y) in zip(CURVE_STYLES, curves.items(), strict=False):
         ax.plot(
             x,
             y,
@@ -135,7 +152,9 @@ def activation_curves(x):
 
 
 def plot_activations(x_range=(-5, 5), y_range=(-1, 1)):
-    """identity, relu and sigmoid on ``x_range``, the y axis limited to ``y_range``."""
+    """identity, relu and sigmoid on ``x_range``, the y axis limited to
+    ``y_range``.
+    """
     x = np.linspace(*x_range, 401)
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
     plot_curves(ax, x, activation_curves(x))
@@ -146,7 +165,10 @@ def plot_activations(x_range=(-5, 5), y_range=(-1, 1)):
 
 
 def plot_activation_derivatives(x_range=(-5, 5)):
-    """The derivatives ``h'(z)`` of identity, relu and sigmoid: the diagonals of their Jacobians."""
+    """The derivatives ``h'(z)`` of identity, relu and sigmoid.
+
+    The diagonals of their Jacobians.
+    """
     from fashionlib.jacobians import d_identity_d_x, d_relu_d_x, d_sigmoid_d_x
 
     x = np.linspace(*x_range, 401)
@@ -167,7 +189,10 @@ def plot_activation_derivatives(x_range=(-5, 5)):
 
 
 def draw_node(ax, xy, text, radius=0.3, facecolor="white", fontsize=12):
-    """A circle of ``radius`` at ``xy`` with ``text`` in its centre; returns the circle."""
+    """A circle of ``radius`` at ``xy`` with ``text`` in its centre.
+
+    Returns the circle.
+    """
     circle = plt.Circle(
         xy,
         radius,
@@ -182,7 +207,9 @@ def draw_node(ax, xy, text, radius=0.3, facecolor="white", fontsize=12):
 
 
 def draw_arrow(ax, start, end, text=None, text_at=0.35):
-    """An arrow from ``start`` to ``end``, optionally labelled at fraction ``text_at`` of its length."""
+    """An arrow from ``start`` to ``end``, optionally labelled at fraction
+    ``text_at`` of its length.
+    """
     ax.annotate(
         "",
         xy=end,
@@ -209,7 +236,11 @@ def draw_arrow(ax, start, end, text=None, text_at=0.35):
 
 
 def plot_neuron():
-    """One neuron: inputs ``x_1 .. x_m`` and the constant 1, weighted edges ``w_j``, the sum, ``h``, the output."""
+    """One neuron.
+
+    Inputs ``x_1 .. x_m`` and the constant 1, weighted edges ``w_j``, the sum,
+    ``h``, the output.
+    """
     fig, ax = plt.subplots(figsize=(7.5, 4))
     inputs = [
         ("$x_1$", "$w_1$"),
@@ -263,13 +294,19 @@ def plot_neuron():
 
 
 def layer_names(network_shape):
-    """Names of the layers of ``[m_0, ..., m_n]``: input, hidden 1 .. n-1, output."""
+    """Names of the layers of ``[m_0, ..., m_n]``: input, hidden 1 ..
+
+    N-1, output.
+    """
     n = len(network_shape) - 1
     return ["input"] + [f"hidden {i}" for i in range(1, n)] + ["output"]
 
 
 def plot_network(network_shape):
-    """A fully connected network ``[m_0, ..., m_n]``: one circle per neuron, an edge per weight (biases not drawn)."""
+    """A fully connected network ``[m_0, ..., m_n]``.
+
+    One circle per neuron, an edge per weight (biases not drawn).
+    """
     fig, ax = plt.subplots(
         figsize=(1.9 * len(network_shape) + 1, 0.8 * max(network_shape) + 1.2)
     )
@@ -277,7 +314,7 @@ def plot_network(network_shape):
         [(2.0 * i, (m - 1) / 2 - j) for j in range(m)]
         for i, m in enumerate(network_shape)
     ]
-    for left, right in zip(positions[:-1], positions[1:]):
+    for left, right in zip(positions[:-1], positions[1:], strict=True):
         for a in left:
             for b in right:
                 ax.plot(
@@ -288,7 +325,7 @@ def plot_network(network_shape):
                     zorder=1,
                 )
     for i, (layer, name) in enumerate(
-        zip(positions, layer_names(network_shape))
+        zip(positions, layer_names(network_shape), strict=True)
     ):
         for j, xy in enumerate(layer):
             draw_node(
@@ -315,10 +352,12 @@ def plot_network(network_shape):
 
 
 def plot_network_layers(network_shape):
-    """The network ``[m_0, ..., m_n]`` as one box per layer, labelled with its width and ``W^(i)``'s shape."""
+    """The network ``[m_0, ..., m_n]`` as one box per layer, labelled with its
+    width and ``W^(i)``'s shape.
+    """
     fig, ax = plt.subplots(figsize=(1.8 * len(network_shape), 1.5))
     for i, (m, name) in enumerate(
-        zip(network_shape, layer_names(network_shape))
+        zip(network_shape, layer_names(network_shape), strict=True)
     ):
         x = 3.0 * i
         ax.add_patch(
@@ -357,7 +396,7 @@ def plot_layer_stds(panels, ylabel="std of $\\mathbf{i}_k$"):
         sharey=True,
         squeeze=False,
     )
-    for ax, (title, curves) in zip(axes[0], panels.items()):
+    for ax, (title, curves) in zip(axes[0], panels.items(), strict=True):
         layers = np.arange(1, len(next(iter(curves.values()))) + 1)
         plot_curves(ax, layers, curves, markevery=1)
         ax.set_yscale("log")
@@ -368,15 +407,18 @@ def plot_layer_stds(panels, ylabel="std of $\\mathbf{i}_k$"):
     return finish(fig)
 
 
-# === Figures of the gradient chapters: Jacobians, objective, backpropagation ===
+# === Figures of the gradient chapters: Jacobians, objective, backpropagation
+# ===
 
 
 def draw_jacobian(ax, J, annotate=None):
-    """Draw the matrix ``J`` ``(m_out, m_in)`` as a grid of cells in ``ax``, row 0 at the top.
+    """Draw the matrix ``J`` ``(m_out, m_in)`` as a grid of cells in ``ax``,
+    row 0 at the top.
 
-    A non-zero entry is a grey cell, darker for a larger magnitude; a zero entry is
-    white and hatched, so zeros and non-zeros differ without colour.  With
-    ``annotate`` (default: when ``J`` has at most 150 entries) every cell shows its value.
+    A non-zero entry is a grey cell, darker for a larger magnitude; a zero
+    entry is white and hatched, so zeros and non-zeros differ without colour.
+    With ``annotate`` (default: when ``J`` has at most 150 entries) every cell
+    shows its value.
     """
     J = np.atleast_2d(np.asarray(J, dtype=float))
     rows, columns = J.shape
@@ -438,32 +480,9 @@ def draw_jacobian(ax, J, annotate=None):
     ax.tick_params(length=0, labelsize=8)
 
 
-def plot_jacobian_structure(
-    J,
-    title,
-    row_label="output index $i$",
-    column_label="input index $j$",
-    column_ticks=None,
-):
-    """One Jacobian ``J`` of shape ``(m_out, m_in)``: grey cells for non-zeros, hatched white cells for zeros.
-
-    ``column_ticks`` (optional, length ``m_in``) replaces the column numbers, e.g. by the input values.
-    """
-    J = np.atleast_2d(np.asarray(J, dtype=float))
-    fig, ax = plt.subplots(
-        figsize=(0.55 * J.shape[1] + 1.6, 0.55 * J.shape[0] + 1.3)
-    )
-    draw_jacobian(ax, J)
-    if column_ticks is not None:
-        ax.set_xticklabels(column_ticks)
-    ax.set_title(title, fontsize=10)
-    ax.set_ylabel(row_label)
-    ax.set_xlabel(column_label)
-    return finish(fig)
-
-
 def plot_elementwise_jacobians(x, jacobians):
-    """Side by side, the ``(m, m)`` Jacobians of element-wise functions at one input ``x`` ``(m,)``.
+    """Side by side, the ``(m, m)`` Jacobians of element-wise functions at one
+    input ``x`` ``(m,)``.
 
     ``jacobians`` maps a name (the panel's title) to a function ``x -> J``.
     Each column is labelled by ``j`` and the input value ``x_j``.
@@ -475,11 +494,10 @@ def plot_elementwise_jacobians(x, jacobians):
         figsize=(2.6 * len(jacobians) + 0.6, 3.2),
         squeeze=False,
     )
-    for ax, (name, d_f) in zip(axes[0], jacobians.items()):
+    for ax, (name, d_f) in zip(axes[0], jacobians.items(), strict=True):
         draw_jacobian(ax, d_f(x))
-        for j in range(
-            x.size
-        ):  # outline the diagonal, where an element-wise Jacobian may be non-zero
+        # outline the diagonal, where an element-wise Jacobian may be non-zero
+        for j in range(x.size):
             ax.add_patch(
                 plt.Rectangle(
                     (j - 0.5, j - 0.5),
@@ -498,10 +516,11 @@ def plot_elementwise_jacobians(x, jacobians):
 
 
 def plot_affine_x_jacobian(W):
-    """The Jacobian of ``affine(x, W)`` with respect to ``x``, drawn beside the bias column of ``W`` ``(m_out, m_in + 1)``.
+    """The Jacobian of ``affine(x, W)`` with respect to ``x``, drawn beside the
+    bias column of ``W`` ``(m_out, m_in + 1)``.
 
-    The Jacobian is ``W[:, :-1]``; the dropped bias column is drawn to its right,
-    dashed and crossed out, because it does not depend on ``x``.
+    The Jacobian is ``W[:, :-1]``; the dropped bias column is drawn to its
+    right, dashed and crossed out, because it does not depend on ``x``.
     """
     W = np.asarray(W, dtype=float)
     m_out, m_in = W.shape[0], W.shape[1] - 1
@@ -552,10 +571,12 @@ def plot_affine_x_jacobian(W):
 
 
 def plot_affine_W_jacobian(x, W):
-    """The ``(m_out, m_out (m_in + 1))`` Jacobian of ``affine(x, W)`` with respect to ``W`` flattened row by row.
+    """The ``(m_out, m_out (m_in + 1))`` Jacobian of ``affine(x, W)`` with
+    respect to ``W`` flattened row by row.
 
-    Each block of ``m_in + 1`` columns belongs to one row ``k`` of ``W``; blocks are
-    outlined and labelled, columns are labelled by the flattened index and by ``W_{k,l}``.
+    Each block of ``m_in + 1`` columns belongs to one row ``k`` of ``W``;
+    blocks are outlined and labelled, columns are labelled by the flattened
+    index and by ``W_{k,l}``.
     """
     W = np.asarray(W, dtype=float)
     m_out, width = W.shape
@@ -613,7 +634,9 @@ def plot_affine_W_jacobian(x, W):
 
 
 def plot_l2_of_one_prediction(label=8, half_width=6.0):
-    """The loss ``l2([p], [label])`` and its derivative over predictions ``p`` in ``label +- half_width``."""
+    """The loss ``l2([p], [label])`` and its derivative over predictions ``p``
+    in ``label +- half_width``.
+    """
     p = np.linspace(label - half_width, label + half_width, 121)
     loss = [l2([value], [label]) for value in p]
     slope = [d_l2_d_x([value], [label])[0, 0] for value in p]
@@ -626,7 +649,7 @@ def plot_l2_of_one_prediction(label=8, half_width=6.0):
         slope,
         color="#555555",
         linestyle="--",
-        label="derivative $2\\,(p - %g)$" % label,
+        label=f"derivative $2\\,(p - {label:g})$",
     )
     ax.axhline(0, color="#999999", linewidth=0.6)
     ax.plot(
@@ -695,9 +718,11 @@ def plot_backprop_timings(timings):
 
 
 def moving_average(values, window):
-    """Mean of each run of ``window`` consecutive entries of ``values`` ``(N,)``: shape ``(N - window + 1,)``.
+    """Mean of each run of ``window`` consecutive entries of ``values``
+    ``(N,)``: shape ``(N - window + 1,)``.
 
-    Entry ``k`` averages ``values[k : k + window]``; ``window`` is clipped to ``1..N``.
+    Entry ``k`` averages ``values[k : k + window]``; ``window`` is clipped to
+    ``1..N``.
     """
     values = np.asarray(values, dtype=float)
     window = int(np.clip(window, 1, max(len(values), 1)))
@@ -710,16 +735,18 @@ LINE_STYLES = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D")]
 
 
 def plot_learning_curves(runs, window=500):
-    """Training loss (moving average over ``window`` samples) and held-out accuracy against samples seen.
+    """Training loss (moving average over ``window`` samples) and held-out
+    accuracy against samples seen.
 
     ``runs`` maps a legend label to a dict with ``losses`` (per-sample losses
     ``(N,)``, in training order), ``samples`` (samples seen at each evaluation,
-    ``(K,)``) and ``accuracy`` (percent at those points, ``(K,)``).  Runs differ
-    in line style and marker as well as colour.  The loss axis is logarithmic.
+    ``(K,)``) and ``accuracy`` (percent at those points, ``(K,)``).  Runs
+    differ in line style and marker as well as colour.  The loss axis is
+    logarithmic.
     """
     fig, (ax_loss, ax_accuracy) = plt.subplots(1, 2, figsize=(10, 3.8))
     for (label, run), (line, marker) in zip(
-        runs.items(), LINE_STYLES * len(runs)
+        runs.items(), itertools.cycle(LINE_STYLES), strict=False
     ):
         losses = np.asarray(run["losses"], dtype=float)
         losses = losses[np.isfinite(losses)]
@@ -750,10 +777,12 @@ def plot_learning_curves(runs, window=500):
 
 
 def plot_confusion_matrix(counts, label_names=LABEL_NAMES):
-    """Confusion matrix ``counts`` ``(K, K)``: row = true label, column = predicted label.
+    """Confusion matrix ``counts`` ``(K, K)``.
 
-    Every cell shows its count as a number, so the figure reads without
-    colour; the grey level only repeats it.
+    Row = true label, column = predicted label.
+
+    Every cell shows its count as a number, so the figure reads without colour;
+    the grey level only repeats it.
     """
     counts = np.asarray(counts)
     fig, ax = plt.subplots(figsize=(7.5, 6.5))
@@ -840,14 +869,15 @@ def plot_accuracy_by_width(
 
 
 def plot_step_losses(runs):
-    """Per-sample training loss against step number, one line per run, logarithmic loss axis.
+    """Per-sample training loss against step number, one line per run,
+    logarithmic loss axis.
 
     ``runs`` maps a legend label to the losses of the first steps ``(N,)``;
     non-finite losses are left out.  Runs differ in line style and marker.
     """
     fig, ax = plt.subplots(figsize=(6.5, 3.6))
     for (label, losses), (line, marker) in zip(
-        runs.items(), LINE_STYLES * len(runs)
+        runs.items(), itertools.cycle(LINE_STYLES), strict=False
     ):
         losses = np.asarray(losses, dtype=float)
         steps = np.flatnonzero(np.isfinite(losses))
@@ -872,15 +902,17 @@ def plot_step_losses(runs):
 
 
 def plot_epoch_history(histories):
-    """Training loss and validation accuracy per epoch of mini-batch runs, side by side.
+    """Training loss and validation accuracy per epoch of mini-batch runs, side
+    by side.
 
     ``histories`` maps a legend label to a history dict of
     :func:`fashionlib.batch.fit` (lists ``epoch``, ``train_loss``,
-    ``validation_accuracy``).  Runs differ in line style and marker as well as colour.
+    ``validation_accuracy``).  Runs differ in line style and marker as well as
+    colour.
     """
     fig, (ax_loss, ax_accuracy) = plt.subplots(1, 2, figsize=(10, 3.8))
     for (label, history), (line, marker) in zip(
-        histories.items(), LINE_STYLES * len(histories)
+        histories.items(), itertools.cycle(LINE_STYLES), strict=False
     ):
         ax_loss.plot(
             history["epoch"],
@@ -905,9 +937,12 @@ def plot_epoch_history(histories):
 
 
 def plot_mistakes(images, predicted, true, per_row=10):
-    """Wrongly classified images ``(N, 28, 28)``: :func:`plot_items` frames, plus the true label under each."""
+    """Wrongly classified images ``(N, 28, 28)``.
+
+    :func:`plot_items` frames, plus the true label under each.
+    """
     fig = plot_items(images, predicted, gt_labels=true, per_row=per_row)
-    for ax, label in zip(fig.axes, true):
+    for ax, label in zip(fig.axes, true, strict=False):
         ax.set_xlabel(
             f"{ax.get_xlabel()}\ntrue: {LABEL_NAMES[int(label)]}", fontsize=7.5
         )

@@ -16,11 +16,6 @@ from fashionlib.loss import l2
 from fashionlib.network import make_rng, nn
 
 
-def progress_bar(iterable, enabled, **options):
-    """``iterable`` in a tqdm bar when ``enabled``, else unchanged."""
-    return tqdm(iterable, **options) if enabled else iterable
-
-
 def sample_order(num_samples, seed):
     """Indices ``(num_samples,)`` of one epoch.
 
@@ -46,9 +41,8 @@ def train(data_train, architecture, learning_rate, seed=None, progress=False):
     images, labels = _validate.dataset(data_train)
     order = sample_order(len(labels), seed)
     losses = np.empty(len(order))
-    for step, i in enumerate(
-        progress_bar(order, progress, desc="training", unit="sample")
-    ):
+    bar = tqdm(order, "training", unit="sample", disable=not progress)
+    for step, i in enumerate(bar):
         x = images[i].ravel()  # x_0 of example n = i; labels[i] is y^(n)
         losses[step] = l2(
             nn(x, architecture["W_list"], architecture["h_list"]), labels[i]

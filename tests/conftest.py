@@ -1,4 +1,4 @@
-"""Shared fixtures: the architecture dicts used across tests, and the built book."""
+"""Shared fixtures: a seeded Generator and the built book."""
 
 import functools
 import subprocess
@@ -11,30 +11,18 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from hypothesis import settings
+from tqdm import tqdm
 
-import fashionlib as fl
-
-# Deterministic examples and no per-example deadline: CI machines are shared and noisy.
+# Deterministic examples and no per-example deadline: CI machines are shared
+# and noisy.
 settings.register_profile(
     "fashionlib", derandomize=True, deadline=None, max_examples=60
 )
 settings.load_profile("fashionlib")
 
-
-def make_architecture(shape, activation="relu", seed=0, naive=False):
-    """An architecture dict for ``shape`` with ``activation`` on hidden layers and identity at the output."""
-    suffix = "_naive" if naive else ""
-    hidden = {"relu": fl.relu, "sigmoid": fl.sigmoid, "identity": fl.identity}[
-        activation
-    ]
-    back_hidden = getattr(fl, f"backprop_{activation}_x{suffix}")
-    back_identity = getattr(fl, f"backprop_identity_x{suffix}")
-    layers = len(shape) - 1
-    return {
-        "W_list": fl.initialize_network(shape, seed=seed),
-        "h_list": [hidden] * (layers - 1) + [fl.identity],
-        "back_h_list": [back_hidden] * (layers - 1) + [back_identity],
-    }
+# No tqdm monitor thread: a process that forks after a test drew a bar
+# (mutmut does) must not inherit a thread holding tqdm's lock.
+tqdm.monitor_interval = 0
 
 
 @pytest.fixture
@@ -43,17 +31,20 @@ def rng():
     return np.random.default_rng(42)
 
 
-# --- the built site, shared by every test marked "book" ---------------------------------
+# --- the built site, shared by every test marked "book" ----------------------
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory):
-    """Build the whole book once per test session; return the completed build (folder and log).
+    """Build the whole book once per test session.
 
-    ``jupyter-book build --path-output`` writes to ``<tmp>/_build/html``; every chapter is
-    executed (``execute_notebooks: force``) with ``-W -n``: any warning fails the build.
+    Returns the completed build (folder and log).
+
+    ``jupyter-book build --path-output`` writes to ``<tmp>/_build/html``; every
+    chapter is executed (``execute_notebooks: force``) with ``-W -n``: any
+    warning fails the build.
     """
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     assert jupyter_book.exists(), (
@@ -93,7 +84,10 @@ def built_book(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def site(built_book):
-    """The built HTML folder served over http on 127.0.0.1 (a free port); yields its base URL."""
+    """The built HTML folder served over http on 127.0.0.1 (a free port).
+
+    Yields its base URL.
+    """
     assert built_book.returncode == 0, (
         "book build failed:\n" + built_book.log[-8000:]
     )

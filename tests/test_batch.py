@@ -1,40 +1,52 @@
-"""The mini-batch engine: gradients, agreement with per-sample SGD, shuffling, stopping, divergence."""
+"""The mini-batch engine.
+
+Gradients, agreement with per-sample SGD, shuffling, stopping, divergence.
+"""
+
+import json
+import os
+import stat
 
 import numpy as np
 import pytest
 
-from fashionlib.activations import identity, relu
-from fashionlib.backprop import (
-    backprop_identity_x,
-    backprop_relu_x,
-    numerical_jacobian,
-    relative_error,
-)
+from fashionlib.backprop import numerical_jacobian, relative_error
 from fashionlib.batch import (
+    OPTIMISERS,
     Adam,
+    EarlyStopping,
     TrainingConfig,
     affine_batch,
     backprop_batch_W,
     batch_accuracy,
     cross_entropy,
     d_cross_entropy_d_Z,
+    d_l2_batch_d_Y,
+    design_matrix,
+    epoch_flops,
     fit,
     forward_batch,
     homogeneous_batch,
     init_weights,
     l2_batch,
+    learning_rate_at,
     load_model,
+    predict_scores,
     save_model,
     softmax,
     targets,
+    train_step,
 )
 from fashionlib.layers import affine
-from fashionlib.network import initialize_network
+from fashionlib.network import architecture
 from fashionlib.training import train
 
 
 def blobs(num_samples=300, num_features=6, num_classes=3, seed=0):
-    """Separable Gaussian clusters: ``X`` ``(N, num_features)`` float64 and labels ``(N,)``."""
+    """Separable Gaussian clusters.
+
+    ``X`` ``(N, num_features)`` float64 and labels ``(N,)``.
+    """
     rng = np.random.default_rng(seed)
     y = rng.integers(0, num_classes, num_samples)
     centres = 3 * rng.standard_normal((num_classes, num_features))
@@ -162,12 +174,8 @@ def test_dropout_gradient_matches_finite_differences_for_a_fixed_mask():
 
 def test_batch_of_one_with_plain_sgd_matches_per_sample_train_step_for_step():
     X, y = blobs(40, 4, 3, seed=8)
-    W_start = initialize_network([4, 6, 3], seed=9)
-    per_sample = {
-        "W_list": [W.copy() for W in W_start],
-        "h_list": [relu, identity],
-        "back_h_list": [backprop_relu_x, backprop_identity_x],
-    }
+    per_sample = architecture([4, 6, 3], seed=9)
+    W_start = [W.copy() for W in per_sample["W_list"]]
     data_train = {
         "images": X.reshape(-1, 2, 2),
         "labels": targets(y, 3, dtype=np.float64),
@@ -182,14 +190,16 @@ def test_batch_of_one_with_plain_sgd_matches_per_sample_train_step_for_step():
         network_shape=[4, 6, 3],
         optimiser="sgd",
         learning_rate=0.01,
-        epochs=2,
+        num_epochs=2,
         batch_size=1,
         loss="l2",
         seed=11,
         dtype="float64",
     )
     batch = fit((X, y), config, W_list=W_start)
-    for W_batch, W_sample in zip(batch.W_list, per_sample["W_list"]):
+    for W_batch, W_sample in zip(
+        batch.W_list, per_sample["W_list"], strict=True
+    ):
         np.testing.assert_allclose(W_batch, W_sample, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(
         batch.history["train_loss"],
@@ -200,10 +210,10 @@ def test_batch_of_one_with_plain_sgd_matches_per_sample_train_step_for_step():
 
 def test_float32_by_default_and_float64_on_request():
     X, y = blobs()
-    config = TrainingConfig(network_shape=[6, 8, 3], epochs=1)
+    config = TrainingConfig(network_shape=[6, 8, 3], num_epochs=1)
     assert all(W.dtype == np.float32 for W in fit((X, y), config).W_list)
     config64 = TrainingConfig(
-        network_shape=[6, 8, 3], epochs=1, dtype="float64"
+        network_shape=[6, 8, 3], num_epochs=1, dtype="float64"
     )
     assert all(W.dtype == np.float64 for W in fit((X, y), config64).W_list)
 
@@ -226,7 +236,7 @@ def test_shuffling_is_reproducible_from_the_seed_and_differs_across_epochs(
     config = TrainingConfig(
         network_shape=[2, 2],
         activations=["identity"],
-        epochs=2,
+        num_epochs=2,
         batch_size=20,
         seed=3,
     )
@@ -242,7 +252,7 @@ def test_shuffling_is_reproducible_from_the_seed_and_differs_across_epochs(
         TrainingConfig(
             network_shape=[2, 2],
             activations=["identity"],
-            epochs=1,
+            num_epochs=1,
             batch_size=20,
             seed=4,
         ),
@@ -254,7 +264,7 @@ def test_training_learns_and_history_is_complete():
     X, y = blobs(600, 6, 3)
     config = TrainingConfig(
         network_shape=[6, 16, 3],
-        epochs=5,
+        num_epochs=5,
         batch_size=32,
         schedule="cosine",
         weight_decay=1e-4,
@@ -280,7 +290,7 @@ def test_early_stopping_keeps_the_best_epoch():
     )  # labels unrelated to X: nothing to learn
     config = TrainingConfig(
         network_shape=[6, 32, 3],
-        epochs=30,
+        num_epochs=30,
         batch_size=16,
         learning_rate=0.01,
         patience=3,
@@ -303,7 +313,7 @@ def test_divergence_names_epoch_step_and_learning_rate():
         optimiser="sgd",
         loss="l2",
         learning_rate=1e3,
-        epochs=3,
+        num_epochs=3,
         batch_size=8,
     )
     with pytest.raises(
@@ -313,13 +323,47 @@ def test_divergence_names_epoch_step_and_learning_rate():
             fit((X * 100, y), config)
 
 
-def test_bad_configuration_is_refused():
-    with pytest.raises(ValueError, match="activations"):
+def test_bad_architecture_is_refused():
+    with pytest.raises(ValueError, match="need as many activations"):
         TrainingConfig(network_shape=[4, 3], activations=["relu", "relu"])
-    with pytest.raises(ValueError, match="unknown optimiser"):
-        TrainingConfig(network_shape=[4, 3], optimiser="adagrad")
-    with pytest.raises(ValueError, match="float32 or float64"):
-        TrainingConfig(network_shape=[4, 3], dtype="float16")
+    with pytest.raises(ValueError, match=r"\['tanh'\].*relu, identity"):
+        TrainingConfig(network_shape=[4, 3], activations=["tanh"])
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("optimiser", "adagrad", "optimiser='adagrad': choose from sgd, "),
+        ("schedule", "step", "schedule='step': choose from constant, cos"),
+        ("loss", "hinge", "loss='hinge': choose from cross_entropy, l2"),
+        ("dtype", "float16", "dtype='float16': choose from float32, float"),
+        ("learning_rate", 0, "learning_rate=0: must be a number > 0"),
+        ("num_epochs", 0, "num_epochs=0: must be a whole number >= 1"),
+        ("num_epochs", 1.5, "num_epochs=1.5: must be a whole number"),
+        ("batch_size", 0, "batch_size=0: must be a whole number >= 1"),
+        ("label_smoothing", 1, "label_smoothing=1: must be a number in"),
+        ("label_smoothing", -0.1, "label_smoothing=-0.1: must be a number"),
+        ("weight_decay", -1, "weight_decay=-1: must be a number >= 0"),
+        ("dropout", 1, "dropout=1: must be a number in \\[0, 1\\)"),
+        ("patience", 0, "patience=0: must be None or a whole number >= 1"),
+    ],
+)
+def test_each_bad_field_is_named_with_its_valid_values(field, value, message):
+    with pytest.raises(ValueError, match=f"^TrainingConfig {message}"):
+        TrainingConfig(network_shape=[4, 3], **{field: value})
+
+
+def test_edge_values_of_the_fields_are_accepted():
+    config = TrainingConfig(
+        network_shape=[4, 3],
+        num_epochs=1,
+        batch_size=1,
+        label_smoothing=0,
+        weight_decay=0,
+        dropout=0,
+        patience=1,
+    )
+    assert config.activations == ["identity"]
 
 
 def test_momentum_and_adam_learn(tmp_path):
@@ -329,13 +373,13 @@ def test_momentum_and_adam_learn(tmp_path):
             network_shape=[6, 16, 3],
             optimiser=optimiser,
             learning_rate=0.01,
-            epochs=6,
+            num_epochs=6,
         )
         result = fit((X[:300], y[:300]), config, (X[300:], y[300:]))
         assert result.history["validation_accuracy"][-1] > 90
     save_model(tmp_path / "model.npz", result)
     W_list, stored = load_model(tmp_path / "model.npz")
-    for W, W_saved in zip(result.W_list, W_list):
+    for W, W_saved in zip(result.W_list, W_list, strict=True):
         np.testing.assert_array_equal(W, W_saved)
     assert stored["config"]["optimiser"] == "adam" and stored["history"][
         "epoch"
@@ -374,3 +418,320 @@ def test_plot_mistakes_names_prediction_and_true_label():
         "\u2717 Shirt (6)\ntrue: T-shirt/top",
         "\u2717 T-shirt/top (0)\ntrue: Shirt",
     ]
+
+
+def test_load_model_reads_the_old_epochs_key(tmp_path):
+    X, y = blobs(30, 6, 3)
+    result = fit((X, y), TrainingConfig(network_shape=[6, 3], num_epochs=1))
+    save_model(tmp_path / "m.npz", result)
+    stored = json.loads((tmp_path / "m.json").read_text())
+    stored["config"]["epochs"] = stored["config"].pop("num_epochs")
+    (tmp_path / "m.json").write_text(json.dumps(stored))
+    _, loaded = load_model(tmp_path / "m.npz")
+    assert loaded["config"]["num_epochs"] == 1
+    assert "epochs" not in loaded["config"]
+    assert TrainingConfig(**loaded["config"]) == result.config
+
+
+def test_targets_mix_the_one_hot_rows_with_the_uniform_row():
+    T = targets([2, 0], 4, label_smoothing=0.2)
+    np.testing.assert_allclose(
+        T, [[0.05, 0.05, 0.85, 0.05], [0.85, 0.05, 0.05, 0.05]], rtol=1e-6
+    )
+    assert T.dtype == np.float32
+    np.testing.assert_array_equal(targets([1], 3), [[0, 1, 0]])
+
+
+def test_fit_trains_against_the_smoothed_targets():
+    X, y = blobs(60, 4, 3)
+    runs = [
+        fit(
+            (X, y),
+            TrainingConfig(network_shape=[4, 3], num_epochs=1, **options),
+        )
+        for options in ({}, {"label_smoothing": 0.5})
+    ]
+    assert not np.allclose(runs[0].W_list[0], runs[1].W_list[0])
+
+
+def sgd_config(**options):
+    """A one-layer identity network trained by plain SGD in float64."""
+    return TrainingConfig(
+        network_shape=[3, 2],
+        optimiser="sgd",
+        loss="l2",
+        dtype="float64",
+        **options,
+    )
+
+
+def test_weight_decay_pulls_the_weights_but_not_the_biases_to_zero():
+    rng = np.random.default_rng(5)
+    X, T = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+    W = rng.standard_normal((2, 4))
+    plain, decayed = [W.copy()], [W.copy()]
+    for W_list, decay in ((plain, 0.0), (decayed, 0.5)):
+        config = sgd_config(weight_decay=decay)
+        optimiser = OPTIMISERS["sgd"](W_list)
+        train_step(X, T, W_list, config, optimiser, 0.1, None)
+    # one step of 0.1 * 0.5 * W on the weights, none on the biases
+    np.testing.assert_allclose(
+        decayed[0][:, :-1], plain[0][:, :-1] - 0.05 * W[:, :-1], rtol=1e-12
+    )
+    np.testing.assert_allclose(decayed[0][:, -1], plain[0][:, -1])
+
+
+def test_momentum_accumulates_the_velocity():
+    W, G = np.ones((1, 2)), np.array([[1.0, -2.0]])
+    optimiser = OPTIMISERS["momentum"]([W])
+    optimiser.step([W], [G], 0.1)
+    np.testing.assert_allclose(W, 1 - 0.1 * G)
+    optimiser.step([W], [G], 0.1)  # velocity 0.9 G + G
+    np.testing.assert_allclose(W, 1 - 0.1 * G - 0.19 * G)
+    plain = np.ones((1, 2))
+    OPTIMISERS["sgd"]([plain]).step([plain], [G], 0.1)
+    np.testing.assert_allclose(plain, 1 - 0.1 * G)
+
+
+def test_cosine_schedule_falls_from_the_learning_rate_to_zero():
+    config = TrainingConfig(
+        network_shape=[4, 3], learning_rate=0.2, schedule="cosine"
+    )
+    rates = [learning_rate_at(config, step, 8) for step in (0, 2, 4, 8)]
+    np.testing.assert_allclose(
+        rates, [0.2, 0.1 * (1 + np.cos(np.pi / 4)), 0.1, 0.0], atol=1e-15
+    )
+    constant = TrainingConfig(network_shape=[4, 3], learning_rate=0.2)
+    assert learning_rate_at(constant, 5, 8) == 0.2
+
+
+def test_fit_records_the_scheduled_learning_rate():
+    X, y = blobs(40, 4, 3)
+    config = TrainingConfig(
+        network_shape=[4, 3],
+        num_epochs=2,
+        batch_size=10,
+        schedule="cosine",
+        learning_rate=0.1,
+    )
+    history = fit((X, y), config).history
+    # the last step of epoch 1 is step 3 of 8
+    np.testing.assert_allclose(
+        history["learning_rate"],
+        [
+            0.05 * (1 + np.cos(3 * np.pi / 8)),
+            0.05 * (1 + np.cos(7 * np.pi / 8)),
+        ],
+    )
+    assert history["epoch"] == [1, 2] and history["validation_accuracy"] == []
+
+
+def test_l2_batch_gradient_is_the_mean_of_the_per_sample_gradients():
+    rng = np.random.default_rng(3)
+    Y, T = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
+    assert l2_batch(Y, T) == pytest.approx(np.mean(np.sum((Y - T) ** 2, 1)))
+    np.testing.assert_allclose(d_l2_batch_d_Y(Y, T), 2 * (Y - T) / 5)
+    numeric = numerical_jacobian(lambda Y_: l2_batch(Y_, T), Y)
+    np.testing.assert_allclose(
+        d_l2_batch_d_Y(Y, T), numeric.reshape(Y.shape), atol=1e-7
+    )
+
+
+def test_dropout_masks_hidden_layers_only_and_rescales():
+    X = np.ones((400, 5))
+    W_list = init_weights([5, 50, 3], ["relu", "identity"], seed=2)
+    W_list = [W.astype(np.float64) for W in W_list]
+    rng = np.random.default_rng(0)
+    _, cache = forward_batch(X, W_list, ["relu", "identity"], 0.25, rng)
+    mask = cache[0][2]
+    assert set(np.unique(mask)) == {0.0, np.float64(1 / 0.75)}
+    assert np.mean(mask == 0) == pytest.approx(0.25, abs=0.02)
+    assert cache[1][2] is None  # never on the output layer
+    _, no_rng = forward_batch(X, W_list, ["relu", "identity"], 0.25)
+    assert no_rng[0][2] is None
+
+
+def test_fit_applies_dropout():
+    X, y = blobs(60, 4, 3)
+    runs = [
+        fit(
+            (X, y),
+            TrainingConfig(network_shape=[4, 8, 3], num_epochs=1, **options),
+        )
+        for options in ({}, {"dropout": 0.5})
+    ]
+    assert not np.allclose(runs[0].W_list[0], runs[1].W_list[0])
+
+
+def test_without_validation_the_last_epoch_is_the_best():
+    X, y = blobs(60, 4, 3)
+    config = TrainingConfig(network_shape=[4, 3], num_epochs=3, patience=1)
+    result = fit((X, y), config)
+    assert result.best_epoch == 3 and len(result.history["epoch"]) == 3
+    again = fit((X, y), TrainingConfig(network_shape=[4, 3], num_epochs=3))
+    np.testing.assert_array_equal(result.W_list[0], again.W_list[0])
+
+
+def test_with_validation_the_first_best_epoch_is_kept():
+    X, y = blobs(90, 4, 3)
+    config = TrainingConfig(network_shape=[4, 3], num_epochs=4)
+    result = fit((X[:60], y[:60]), config, (X[60:], y[60:]))
+    accuracies = result.history["validation_accuracy"]
+    assert result.best_epoch == 1 + int(np.argmax(accuracies))
+    assert len(accuracies) == 4
+    assert batch_accuracy(
+        X[60:], y[60:], result.W_list, config.activations
+    ) == max(accuracies)
+
+
+def test_early_stopping_bookkeeping():
+    stop = EarlyStopping(patience=2)
+    W = [np.zeros(2)]
+    assert not stop.update(1, 50.0, W)
+    W[0] += 1  # the kept weights are a copy
+    assert not stop.update(2, 40.0, W)
+    assert not stop.update(3, 60.0, W)
+    assert (stop.best_epoch, stop.accuracy) == (3, 60.0)
+    assert not stop.update(4, 60.0, W)  # equal is not better
+    assert stop.update(5, 10.0, W)
+    assert stop.best_epoch == 3
+    np.testing.assert_array_equal(stop.W_list[0], [1.0, 1.0])
+    patient = EarlyStopping()
+    assert not any(patient.update(e, 0.0, W) for e in range(1, 9))
+
+
+def test_batch_accuracy_is_the_percentage_of_right_rows():
+    W = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])  # scores = inputs
+    X = np.array([[2.0, 1.0], [0.0, 3.0], [5.0, 4.0], [1.0, 2.0]])
+    y = np.array([0, 1, 1, 0])
+    assert batch_accuracy(X, y, [W], ["identity"]) == 50.0
+    assert batch_accuracy(X, [0, 1, 0, 1], [W], ["identity"]) == 100.0
+    np.testing.assert_array_equal(
+        predict_scores(X, [W], ["identity"], batch_size=3), X
+    )
+
+
+def test_init_weights_he_for_relu_seeded_zero_biases():
+    W_relu, W_out = init_weights([400, 300, 3], ["relu", "identity"], seed=4)
+    assert W_relu.shape == (300, 401) and W_out.shape == (3, 301)
+    assert W_relu.dtype == np.float32
+    np.testing.assert_array_equal(W_relu[:, -1], 0)
+    np.testing.assert_array_equal(W_out[:, -1], 0)
+    # He: uniform on +-sqrt(6 / m_in); the others +-sqrt(3 / m_in)
+    assert np.abs(W_relu[:, :-1]).max() == pytest.approx(
+        np.sqrt(6 / 400), rel=0.01
+    )
+    assert np.abs(W_out[:, :-1]).max() <= np.sqrt(3 / 300)
+    (W_sigmoid,) = init_weights([400, 300], ["sigmoid"], seed=4)
+    assert np.abs(W_sigmoid[:, :-1]).max() == pytest.approx(
+        np.sqrt(3 / 400), rel=0.01
+    )
+    same = init_weights([400, 300, 3], ["relu", "identity"], seed=4)
+    other = init_weights([400, 300, 3], ["relu", "identity"], seed=5)
+    np.testing.assert_array_equal(same[1], W_out)
+    assert not np.array_equal(other[0], W_relu)
+    assert not np.array_equal(W_relu[:, :-1], same[1][:3, :-1])
+
+
+def test_epoch_flops_counts_the_three_products_but_the_first_dx():
+    # per sample: forward 2 (784*50 + 50*10), dE/dW the same, dE/dx only
+    # for the second layer, 2 * 50 * 10
+    assert epoch_flops([784, 50, 10], 3) == 3 * (
+        2 * 2 * (784 * 50 + 50 * 10) + 2 * 50 * 10
+    )
+
+
+def test_saved_files_get_the_usual_file_mode(tmp_path):
+    X, y = blobs(30, 4, 3)
+    result = fit((X, y), TrainingConfig(network_shape=[4, 3], num_epochs=1))
+    mask = os.umask(0o022)
+    try:
+        save_model(tmp_path / "m.npz", result)
+    finally:
+        os.umask(mask)
+    for name in ("m.npz", "m.json"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.npz"]
+
+
+def test_design_matrix_whitens_flattens_and_keeps_the_dtype():
+    dataset = {
+        "images": np.arange(8, dtype=np.uint8).reshape(2, 2, 2),
+        "labels": np.array([3, 1], dtype=np.uint8),
+    }
+    X, y = design_matrix(dataset, 2.0, 4.0)
+    np.testing.assert_array_equal(
+        X, [[-0.5, -0.25, 0, 0.25], [0.5, 0.75, 1, 1.25]]
+    )
+    assert X.dtype == np.float32 and y.dtype == int
+    np.testing.assert_array_equal(y, [3, 1])
+    assert design_matrix(dataset, 2.0, 4.0, np.float64)[0].dtype == np.float64
+
+
+def test_stored_json_holds_config_best_epoch_and_history(tmp_path):
+    X, y = blobs(30, 4, 3)
+    config = TrainingConfig(network_shape=[4, 3], num_epochs=2)
+    result = fit((X, y), config)
+    save_model(tmp_path / "m.npz", result)
+    stored = json.loads((tmp_path / "m.json").read_text())
+    assert set(stored) == {"config", "best_epoch", "history"}
+    assert stored["best_epoch"] == 2 and stored["config"]["num_epochs"] == 2
+    assert stored["history"]["epoch"] == [1, 2]
+
+
+def test_fit_shows_a_bar_per_epoch_only_on_request(capsys):
+    X, y = blobs(20, 4, 3)
+    config = TrainingConfig(network_shape=[4, 3], num_epochs=2)
+    fit((X, y), config)
+    assert capsys.readouterr().err == ""
+    fit((X, y), config, progress=True)
+    err = capsys.readouterr().err
+    assert "epoch 1/2" in err and "epoch 2/2" in err
+
+
+def test_fit_works_in_the_configured_dtype_whatever_it_is_given():
+    X, y = blobs(40, 4, 3)
+    config = TrainingConfig(network_shape=[4, 3], num_epochs=1)
+    given64 = fit((X, y), config)
+    given32 = fit((X.astype(np.float32), y), config)
+    np.testing.assert_array_equal(given64.W_list[0], given32.W_list[0])
+    start = [np.zeros((3, 5))]  # float64 weights
+    assert fit((X, y), config, W_list=start).W_list[0].dtype == np.float32
+    assert 0 <= given64.history["seconds"][0] < 60
+
+
+def test_dropout_is_reproducible_from_the_seed():
+    X, y = blobs(40, 4, 3)
+    config = TrainingConfig(network_shape=[4, 8, 3], num_epochs=1, dropout=0.5)
+    first, second = fit((X, y), config), fit((X, y), config)
+    np.testing.assert_array_equal(first.W_list[0], second.W_list[0])
+
+
+def test_forward_batch_without_dropout_ignores_the_generator():
+    X = np.random.default_rng(1).standard_normal((6, 4))
+    W_list = init_weights([4, 5, 2], ["relu", "identity"], dtype=np.float64)
+    plain, _ = forward_batch(X, W_list, ["relu", "identity"])
+    with_rng, cache = forward_batch(
+        X, W_list, ["relu", "identity"], rng=np.random.default_rng(0)
+    )
+    np.testing.assert_array_equal(plain, with_rng)
+    assert cache[0][2] is None
+
+
+def test_first_epoch_is_kept_even_at_zero_accuracy():
+    stop = EarlyStopping()
+    assert not stop.update(1, 0.0, [np.ones(1)])
+    assert stop.best_epoch == 1 and stop.W_list is not None
+
+
+def test_shape_messages_in_full():
+    with pytest.raises(ValueError) as error:
+        affine_batch(np.ones((2, 3)), np.ones((1, 5)))
+    assert str(error.value).endswith(
+        "expected (B, 5), the inputs plus a column of ones"
+    )
+    with pytest.raises(ValueError) as error:
+        TrainingConfig(network_shape=[4, 3, 2], activations=["relu"])
+    assert str(error.value) == (
+        "2 layers in [4, 3, 2] need as many activations, got ['relu']"
+    )

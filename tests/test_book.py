@@ -1,13 +1,17 @@
-"""The book as a test: build it with every chapter executed; any failing cell or warning fails.
+"""The book as a test: build it with every chapter executed.
 
-The build itself is the session fixture ``built_book`` (tests/conftest.py), shared with
-the browser tests (tests/test_browser.py), so ``make test`` builds the book once.
+Any failing cell or warning fails.
+
+The build itself is the session fixture ``built_book`` (tests/conftest.py),
+shared with the browser tests (tests/test_browser.py), so ``make test`` builds
+the book once.
 """
 
 import pytest
 
 
 @pytest.mark.book
+@pytest.mark.slow
 def test_book_builds_without_errors_or_warnings(built_book):
     assert built_book.returncode == 0, (
         "book build failed:\n" + built_book.log[-8000:]

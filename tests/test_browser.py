@@ -1,11 +1,15 @@
-"""The built site as a reader gets it: headless Chromium, downloads, API reference.
+"""The built site as a reader gets it.
 
-The launch buttons are tested in tests/test_launch.py.
+Headless Chromium, downloads, API reference; the launch buttons are tested
+in tests/test_launch.py.
 
-The site is the one built by the session fixture ``built_book`` (built once per session)
-and served on 127.0.0.1 by ``site``.  The browser checks run in tests/browser/check_site.mjs
-(playwright-core driving Debian's /usr/bin/chromium, axe-core for accessibility); full-page
-screenshots of the chapters land in _build/screenshots/.
+Headless Chromium, downloads, launch buttons, API reference.
+
+The site is the one built by the session fixture ``built_book`` (built once per
+session) and served on 127.0.0.1 by ``site``.  The browser checks run in
+tests/browser/check_site.mjs (playwright-core driving Debian's
+/usr/bin/chromium, axe-core for accessibility); full-page screenshots of the
+chapters land in _build/screenshots/.
 """
 
 import ast
@@ -31,11 +35,14 @@ REDIRECT = re.compile(
     r'<meta http-equiv="Refresh" content="0; url=([^"]+)"', re.IGNORECASE
 )
 
-pytestmark = pytest.mark.book
+pytestmark = [pytest.mark.book, pytest.mark.slow]
 
 
 def toc_chapters():
-    """Docnames of the chapters in _toc.yml, e.g. ``book/data``, in reading order."""
+    """Docnames of the chapters in _toc.yml, in reading order.
+
+    For example ``book/data``.
+    """
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     return [toc["root"]] + [
         c["file"] for part in toc["parts"] for c in part["chapters"]
@@ -43,7 +50,9 @@ def toc_chapters():
 
 
 def site_pages(html):
-    """Every HTML page of the site (relative paths), leaving out redirect stubs."""
+    """Every HTML page of the site (relative paths), leaving out redirect
+    stubs.
+    """
     pages = sorted(
         p.relative_to(html).as_posix()
         for p in html.rglob("*.html")
@@ -53,10 +62,11 @@ def site_pages(html):
 
 
 def require_browser_tools():
-    """Fail with the remedy if Chromium, node or the npm packages are missing."""
+    """Fail with the remedy if Chromium, node or the npm packages are gone."""
     if not Path(CHROMIUM).exists():
         pytest.fail(
-            f"{CHROMIUM} not found: install Debian's browser with `apt-get install chromium` "
+            f"{CHROMIUM} not found: install Debian's browser with `apt-get "
+            "install chromium` "
             "(or set CHROMIUM to another Chromium binary)"
         )
     if shutil.which("node") is None:
@@ -65,14 +75,18 @@ def require_browser_tools():
         )
     if not (BROWSER_DIR / "node_modules" / "playwright-core").is_dir():
         pytest.fail(
-            "the browser test's npm packages are missing: run `make browser-deps` "
+            "the browser test's npm packages are missing: run `make "
+            "browser-deps` "
             "(npm ci in tests/browser, without a browser download)"
         )
 
 
 @pytest.fixture(scope="module")
 def browser_report(site, tmp_path_factory):
-    """Run check_site.mjs over every page once; return (exit code, printed lines, JSON report)."""
+    """Run check_site.mjs over every page once.
+
+    Return (exit code, printed lines, JSON report).
+    """
     require_browser_tools()
     work = tmp_path_factory.mktemp("browser")
     pages = work / "pages.txt"
@@ -115,10 +129,18 @@ def test_every_page_renders_cleanly_in_chromium(browser_report, site):
     assert checked == set(site_pages(site.html))
     assert not report["brokenLinks"]
     chapters = [p for p in report["pages"] if p["path"].startswith("book/")]
-    # the checks ran on real content: typeset formulas, loaded figures, solutions clicked open
+    # the checks ran on real content: typeset formulas, loaded figures,
+    # solutions clicked open
     assert sum(p["math"]["typeset"] for p in chapters) > 500
     assert sum(p["images"] for p in chapters) > 20
     assert sum(p["dropdowns"] for p in chapters) > 20
+    # every page was measured at a desktop and a phone width, and fits both
+    for page in report["pages"]:
+        for width in ("1280", "390"):
+            measured = page["widths"][width]
+            assert measured["viewport"] <= int(width), (page["path"], width)
+            assert measured["page"] <= measured["viewport"], page["path"]
+            assert not measured["overflowing"], (page["path"], width)
 
 
 def test_one_full_page_screenshot_per_chapter(browser_report):
@@ -170,7 +192,9 @@ def test_each_chapter_downloads_as_ipynb_and_md(site):
 def test_a_notebook_downloaded_from_the_site_runs_top_to_bottom(
     site, tmp_path
 ):
-    """The .ipynb offered on the activations page, executed afresh in an empty folder."""
+    """The .ipynb offered on the activations page, executed afresh in an empty
+    folder.
+    """
     href = next(
         h
         for h in chapter_links(site, "book/activations", "download")
@@ -211,7 +235,9 @@ def api_modules():
 
 
 def public_names(module_file):
-    """Names a module defines at top level (functions, classes, constants) without a leading underscore."""
+    """Names a module defines at top level (functions, classes, constants)
+    without a leading underscore.
+    """
     names = []
     for node in ast.parse(module_file.read_text()).body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
@@ -244,11 +270,14 @@ def test_api_reference_documents_every_module_and_public_name(site):
 
 
 def test_chapters_link_the_functions_they_teach_to_the_api_reference(site):
-    """Every function a solution shows (literalinclude :pyobject:) is linked from its chapter."""
+    """Every function a solution shows (literalinclude :pyobject:) is linked
+    from its chapter.
+    """
     for docname in toc_chapters():
         source = (ROOT / f"{docname}.md").read_text()
         taught = re.findall(
-            r"\{literalinclude\} \.\./fashionlib/(\w+)\.py\n(?::\w+: .*\n)*?:pyobject: (\w+)",
+            r"\{literalinclude\} \.\./fashionlib/(\w+)\.py\n(?::\w+: "
+            r".*\n)*?:pyobject: (\w+)",
             source,
         )
         page = (site.html / f"{docname}.html").read_text()
@@ -259,7 +288,10 @@ def test_chapters_link_the_functions_they_teach_to_the_api_reference(site):
 
 
 def network_reaches(host, port=443, timeout=3.0):
-    """True if a TCP connection to ``host`` opens: external links are checked only then."""
+    """True if a TCP connection to ``host`` opens.
+
+    External links are checked only then.
+    """
     try:
         socket.create_connection((host, port), timeout=timeout).close()
         return True
@@ -268,10 +300,12 @@ def network_reaches(host, port=443, timeout=3.0):
 
 
 def test_sphinx_linkcheck_finds_no_broken_link(site, capsys):
-    """Sphinx's linkcheck over the build's saved doctrees (no chapter is executed again).
+    """Sphinx's linkcheck over the build's saved doctrees (no chapter is
+    executed again).
 
-    Internal references (``#label`` and cross-page) must not be broken; external links are
-    checked only where a network exists, otherwise listed as skipped.
+    Internal references (``#label`` and cross-page) must not be broken;
+    external links are checked only where a network exists, otherwise listed as
+    skipped.
     """
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     result = subprocess.run(
@@ -305,7 +339,8 @@ def test_sphinx_linkcheck_finds_no_broken_link(site, capsys):
     if external and not network_reaches(hosts[0]):
         with capsys.disabled():
             print(
-                f"\nno network: {len(external)} external links not checked ({', '.join(hosts)})"
+                f"\nno network: {len(external)} external links not checked "
+                f"({', '.join(hosts)})"
             )
         return
     assert not [r for r in external if r["status"] == "broken"]

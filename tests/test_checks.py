@@ -1,10 +1,11 @@
-"""Every check in fashionlib.checks accepts the reference and rejects a deliberately wrong implementation."""
+"""Every check in fashionlib.checks accepts the reference and rejects a
+deliberately wrong implementation.
+"""
 
 import inspect
 
 import numpy as np
 import pytest
-from conftest import make_architecture
 
 import fashionlib as fl
 from fashionlib import checks, data
@@ -59,7 +60,7 @@ CASES = {
         fl.initialize_network,
         lambda shape: [
             np.random.uniform(-1, 1, (m, n + 1))
-            for n, m in zip(shape[:-1], shape[1:])
+            for n, m in zip(shape[:-1], shape[1:], strict=True)
         ],
     ),
     "check_d_relu_d_x": (
@@ -91,10 +92,6 @@ CASES = {
     "check_backprop_identity_x": (
         fl.backprop_identity_x,
         lambda Jx_E, x: Jx_E * np.asarray(x),
-    ),
-    "check_backprop_sigmoid_x": (
-        fl.backprop_sigmoid_x,
-        lambda Jx_E, x: Jx_E * fl.sigmoid(x),
     ),
     "check_backprop_affine_x": (
         fl.backprop_affine_x,
@@ -138,7 +135,10 @@ CASES = {
 
 
 def public_checks():
-    """Names of the checks meant for verify cells: public functions whose first parameter is an implementation."""
+    """Names of the checks meant for verify cells.
+
+    Public functions whose first parameter is an implementation.
+    """
     helpers = {
         "check_activation",
         "check_jacobian",
@@ -220,7 +220,7 @@ def design_data(rng, num_images):
 
 def test_architecture_design_accepts_a_network_that_reaches_the_target(rng):
     accuracy, seconds = checks.check_architecture_design(
-        make_architecture([784, 20, 10]),
+        fl.architecture([784, 20, 10]),
         design_data(rng, 300),
         design_data(rng, 200),
         90,  # min_accuracy (%)
@@ -242,7 +242,7 @@ def test_architecture_design_rejects_a_miss(
 ):
     with pytest.raises(AssertionError):
         checks.check_architecture_design(
-            make_architecture(shape),
+            fl.architecture(shape),
             design_data(rng, 100),
             design_data(rng, 50),
             min_accuracy,
@@ -275,4 +275,76 @@ def test_hints_point_the_right_way():
     ) == ""
     assert "list" not in hint_of(
         checks.check_sigmoid, lambda x: 1 / (1 + np.exp(np.asarray(x)))
+
+def scaled_off_the_example(d_f, example, factor):
+    """``d_f``, exact at ``example`` but scaled by ``factor`` elsewhere."""
+
+    def candidate(x):
+        exact = d_f(x)
+        return exact if np.array_equal(x, example) else exact * factor
+
+    return candidate
+
+
+def test_check_jacobian_compares_with_finite_differences_at_1e_5():
+    example = [-1.0, 0.0, 2.0]
+    expected = fl.d_sigmoid_d_x(np.array(example))
+    near = scaled_off_the_example(fl.d_sigmoid_d_x, example, 1 + 1e-7)
+    checks.check_jacobian("d", near, fl.sigmoid, example, expected)
+    far = scaled_off_the_example(fl.d_sigmoid_d_x, example, 1 + 1e-3)
+    with pytest.raises(AssertionError, match="finite differences"):
+        checks.check_jacobian("d", far, fl.sigmoid, example, expected)
+    off = scaled_off_the_example(fl.d_sigmoid_d_x, [9.0], 1 + 1e-4)
+    with pytest.raises(AssertionError, match=r"d\(\[-1.0, 0.0, 2.0\]\)"):
+        checks.check_jacobian("d", off, fl.sigmoid, example, expected)
+
+
+def failure_message(check, candidate):
+    """The AssertionError message ``check(candidate)`` raises."""
+    with pytest.raises(AssertionError) as error:
+        check(candidate)
+    return str(error.value)
+
+
+def test_messages_name_the_call_and_end_with_the_hint():
+    message = failure_message(checks.check_relu, lambda x: np.array(x))
+    assert message.startswith("relu([-1, 0, 1]) returned\n")
+    assert message.endswith(
+        "\nHint: relu must accept a list and return a NumPy vector"
+    )
+    message = failure_message(
+        checks.check_relu, lambda x: fl.relu(x) if len(x) == 3 else 0 * x
+    )
+    assert message.startswith("relu(random vector) returned\n")
+    assert "Hint" not in message
+    message = failure_message(checks.check_d_relu_d_x, lambda x: np.eye(3))
+    assert message.startswith("d_relu_d_x([-1, 0, 2]) returned\n")
+    assert message.endswith(
+        "\nHint: the Jacobian of an element-wise function is a square "
+        "diagonal matrix"
+    )
+    message = failure_message(
+        checks.check_d_relu_d_x,
+        scaled_off_the_example(fl.d_relu_d_x, [-1, 0, 2], 2.0),
+    )
+    assert message.startswith("d_relu_d_x(random x (6,)) returned\n")
+    assert message.endswith("\nHint: compared with finite differences")
+    message = failure_message(
+        checks.check_backprop_relu_x, lambda Jx_E, x: 2 * Jx_E
+    )
+    assert message.startswith("backprop_relu_x(Jx_E (1, 7), x (7,)) returned")
+    assert message.endswith(
+        "\nHint: multiply the upstream row by the diagonal of the Jacobian, "
+        "element-wise"
+    )
+
+
+def test_in_place_change_names_the_argument():
+    def scale_x(Jx_E, x):
+        x *= 2
+        return Jx_E * (x > 0)
+
+    message = failure_message(checks.check_backprop_relu_x, scale_x)
+    assert message.endswith(
+        "backprop_relu_x modified its argument 2 in place; work on a copy"
     )

@@ -1,8 +1,10 @@
-"""Activations, the neuron, the affine layer, the forward pass and initialisation."""
+"""Activations, the neuron, the affine layer, the forward pass and
+initialisation.
+"""
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import fashionlib as fl
@@ -22,8 +24,11 @@ def test_activations_do_not_alias_their_input():
 
 
 def test_activations_reject_matrices():
-    with pytest.raises(ValueError, match="ravel"):
+    with pytest.raises(ValueError, match="ravel") as error:
         fl.relu(np.zeros((2, 2)))
+    assert str(error.value).endswith(
+        "; flatten an image with .ravel() before passing it in"
+    )
 
 
 def test_sigmoid_does_not_overflow():
@@ -35,7 +40,7 @@ def test_neuron_example_gives_six():
 
 
 def test_neuron_rejects_wrong_number_of_weights():
-    with pytest.raises(ValueError, match="needs 4 weights"):
+    with pytest.raises(ValueError, match="with 3 inputs needs 4 weights"):
         fl.neuron([1, 2, 3], [1, 2, 3], fl.relu)
 
 
@@ -46,7 +51,7 @@ def test_affine_example_gives_three():
 
 
 def test_affine_names_the_shapes_on_mismatch():
-    with pytest.raises(ValueError, match=r"\(2, 3\).*length 3"):
+    with pytest.raises(ValueError, match=r"\(2, 3\).*length 3.*\(m_out, 4\)"):
         fl.affine([1, 2, 3], np.ones((2, 3)))
 
 
@@ -133,7 +138,7 @@ def test_l2_accepts_a_scalar_label_for_one_output():
 
 
 def test_l2_rejects_mismatched_target():
-    with pytest.raises(ValueError, match="one-hot"):
+    with pytest.raises(ValueError, match="one-hot") as error:
         fl.l2(np.zeros(10), 3)
 
 
@@ -149,3 +154,46 @@ def test_layer_spreads_tell_offsets_from_input_dependence():
     pooled, per_neuron = layer_spreads(same_input, [np.eye(4)] * 2, fl.relu)
     assert len(pooled) == 2 and np.allclose(per_neuron, 0, atol=1e-12)
     assert pooled[0] > 0.1  # the neurons differ, the inputs do not
+
+    assert str(error.value).endswith(
+        "differ: a network with 10 outputs needs a one-hot target of length 10"
+    )
+
+
+def test_architecture_pairs_each_activation_with_its_backward_function():
+    arch = fl.architecture([3, 4, 5, 2], "sigmoid", seed=6)
+    assert arch["h_list"] == [fl.sigmoid, fl.sigmoid, fl.identity]
+    assert arch["back_h_list"] == [
+        fl.backprop_sigmoid_x,
+        fl.backprop_sigmoid_x,
+        fl.backprop_identity_x,
+    ]
+    for W, expected in zip(
+        arch["W_list"],
+        fl.initialize_network([3, 4, 5, 2], seed=6),
+        strict=True,
+    ):
+        assert np.array_equal(W, expected)
+    assert set(arch) == {"W_list", "h_list", "back_h_list"}
+
+
+def test_architecture_naive_takes_every_backward_function_naive():
+    arch = fl.architecture([3, 2], output="relu", naive=True)
+    assert arch["h_list"] == [fl.relu]
+    assert arch["back_h_list"] == [fl.backprop_relu_x_naive]
+    assert arch["backprop_affine_x"] is fl.backprop_affine_x_naive
+    assert arch["backprop_affine_W"] is fl.backprop_affine_W_naive
+
+
+def test_architecture_rejects_an_unknown_activation():
+    with pytest.raises(ValueError, match="'tanh'.*relu, identity or sigmoid"):
+        fl.architecture([3, 4, 2], hidden="tanh")
+
+
+def test_integer_inputs_give_float_results():
+    assert fl.relu([-1, 0, 2]).dtype == float
+    assert fl.identity([1, 2]).dtype == float
+    assert fl.affine([1, 2], [[1, 1, 1]]).dtype == float
+    assert fl.d_relu_d_x([1, -1]).dtype == float
+    assert fl.d_affine_d_x([[1, 2, 3]]).dtype == float
+    np.testing.assert_array_equal(fl.d_affine_d_x([[1, 2, 3]]), [[1.0, 2.0]])

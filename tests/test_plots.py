@@ -1,4 +1,7 @@
-"""The foundation's figures: image grids with accessible right/wrong markers, the mean image."""
+"""The foundation's figures.
+
+Image grids with accessible right/wrong markers, the mean image.
+"""
 
 import matplotlib
 
@@ -19,7 +22,7 @@ def test_plot_items_draws_one_axis_per_image_with_label_names():
     assert shown[7].get_xlabel() == "Sneaker (7)"
 
 
-def test_right_and_wrong_predictions_differ_by_symbol_and_line_style_not_only_colour():
+def test_right_and_wrong_differ_by_symbol_and_line_style_not_only_colour():
     fig = plots.plot_items(np.zeros((2, 28, 28)), [3, 8], gt_labels=[3, 7])
     right, wrong = [ax for ax in fig.axes if ax.images]
     assert right.get_xlabel().startswith(plots.RIGHT_STYLE["symbol"])

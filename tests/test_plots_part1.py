@@ -62,7 +62,7 @@ def test_neuron_has_one_circle_per_drawn_input_and_the_sum():
 def test_network_has_one_circle_per_neuron_and_one_edge_per_weight(shape):
     fig = plots.plot_network(shape)
     assert len(circles(fig)) == sum(shape)
-    edges = sum(a * b for a, b in zip(shape[:-1], shape[1:]))
+    edges = sum(a * b for a, b in zip(shape[:-1], shape[1:], strict=True))
     assert len(fig.axes[0].get_lines()) == edges
 
 

@@ -1,4 +1,7 @@
-"""Figures of the training chapters: learning curves, step losses, confusion matrix, width sweep."""
+"""Figures of the training chapters.
+
+Learning curves, step losses, confusion matrix, width sweep.
+"""
 
 import matplotlib
 import numpy as np

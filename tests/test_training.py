@@ -2,14 +2,13 @@
 
 import numpy as np
 import pytest
-from conftest import make_architecture
 
 import fashionlib as fl
 from fashionlib.evaluation import predict_labels
 
 
 def separable_data(rng, n_per_class=30):
-    """Three well separated 2-D clusters as 1x2 'images' with one-hot labels."""
+    """Three well separated 2-D clusters as 1x2 'images', one-hot labels."""
     centres = np.array([[3.0, 0.0], [-3.0, 3.0], [-3.0, -3.0]])
     labels = np.repeat(np.arange(3), n_per_class)
     images = (centres[labels] + rng.normal(0, 0.4, (len(labels), 2))).reshape(
@@ -22,7 +21,7 @@ def separable_data(rng, n_per_class=30):
 def test_train_reaches_100_percent_on_a_separable_problem(rng):
     data = separable_data(rng)
     run = fl.train_and_evaluate(
-        make_architecture([2, 8, 3]),
+        fl.architecture([2, 8, 3]),
         10,
         0.01,
         data,
@@ -35,7 +34,7 @@ def test_train_reaches_100_percent_on_a_separable_problem(rng):
 
 def test_train_and_evaluate_leaves_the_given_weights_alone(rng):
     data = separable_data(rng)
-    architecture = make_architecture([2, 4, 3])
+    architecture = fl.architecture([2, 4, 3])
     before = [W.copy() for W in architecture["W_list"]]
     run = fl.train_and_evaluate(
         architecture,
@@ -46,7 +45,8 @@ def test_train_and_evaluate_leaves_the_given_weights_alone(rng):
         output_to_label=fl.prediction_to_label_classification,
     )
     assert all(
-        np.array_equal(a, b) for a, b in zip(before, architecture["W_list"])
+        np.array_equal(a, b)
+        for a, b in zip(before, architecture["W_list"], strict=True)
     )
     assert not np.array_equal(before[0], run.architecture["W_list"][0])
     assert len(run.accuracy) == 2 and run.losses.shape == (
@@ -59,7 +59,7 @@ def test_train_is_one_sgd_step_per_sample(rng):
         "images": rng.standard_normal((1, 1, 3)),
         "labels": np.array([[1.0, -1.0]]),
     }
-    architecture = make_architecture([3, 2], "identity")
+    architecture = fl.architecture([3, 2])
     W0 = architecture["W_list"][0].copy()
     gradient = fl.backprop_nn_W(
         data["images"][0].ravel(), data["labels"][0], **architecture
@@ -73,7 +73,7 @@ def test_shuffled_training_is_reproducible(rng):
     data = separable_data(rng)
     runs = [
         fl.train_and_evaluate(
-            make_architecture([2, 4, 3]),
+            fl.architecture([2, 4, 3]),
             1,
             0.01,
             data,
@@ -85,7 +85,7 @@ def test_shuffled_training_is_reproducible(rng):
     ]
     assert np.array_equal(runs[0].losses, runs[1].losses)
     ordered = fl.train_and_evaluate(
-        make_architecture([2, 4, 3]),
+        fl.architecture([2, 4, 3]),
         1,
         0.01,
         data,
@@ -104,7 +104,7 @@ def test_divergence_names_step_and_learning_rate(rng):
         FloatingPointError, match=r"step \d+.*learning rate 10"
     ):
         with np.errstate(over="ignore", invalid="ignore"):
-            fl.train(data, make_architecture([4, 8, 1]), 10)
+            fl.train(data, fl.architecture([4, 8, 1]), 10)
 
 
 def test_regression_labels_are_rounded_and_clipped():
@@ -112,8 +112,11 @@ def test_regression_labels_are_rounded_and_clipped():
         fl.output_to_label_regression(v)
         for v in (-3, 0.49, 0.51, 4.5, 8.6, 42)
     ] == [0, 0, 1, 4, 9, 9]
-    with pytest.raises(ValueError, match="prediction_to_label_classification"):
+    with pytest.raises(ValueError, match="got shape \\(10,\\)") as error:
         fl.output_to_label_regression(np.zeros(10))
+    assert str(error.value).endswith(
+        "; for a 10-way output use prediction_to_label_classification"
+    )
 
 
 def test_classification_label_is_argmax():
@@ -125,9 +128,10 @@ def test_classification_label_is_argmax():
 
 def test_accuracy_and_confusion_matrix_agree(rng):
     data = separable_data(rng, 10)
-    network = lambda x: np.array(
-        [x[0], -x[0], 0.0]
-    )  # right for class 0, half of the rest wrong
+
+    def network(x):  # right for class 0, half of the rest wrong
+        return np.array([x[0], -x[0], 0.0])
+
     predicted = predict_labels(
         network, data["images"], fl.prediction_to_label_classification
     )
@@ -145,3 +149,50 @@ def test_accuracy_and_confusion_matrix_agree(rng):
 def test_confusion_matrix_rejects_length_mismatch():
     with pytest.raises(ValueError, match="true 3, predicted 2"):
         fl.confusion_matrix([0, 1, 2], [0, 1])
+
+
+def test_confusion_matrix_counts_pairs_as_integers():
+    counts = fl.confusion_matrix([0.0, 1.0, 1.0, 2.0], [1.0, 1.0, 1.0, 0.0], 3)
+    np.testing.assert_array_equal(counts, [[0, 1, 0], [0, 2, 0], [1, 0, 0]])
+    assert counts.dtype.kind == "i"
+    assert fl.confusion_matrix([9], [9]).shape == (10, 10)
+
+
+def test_progress_bars_only_on_request(capsys, rng):
+    data = separable_data(rng, 2)
+    architecture = fl.architecture([2, 3])
+    fl.train(data, architecture, 0.01)
+    label = {"output_to_label": fl.prediction_to_label_classification}
+    fl.train_and_evaluate(architecture, 1, 0.01, data, data, **label)
+    assert capsys.readouterr().err == ""
+    fl.train(data, architecture, 0.01, progress=True)
+    assert "training: 100%" in capsys.readouterr().err
+    fl.train_and_evaluate(
+        architecture, 1, 0.01, data, data, progress=True, **label
+    )
+    err = capsys.readouterr().err
+    assert "training: 100%" in err and "sample/s" in err
+
+
+def test_without_a_seed_every_run_keeps_the_stored_order(rng):
+    data = separable_data(rng, 5)
+    runs = [
+        fl.train_and_evaluate(
+            fl.architecture([2, 3]),
+            2,
+            0.01,
+            data,
+            data,
+            output_to_label=fl.prediction_to_label_classification,
+        )
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(runs[0].losses, runs[1].losses)
+    first = fl.train(data, fl.architecture([2, 3]), 0.01)
+    np.testing.assert_array_equal(runs[0].losses[:15], first)
+
+
+def test_zero_epochs_train_nothing(rng):
+    data = separable_data(rng, 2)
+    run = fl.train_and_evaluate(fl.architecture([2, 3]), 0, 0.01, data, data)
+    assert run.accuracy == [] and run.losses.shape == (0,)

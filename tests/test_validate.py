@@ -6,7 +6,6 @@ import pytest
 
 import fashionlib as fl
 from fashionlib import data
-from tests.conftest import make_architecture
 
 
 def test_d_affine_d_W_rejects_an_x_that_does_not_fit_W():
@@ -30,7 +29,7 @@ def test_l2_keeps_accepting_a_scalar_target_for_one_output():
 
 
 def test_backprop_nn_W_rejects_lists_of_different_lengths():
-    architecture = make_architecture([4, 3, 2])
+    architecture = fl.architecture([4, 3, 2])
     architecture["back_h_list"] = architecture["back_h_list"][:1]
     with pytest.raises(ValueError, match="W_list 2, h_list 2, back_h_list 1"):
         fl.backprop_nn_W(np.zeros(4), np.zeros(2), **architecture)
@@ -49,7 +48,7 @@ def test_accuracy_rejects_different_numbers_of_images_and_labels():
 
 
 def test_train_rejects_different_numbers_of_images_and_labels():
-    architecture = make_architecture([784, 2, 1])
+    architecture = fl.architecture([784, 2, 1])
     before = [W.copy() for W in architecture["W_list"]]
     with pytest.raises(ValueError, match="images 3, labels 2"):
         fl.train(uneven_data(), architecture, 0.01)

@@ -1,4 +1,4 @@
-"""Sphinx extension: serve MathJax 3 from the built site, so pages typeset math offline.
+"""Sphinx extension: MathJax 3 served from the built site (math offline).
 
 The MathJax files come from the Python package ``django-static-mathjax``
 (installed with the book extras).  Only what the pages need is copied: the
@@ -9,7 +9,11 @@ into ``_static/mathjax/`` of the HTML output.
 import shutil
 from pathlib import Path
 
-SUBSET = ("tex-mml-chtml.js", "input/tex/extensions", "output/chtml/fonts/woff-v2")
+SUBSET = (
+    "tex-mml-chtml.js",
+    "input/tex/extensions",
+    "output/chtml/fonts/woff-v2",
+)
 
 
 def mathjax_source():
@@ -20,13 +24,18 @@ def mathjax_source():
 
 
 def use_local_mathjax(app):
-    """Point ``mathjax_path`` at the copy under ``_static`` (Sphinx prefixes relative paths with it)."""
-    mathjax_source()  # fail early, with an ImportError naming the package, if it is missing
+    """Point ``mathjax_path`` at the copy under ``_static`` (Sphinx prefixes
+    relative paths with it).
+    """
+    # fail early, with an ImportError naming the package, if it is missing
+    mathjax_source()
     app.config.mathjax_path = "mathjax/tex-mml-chtml.js"
 
 
 def copy_mathjax(app, exception):
-    """After a successful HTML build, copy the MathJax subset into ``_static/mathjax``."""
+    """After a successful HTML build, copy the MathJax subset into
+    ``_static/mathjax``.
+    """
     if exception is not None or app.builder.format != "html":
         return
     source, target = mathjax_source(), Path(app.outdir) / "_static" / "mathjax"

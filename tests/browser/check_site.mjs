@@ -6,8 +6,10 @@
 // book/ are chapters and get a full-page screenshot.  For every page the script checks:
 // math typeset by the site's own MathJax (no raw \( \[ left), every image loaded with alt
 // text, no console error, no failed or non-local request, every solution dropdown opening
-// on click, and no serious or critical axe-core violation.  At the end every internal link
-// (and its #anchor) must resolve.  The report lists problems per page; the exit code is 1
+// on click, and no serious or critical axe-core violation.  Then, with the dropdowns open,
+// at a desktop (1280 px) and a phone (390 px) viewport: the page is not wider than the
+// viewport, and no code block (`pre`) is wider than its container (a long line scrolls
+// inside its own box).  At the end every internal link (and its #anchor) must resolve.  The report lists problems per page; the exit code is 1
 // if there is any, 2 if the browser cannot be started.
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -18,6 +20,7 @@ import { chromium } from "playwright-core";
 const require = createRequire(import.meta.url);
 const AXE_PATH = require.resolve("axe-core/axe.min.js");
 const BLOCKING_IMPACTS = new Set(["serious", "critical"]);
+const VIEWPORTS = [{ width: 1280, height: 900 }, { width: 390, height: 844 }];
 const CHROMIUM_FLAGS = [
   "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -108,6 +111,42 @@ async function checkDropdowns(page) {
   return { count, failed };
 }
 
+/** At the current viewport: the page's and the viewport's widths and every visible `pre`
+ * (code block or output) wider than its container. */
+async function measureWidths(page) {
+  return page.evaluate(() => {
+    const root = document.documentElement;
+    const overflowing = [...document.querySelectorAll("pre")]
+      .filter((pre) => pre.getClientRects().length)
+      .map((pre) => ({
+        pre: Math.round(pre.getBoundingClientRect().width),
+        container: Math.round(pre.parentElement.getBoundingClientRect().width),
+        text: pre.textContent.trim().slice(0, 50),
+      }))
+      .filter((box) => box.pre > box.container);
+    return { viewport: root.clientWidth, page: root.scrollWidth, overflowing };
+  });
+}
+
+/** Measure the widths at each of VIEWPORTS (the page ends at the last one); report overflows. */
+async function checkWidths(page, problems) {
+  const widths = {};
+  for (const viewport of VIEWPORTS) {
+    await page.setViewportSize(viewport);
+    await page.waitForTimeout(200);
+    const measured = await measureWidths(page);
+    widths[viewport.width] = measured;
+    const at = `at ${viewport.width} px`;
+    if (measured.page > measured.viewport) {
+      problems.push(`${at} the page is ${measured.page} px wide, wider than the ${measured.viewport} px viewport`);
+    }
+    for (const box of measured.overflowing) {
+      problems.push(`${at} a code block is ${box.pre} px wide in a ${box.container} px container: ${JSON.stringify(box.text)}`);
+    }
+  }
+  return widths;
+}
+
 /** Links and element ids of the page, for the cross-page link check. */
 async function collectLinks(page) {
   return page.evaluate(() => ({
@@ -149,10 +188,11 @@ async function checkPage(context, path) {
   }
   const dropdowns = await checkDropdowns(page);
   problems.push(...dropdowns.failed);
+  const widths = await checkWidths(page, problems);
   await page.close();
   return {
     path, url, problems, math: { count: math.count, typeset: math.typeset },
-    images: images.count, dropdowns: dropdowns.count, ...links,
+    images: images.count, dropdowns: dropdowns.count, widths, ...links,
   };
 }
 
@@ -186,7 +226,7 @@ try {
   console.error(`cannot start ${args.chromium}: ${error.message}\non Debian: apt-get install chromium`);
   process.exit(2);
 }
-const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+const context = await browser.newContext({ viewport: VIEWPORTS[0] });
 const results = [];
 for (const path of pages) {
   try {
