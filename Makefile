@@ -33,7 +33,7 @@ unit-tests: lint
 
 # ruff with the rules and the 79-column limit of pyproject.toml
 lint: venv
-	$(BIN)/ruff check fashionlib tests bench book/_ext
+	$(BIN)/ruff check fashionlib tests bench book/_ext lite tools
 
 # Mutation testing (mutmut 3, configured in setup.cfg): mutates the core modules and runs
 # the fast tests against each mutant; not part of `make test` (minutes on 2 cores).

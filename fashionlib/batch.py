@@ -24,13 +24,13 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from fashionlib._files import atomic_files, sweep
 from fashionlib.activations import identity_array, relu_array, sigmoid_array
 from fashionlib.backprop import (
     backprop_affine_x,
     backprop_relu_array,
     backprop_sigmoid_array,
 )
-from fashionlib._files import atomic_files, sweep
 from fashionlib.data import NUM_CLASSES, one_hot, whiten
 from fashionlib.network import he_matrix, make_rng, random_matrix
 

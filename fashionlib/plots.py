@@ -375,7 +375,8 @@ def plot_network_layers(network_shape):
         else:
             text = (
                 f"{name}\n$\\mathbf{{x}}_{i} \\in \\mathbb{{R}}^{{{m}}}$\n"
-                f"$\\mathbf{{W}}_{i}$: ${m} \\times {network_shape[i - 1] + 1}$"
+                f"$\\mathbf{{W}}_{i}$: "
+                f"${m} \\times {network_shape[i - 1] + 1}$"
             )
         ax.text(x, 0, text, ha="center", va="center", fontsize=9)
         if i:
@@ -388,7 +389,10 @@ def plot_network_layers(network_shape):
 
 
 def plot_layer_stds(panels, ylabel="std of $\\mathbf{i}_k$"):
-    """One log-scale panel per ``title -> {name -> stds per layer}``; layer ``i`` is at ``x = i`` (from 1)."""
+    """One log-scale panel per ``title -> {name -> stds per layer}``.
+
+    Layer ``k`` is at ``x = k`` (from 1).
+    """
     fig, axes = plt.subplots(
         1,
         len(panels),
@@ -816,7 +820,7 @@ def plot_accuracy_by_width(
     xlabel="hidden units (log scale)",
     tick_labels=None,
 ):
-    """Mean accuracy with error bars (one sd over seeds) against size, log axis.
+    """Mean accuracy with error bars (one sd over seeds) against size (log).
 
     ``widths`` ``(W,)``: the horizontal positions, hidden widths or (with
     ``xlabel`` saying so) numbers of weights; ``tick_labels`` names them

@@ -275,6 +275,8 @@ def test_hints_point_the_right_way():
     ) == ""
     assert "list" not in hint_of(
         checks.check_sigmoid, lambda x: 1 / (1 + np.exp(np.asarray(x)))
+    )
+
 
 def scaled_off_the_example(d_f, example, factor):
     """``d_f``, exact at ``example`` but scaled by ``factor`` elsewhere."""

@@ -140,6 +140,9 @@ def test_l2_accepts_a_scalar_label_for_one_output():
 def test_l2_rejects_mismatched_target():
     with pytest.raises(ValueError, match="one-hot") as error:
         fl.l2(np.zeros(10), 3)
+    assert str(error.value).endswith(
+        "differ: a network with 10 outputs needs a one-hot target of length 10"
+    )
 
 
 def test_layer_spreads_tell_offsets_from_input_dependence():
@@ -154,10 +157,6 @@ def test_layer_spreads_tell_offsets_from_input_dependence():
     pooled, per_neuron = layer_spreads(same_input, [np.eye(4)] * 2, fl.relu)
     assert len(pooled) == 2 and np.allclose(per_neuron, 0, atol=1e-12)
     assert pooled[0] > 0.1  # the neurons differ, the inputs do not
-
-    assert str(error.value).endswith(
-        "differ: a network with 10 outputs needs a one-hot target of length 10"
-    )
 
 
 def test_architecture_pairs_each_activation_with_its_backward_function():
