@@ -311,6 +311,8 @@ def failure_message(check, candidate):
 def test_messages_name_the_call_and_end_with_the_hint():
     message = failure_message(checks.check_relu, lambda x: np.array(x))
     assert message.startswith("relu([-1, 0, 1]) returned\n")
+    assert "Hint" not in message  # right shape: a shape hint would mislead
+    message = failure_message(checks.check_relu, lambda x: np.array(x)[:2])
     assert message.endswith(
         "\nHint: relu must accept a list and return a NumPy vector"
     )
@@ -321,6 +323,8 @@ def test_messages_name_the_call_and_end_with_the_hint():
     assert "Hint" not in message
     message = failure_message(checks.check_d_relu_d_x, lambda x: np.eye(3))
     assert message.startswith("d_relu_d_x([-1, 0, 2]) returned\n")
+    assert "Hint" not in message
+    message = failure_message(checks.check_d_relu_d_x, lambda x: np.ones(3))
     assert message.endswith(
         "\nHint: the Jacobian of an element-wise function is a square "
         "diagonal matrix"

@@ -276,7 +276,7 @@ def test_fit_stops_a_loss_grown_far_beyond_its_start(
     losses = iter([2.0, 3.0, blow_up] + [1.0] * 100)
     monkeypatch.setattr(batch, "train_step", lambda *a: next(losses))
     config = TrainingConfig(
-        network_shape=[784, 10], epochs=2, batch_size=10, weight_decay=0.5
+        network_shape=[784, 10], num_epochs=2, batch_size=10, weight_decay=0.5
     )
     X, y = np.zeros((40, 784)), np.zeros(40, dtype=int)
     if not stops:

@@ -1,5 +1,7 @@
 """The data cache as load() sees it, and the whitened training sets."""
 
+import gzip
+import hashlib
 import io
 from pathlib import Path
 
@@ -21,6 +23,7 @@ def test_load_prepares_a_missing_cache_then_reads_it(tmp_path, monkeypatch):
     calls = []
     # never the real cache, whatever load() passes on
     monkeypatch.setenv("FASHIONLIB_DATA", str(tmp_path / "elsewhere"))
+    monkeypatch.setattr(data, "SPLIT_SIZES", dict.fromkeys(data.SPLITS, 3))
 
     def prepare(data_dir, log):
         calls.append(data_dir)
@@ -85,15 +88,17 @@ def test_default_data_dir_environment_checkout_then_home(
 
 def test_download_writes_the_file_or_says_why_not(monkeypatch, tmp_path):
     requests, messages = [], []
+    payload = gzip.compress(b"content")
+    checksum = hashlib.sha256(b"content").hexdigest()
 
     def urlopen(url, timeout):
         requests.append((url, timeout))
-        return io.BytesIO(b"payload")
+        return io.BytesIO(payload)
 
     monkeypatch.setattr(data.urllib.request, "urlopen", urlopen)
-    target = data.download("x-idx", tmp_path, messages.append)
+    target = data.download("x-idx", checksum, tmp_path, messages.append)
     assert target == tmp_path / "x-idx.gz"
-    assert target.read_bytes() == b"payload"
+    assert target.read_bytes() == payload
     assert requests == [(data.MIRROR + "x-idx.gz", 30)]
     assert messages == [f"  downloaded {data.MIRROR}x-idx.gz"]
 
@@ -101,7 +106,7 @@ def test_download_writes_the_file_or_says_why_not(monkeypatch, tmp_path):
         raise OSError("no route")
 
     monkeypatch.setattr(data.urllib.request, "urlopen", offline)
-    assert data.download("y-idx", tmp_path, messages.append) is None
+    assert data.download("y-idx", checksum, tmp_path, messages.append) is None
     assert (
         messages[-1] == f"  could not download {data.MIRROR}y-idx.gz: no route"
     )
@@ -113,34 +118,36 @@ def test_find_source_searches_in_order_then_downloads(monkeypatch, tmp_path):
     for folder in (first, second):
         folder.mkdir()
     (second / "name.gz").write_bytes(b"")
-    found = data.find_source("name", [first, second], tmp_path, False, print)
+    found = data.find_source(
+        "name", "sum", [first, second], tmp_path, False, print
+    )
     assert found == second / "name.gz"
     (first / "name.gz").write_bytes(b"")
     found = data.find_source(
-        "name", [str(first), second], tmp_path, False, print
+        "name", "sum", [str(first), second], tmp_path, False, print
     )
     assert found == first / "name.gz"
 
     fetched = tmp_path / "fetched.gz"
     calls = []
 
-    def download(name, data_dir, log):
-        calls.append((name, data_dir, log))
+    def download(name, checksum, data_dir, log):
+        calls.append((name, checksum, data_dir, log))
         return fetched
 
     monkeypatch.setattr(data, "download", download)
-    found = data.find_source("other", [first], tmp_path, True, print)
-    assert found == fetched and calls == [("other", tmp_path, print)]
+    found = data.find_source("other", "sum", [first], tmp_path, True, print)
+    assert found == fetched and calls == [("other", "sum", tmp_path, print)]
 
 
 def test_find_source_says_where_it_looked_and_why_it_failed(
     monkeypatch, tmp_path
 ):
-    monkeypatch.setattr(data, "download", lambda name, data_dir, log: None)
+    monkeypatch.setattr(data, "download", lambda *arguments: None)
     for allowed, reason in ((True, "failed"), (False, "disabled")):
         with pytest.raises(data.DataError) as error:
             data.find_source(
-                "x", [tmp_path / "a", "b"], tmp_path, allowed, print
+                "x", "sum", [tmp_path / "a", "b"], tmp_path, allowed, print
             )
         message = str(error.value)
         assert message.startswith(
