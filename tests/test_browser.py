@@ -321,9 +321,6 @@ def test_sphinx_linkcheck_finds_no_broken_link(site, capsys):
         capture_output=True,
         text=True,
     )
-    assert result.returncode == 0, (
-        result.stdout[-4000:] + result.stderr[-4000:]
-    )
     assert "reading sources... [" not in result.stdout, (
         "linkcheck re-read (and re-executed) the chapters"
     )
@@ -336,7 +333,13 @@ def test_sphinx_linkcheck_finds_no_broken_link(site, capsys):
     internal = [r for r in rows if r not in external]
     assert not [r for r in internal if r["status"] == "broken"]
     hosts = sorted({r["uri"].split("/")[2] for r in external})
-    if external and not network_reaches(hosts[0]):
+    offline = bool(external) and not network_reaches(hosts[0])
+    # linkcheck fails on an unreachable external link: only offline is that
+    # not a fault of the book
+    assert result.returncode == 0 or offline, (
+        result.stdout[-4000:] + result.stderr[-4000:]
+    )
+    if offline:
         with capsys.disabled():
             print(
                 f"\nno network: {len(external)} external links not checked "

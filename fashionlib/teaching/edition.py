@@ -56,7 +56,9 @@ REF_ROLE = re.compile(
 #: How the note on a cell that waits for later chapters ends.
 WAITING = ": runs once pasted above."
 #: Pages of the student site besides the chapters.
-FIXED_PAGES = ("intro", "references")
+FIXED_PAGES = ("intro", "notation", "references")
+#: A link to the API reference: {py:func}`~fashionlib.module.name`.
+API_ROLE = re.compile(r"\{py:\w+\}`~?(?:[\w.]+\.)?(?P<name>\w+)`")
 #: The opening fence of a solution directive (backticks or colons), label.
 SOLUTION_OPENING = re.compile(
     r"^(?P<fence>`{3,}|:{3,})\{solution\}\s*(?P<label>\S*)"
@@ -608,16 +610,20 @@ def unlink_left_out(text, kept, labels):
 
 
 def student_chapter_text(path, kept=None, labels=None):
-    """The MyST source of a chapter for the student site: no solutions,
-    no claims; reference and answer cells hidden; links to left-out pages
-    (``kept``: the labels the site defines) as plain titles."""
+    """The MyST source of a chapter for the student site: no solutions;
+    reference and answer cells hidden (claim cells, hidden already, run
+    with the instructor's package and glue the prose's numbers); links to
+    the API reference, which the site leaves out, as code; links to
+    left-out pages (``kept``: the labels the site defines) as plain
+    titles."""
     import jupytext
 
     chapter = read_chapter(path)
-    chapter.cells = [c for c in chapter.cells if "claim" not in tags(c)]
     for cell in chapter.cells:
         if cell.cell_type == "markdown":
-            cell.source = without_solutions(cell.source)
+            cell.source = API_ROLE.sub(
+                r"`\g<name>`", without_solutions(cell.source)
+            )
             if kept is not None:
                 cell.source = unlink_left_out(cell.source, kept, labels)
         elif {"reference", "exercise-answer"} & set(tags(cell)):
@@ -632,7 +638,9 @@ def student_toc(root, chapters):
     """``_toc.yml`` for the student site: the front page, the chosen
     chapters and the references."""
     toc = read_yaml(Path(root) / "_toc.yml")
-    keep = {f"book/{name}" for name in chapters} | {"book/references"}
+    keep = {f"book/{name}" for name in chapters} | {
+        f"book/{page}" for page in FIXED_PAGES
+    }
     parts = []
     for part in toc["parts"]:
         entries = [
@@ -647,9 +655,15 @@ def student_toc(root, chapters):
 
 def student_config(root):
     """``_config.yml`` for the student site: solutions hidden, no copied
-    sources, no download button."""
+    sources, no download or launch buttons."""
     config = read_yaml(Path(root) / "_config.yml")
     config["title"] = f"{config['title']} (student edition)"
+    # no Binder or Colab buttons: they open the book's notebooks, solutions
+    # and all (and tools/, which holds their extension, is not copied)
+    config.pop("launch_buttons", None)
+    sphinx = config.setdefault("sphinx", {})
+    sphinx.get("local_extensions", {}).pop("notebooks_branch", None)
+    sphinx.get("config", {}).pop("launch_notebooks_branch", None)
     config.setdefault("sphinx", {})["recursive_update"] = (
         True  # merge the theme options below into Jupyter Book's
     )
@@ -682,8 +696,9 @@ def write_student_sources(root, chapters, source_dir):
         for label in defined_labels(path.read_text())
     }
     for name, path in fixed.items():
+        text = API_ROLE.sub(r"`\g<name>`", path.read_text())
         (source_dir / "book" / f"{name}.md").write_text(
-            unlink_left_out(path.read_text(), kept, labels)
+            unlink_left_out(text, kept, labels)
         )
     for name, path in chapters.items():
         (source_dir / "book" / f"{name}.md").write_text(

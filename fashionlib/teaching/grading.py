@@ -22,6 +22,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +165,17 @@ def without_docstring(function):
     return ast.dump(ast.Module(body=body, type_ignores=[]))
 
 
+#: ast.parse is not safe in parallel threads on CPython 3.11.7 ("AST
+#: constructor recursion depth mismatch"): the grading threads take turns.
+PARSE_LOCK = threading.Lock()
+
+
+def parse(source):
+    """``ast.parse(source)``, one thread at a time (:data:`PARSE_LOCK`)."""
+    with PARSE_LOCK:
+        return ast.parse(source)
+
+
 def notebook_functions(notebook):
     """Functions defined at the top of code cells: {name: body dump}."""
     defined = {}
@@ -171,7 +183,7 @@ def notebook_functions(notebook):
         if cell.cell_type != "code":
             continue
         try:
-            tree = ast.parse(cell_python(cell.source))
+            tree = parse(cell_python(cell.source))
         except SyntaxError:
             continue
         for node in tree.body:
@@ -184,7 +196,7 @@ def reference_bodies():
     """The reference's functions: {name: body dump}, from the core modules."""
     bodies = {}
     for path in core_modules().values():
-        for node in ast.parse(path.read_text()).body:
+        for node in parse(path.read_text()).body:
             if isinstance(node, ast.FunctionDef):
                 bodies[node.name] = without_docstring(node)
     return bodies
