@@ -13,8 +13,11 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+pytestmark = pytest.mark.slow  # executes a chapter
 
 BOOK = Path(__file__).resolve().parent.parent / "book"
 

@@ -146,6 +146,7 @@ def test_the_leak_finder_finds_the_solutions_in_the_original_chapters():
         )
 
 
+@pytest.mark.slow  # writes the student edition
 @pytest.mark.parametrize("name", list(CHAPTERS))
 def test_no_solution_reaches_the_student_notebook(student_dir, name):
     notebook = student_notebook(student_dir, name)
@@ -176,6 +177,7 @@ def test_no_solution_reaches_the_student_notebook(student_dir, name):
             }, cell.source
 
 
+@pytest.mark.slow  # writes the student edition
 @pytest.mark.parametrize("name", list(CHAPTERS))
 def test_stubs_keep_signature_and_state_the_contract(student_dir, name):
     chapter = edition.read_chapter(CHAPTERS[name])
@@ -212,6 +214,7 @@ class FakeFashionlib:
         assert all(callable(f) for f in functions)
 
 
+@pytest.mark.slow  # writes the student edition
 def test_prose_solutions_become_answer_cells(student_dir):
     chapter = edition.read_chapter(CHAPTERS["warmup"])
     notebook = student_notebook(student_dir, "warmup")
@@ -227,6 +230,7 @@ def test_prose_solutions_become_answer_cells(student_dir):
     assert all(edition.ANSWER_TEXT in cell.source for cell in answers)
 
 
+@pytest.mark.slow  # writes the student edition
 def test_exercise_answer_cell_becomes_a_stub(student_dir):
     sources = [
         cell.source for cell in student_notebook(student_dir, "network").cells
@@ -288,6 +292,7 @@ def code_cells(notebook):
     return [c.source for c in notebook.cells if c.cell_type == "code"]
 
 
+@pytest.mark.slow  # writes the student edition
 @pytest.mark.parametrize("name", list(CHAPTERS))
 def test_student_notebook_with_the_references_is_the_chapter(
     student_dir, name

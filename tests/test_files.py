@@ -126,6 +126,7 @@ KILLED_WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # kills a real subprocess many times
 def test_random_kills_leave_only_complete_files(tmp_path):
     """SIGKILL a process rewriting a 16 MB file at random moments; the file
     always loads completely, and a sweep removes what the kills left."""

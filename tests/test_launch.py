@@ -64,6 +64,7 @@ def toc_docnames():
     ]
 
 
+@pytest.mark.slow  # writes the whole notebooks branch
 def test_each_chapter_notebook_is_there_without_outputs(branch):
     out, written = branch
     chapters = [
