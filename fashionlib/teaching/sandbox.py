@@ -95,11 +95,13 @@ def command(job, lib, tools, data_dir, memory=MEMORY_LIMIT):
             args += ["--symlink", os.readlink(folder), folder]
         else:
             args += ["--ro-bind-try", folder, folder]
+    # the private /tmp first: a Python environment inside /tmp (a checkout
+    # there) is bound on top of it, not hidden by it
+    args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     for root in python_roots():
         args += ["--ro-bind", root, root]
     if any(PACKAGE.is_relative_to(root) for root in python_roots()):
         args += ["--tmpfs", str(PACKAGE)]  # an installed reference: masked
-    args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     args += ["--dir", "/tmp/home", "--bind", str(job), JOB]
     args += ["--ro-bind", str(lib), LIB]
     args += ["--ro-bind", str(tools), TOOLS]
