@@ -165,8 +165,9 @@ def without_docstring(function):
     return ast.dump(ast.Module(body=body, type_ignores=[]))
 
 
-#: ast.parse is not safe in parallel threads on CPython 3.11.7 ("AST
-#: constructor recursion depth mismatch"): the grading threads take turns.
+#: Held while parsing, so that the grading threads take turns, since
+#: ast.parse is not safe in parallel threads on CPython 3.11.7 (it raises
+#: "AST constructor recursion depth mismatch").
 PARSE_LOCK = threading.Lock()
 
 
