@@ -57,7 +57,8 @@ REF_ROLE = re.compile(
 WAITING = ": runs once pasted above."
 #: Pages of the student site besides the chapters.
 FIXED_PAGES = ("intro", "notation", "references")
-#: A MyST role of the Python domain (func, class, ...) linking the API reference.
+#: A MyST role of the Python domain (func, class) that links the API
+#: reference.
 API_ROLE = re.compile(r"\{py:\w+\}`~?(?:[\w.]+\.)?(?P<name>\w+)`")
 #: The opening fence of a solution directive (backticks or colons), label.
 SOLUTION_OPENING = re.compile(
