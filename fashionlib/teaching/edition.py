@@ -183,7 +183,8 @@ def hidden_functions(notebook):
     """The functions whose code a ``{solution}`` of the chapter shows
     (each literalinclude): {name: module}."""
     include = re.compile(
-        r"\{literalinclude\}\s*\S*?fashionlib/(\w+)\.py\s*\n(?:\s*:[\w-]+:.*\n)*?\s*:pyobject:\s*(\w+)"
+        r"\{literalinclude\}\s*\S*?fashionlib/(\w+)\.py\s*\n"
+        r"(?:\s*:[\w-]+:.*\n)*?\s*:pyobject:\s*(\w+)"
     )
     return {
         name: f"fashionlib.{module}"
