@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: book test quick lint mutation unit-tests data debian-data venv clean browser-deps browser-system student bench lite lite-runtime preview
+.PHONY: book test quick lint mutation unit-tests data debian-data venv clean browser-deps system-packages student bench lite lite-runtime preview
 
 # --all and a fresh html folder: Sphinx would otherwise skip (not re-execute) chapters whose
 # source did not change, even when fashionlib did, and keep stale images.
@@ -42,7 +42,7 @@ lint: venv
 mutation: venv
 	$(BIN)/python -m pip install --quiet "mutmut>=3,<4"
 	FASHIONLIB_DATA=$$(mktemp -d) $(BIN)/mutmut run --max-children 2 $(MUTANTS)
-	$(BIN)/mutmut results
+	$(BIN)/python tools/mutation_score.py
 
 # Looks in data/, /usr/share/datasets/fashion-mnist, then the official mirror;
 # if all fail on a Debian machine, installs the package dataset-fashion-mnist and retries.
@@ -69,29 +69,33 @@ $(VENV)/.installed: pyproject.toml
 BROWSER_DEPS := tests/browser/node_modules/.package-lock.json
 browser-deps: $(BROWSER_DEPS)
 
-$(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json | browser-system
+$(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json | system-packages
 	cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(NPM) ci --no-audit --no-fund
 	touch $@
 
-# Chromium, Node.js and npm: where one is missing on a Debian machine (apt-get exists), the
-# Debian packages are installed (with sudo unless root), like the data; elsewhere one line
-# says what to install. The variables below are what tests/test_setup.py varies: CHROMIUM
-# (also read by the browser test), the commands looked for, SUDO (sudo unless root), and
-# DRY=echo to print the install commands instead of running them.
+# What the tests need of the system: Chromium, Node.js and npm (the browser test) and
+# bubblewrap (the grader's sandbox). Where one is missing on a Debian machine (apt-get
+# exists), its Debian package is installed (with sudo unless root), like the data;
+# elsewhere one line says what to install. The variables below are what
+# tests/test_setup.py varies: CHROMIUM (also read by the browser test), the commands looked
+# for, SUDO (sudo unless root), and DRY=echo to print the install commands instead of
+# running them.
 CHROMIUM ?= /usr/bin/chromium
 NODE ?= node
 NPM ?= npm
+BWRAP ?= bwrap
 APT_GET ?= apt-get
 SUDO ?= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DRY ?=
-browser-system:
+system-packages:
 	@missing=; \
 	test -x "$(CHROMIUM)" || missing="$$missing chromium fonts-dejavu-core"; \
 	command -v $(NODE) >/dev/null || missing="$$missing nodejs"; \
 	command -v $(NPM) >/dev/null || missing="$$missing npm"; \
+	command -v $(BWRAP) >/dev/null || missing="$$missing bubblewrap"; \
 	[ -n "$$missing" ] || exit 0; \
-	command -v $(APT_GET) >/dev/null || { echo "The browser test needs Chromium (at $(CHROMIUM), or set CHROMIUM), Node.js and npm; missing here:$$missing (Debian names): install them, then run make test again"; exit 1; }; \
-	echo "Installing the Debian packages$$missing for the browser test"; \
+	command -v $(APT_GET) >/dev/null || { echo "The tests need Chromium (at $(CHROMIUM), or set CHROMIUM), Node.js, npm and bubblewrap; missing here:$$missing (Debian names): install them, then run make test again"; exit 1; }; \
+	echo "Installing the Debian packages$$missing for the tests"; \
 	$(DRY) $(SUDO) $(APT_GET) install -y --no-install-recommends $$missing || { $(DRY) $(SUDO) $(APT_GET) update && $(DRY) $(SUDO) $(APT_GET) install -y --no-install-recommends $$missing; }; \
 	[ -n "$(DRY)" ] || test -x "$(CHROMIUM)" || { echo "Chromium is still missing at $(CHROMIUM): set CHROMIUM to its path"; exit 1; }
 

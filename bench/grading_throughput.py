@@ -14,33 +14,17 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
-
-from fashionlib.teaching import grading
-
-RIGHT = """
-import numpy as np
-
-def relu(x):
-    return np.maximum(np.asarray(x, dtype=float), 0.0)
-
-def identity(x):
-    return np.array(x, dtype=float)
-
-def sigmoid(x):
-    return 1 / (1 + np.exp(-np.asarray(x, dtype=float)))
-"""
-SLIP = RIGHT.replace("np.exp(-np.asarray", "np.exp(np.asarray")
+from fashionlib.teaching import examples, grading
 
 
 def make_course(folder, number):
     """``number`` student folders, each with an activations notebook."""
     for i in range(number):
-        student = Path(folder) / f"student{i:03d}"
-        student.mkdir(parents=True)
-        cells = [nbformat.v4.new_code_cell(RIGHT if i % 2 else SLIP)]
-        notebook = nbformat.v4.new_notebook(cells=cells)
-        nbformat.write(notebook, student / "activations.ipynb")
+        code = (
+            examples.RIGHT_ACTIVATIONS if i % 2 else examples.SLIP_ACTIVATIONS
+        )
+        path = Path(folder) / f"student{i:03d}" / "activations.ipynb"
+        examples.write_submission(path, [code])
 
 
 def rate(submissions, jobs):

@@ -738,6 +738,25 @@ def moving_average(values, window):
 LINE_STYLES = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D")]
 
 
+def styled(runs, markersize=4):
+    """Yield ``(label, run, style)`` for each item of the dict ``runs``, where
+    ``style`` holds the keywords of ``Axes.plot`` that give each run its own
+    line style and marker (cycling through LINE_STYLES) and its label."""
+    styles = itertools.cycle(LINE_STYLES)
+    for label, run in runs.items():
+        line, marker = next(styles)
+        yield (
+            label,
+            run,
+            dict(
+                linestyle=line,
+                marker=marker,
+                markersize=markersize,
+                label=label,
+            ),
+        )
+
+
 def plot_learning_curves(runs, window=500):
     """Training loss (moving average over ``window`` samples) and held-out
     accuracy against samples seen.
@@ -749,22 +768,14 @@ def plot_learning_curves(runs, window=500):
     logarithmic.
     """
     fig, (ax_loss, ax_accuracy) = plt.subplots(1, 2, figsize=(10, 3.8))
-    for (label, run), (line, marker) in zip(
-        runs.items(), itertools.cycle(LINE_STYLES), strict=False
-    ):
+    for label, run, style in styled(runs):
         losses = np.asarray(run["losses"], dtype=float)
         losses = losses[np.isfinite(losses)]
         smooth = moving_average(losses, window)
         seen = (np.arange(len(smooth)) + min(window, len(losses))) / 1000
-        ax_loss.plot(seen, smooth, linestyle=line, label=label)
-        ax_accuracy.plot(
-            np.asarray(run["samples"]) / 1000,
-            run["accuracy"],
-            linestyle=line,
-            marker=marker,
-            markersize=4,
-            label=label,
-        )
+        ax_loss.plot(seen, smooth, linestyle=style["linestyle"], label=label)
+        samples = np.asarray(run["samples"]) / 1000
+        ax_accuracy.plot(samples, run["accuracy"], **style)
     ax_loss.set_yscale("log")
     ax_accuracy.set_ylim(0, 100)
     label_axes(
@@ -880,19 +891,10 @@ def plot_step_losses(runs):
     non-finite losses are left out.  Runs differ in line style and marker.
     """
     fig, ax = plt.subplots(figsize=(6.5, 3.6))
-    for (label, losses), (line, marker) in zip(
-        runs.items(), itertools.cycle(LINE_STYLES), strict=False
-    ):
+    for _, losses, style in styled(runs):
         losses = np.asarray(losses, dtype=float)
         steps = np.flatnonzero(np.isfinite(losses))
-        ax.plot(
-            steps,
-            losses[steps],
-            linestyle=line,
-            marker=marker,
-            markersize=4,
-            label=label,
-        )
+        ax.plot(steps, losses[steps], **style)
     ax.set_yscale("log")
     label_axes(
         ax,
@@ -915,25 +917,10 @@ def plot_epoch_history(histories):
     colour.
     """
     fig, (ax_loss, ax_accuracy) = plt.subplots(1, 2, figsize=(10, 3.8))
-    for (label, history), (line, marker) in zip(
-        histories.items(), itertools.cycle(LINE_STYLES), strict=False
-    ):
-        ax_loss.plot(
-            history["epoch"],
-            history["train_loss"],
-            linestyle=line,
-            marker=marker,
-            markersize=3,
-            label=label,
-        )
-        ax_accuracy.plot(
-            history["epoch"],
-            history["validation_accuracy"],
-            linestyle=line,
-            marker=marker,
-            markersize=3,
-            label=label,
-        )
+    for _, history, style in styled(histories, markersize=3):
+        ax_loss.plot(history["epoch"], history["train_loss"], **style)
+        accuracy = history["validation_accuracy"]
+        ax_accuracy.plot(history["epoch"], accuracy, **style)
     ax_loss.set_yscale("log")
     label_axes(ax_loss, "epoch", "mean training loss of the epoch")
     label_axes(ax_accuracy, "epoch", "validation accuracy (%)")

@@ -27,6 +27,18 @@ def sample_order(num_samples, seed):
     return make_rng(seed).permutation(num_samples)
 
 
+def check_finite(loss, step, learning_rate):
+    """Raise FloatingPointError, saying what to try, if the scalar ``loss``
+    of step ``step`` is not finite (training diverged)."""
+    if not np.isfinite(loss):
+        raise FloatingPointError(
+            f"training diverged at step {step} (loss {loss}) with learning "
+            f"rate {learning_rate}: try a learning rate 10 times smaller; if "
+            "that diverges too, check that the update steps against the "
+            "gradient (W -= ...)"
+        )
+
+
 def train(data_train, architecture, learning_rate, seed=None, progress=False):
     """One epoch of per-example SGD; updates ``W_list`` in place.
 
@@ -47,13 +59,7 @@ def train(data_train, architecture, learning_rate, seed=None, progress=False):
         losses[step] = l2(
             nn(x, architecture["W_list"], architecture["h_list"]), labels[i]
         )
-        if not np.isfinite(losses[step]):
-            raise FloatingPointError(
-                f"training diverged at step {step} (loss {losses[step]}) "
-                f"with learning rate {learning_rate}: try a learning rate "
-                "10 times smaller; if that diverges too, check that the "
-                "update steps against the gradient (W -= ...)"
-            )
+        check_finite(losses[step], step, learning_rate)
         # W is W_k and JW_E the row dE/dW_k (flattened), for k = 1..L
         gradients = backprop_nn_W(x, labels[i], **architecture)
         for W, JW_E in zip(architecture["W_list"], gradients, strict=True):

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from hypothesis import settings
+from nbclient import NotebookClient
 from tqdm import tqdm
 
 # Deterministic examples and no per-example deadline: CI machines are shared
@@ -20,9 +21,28 @@ settings.register_profile(
 )
 settings.load_profile("fashionlib")
 
-# No tqdm monitor thread: a process that forks after a test drew a bar
-# (mutmut does) must not inherit a thread holding tqdm's lock.
+# Tests in forked processes (mutmut forks one per mutant) must not share a
+# lock: no tqdm monitor thread, and a per-process lock in place of tqdm's
+# multiprocessing one, which a child killed while it held it (a mutant that
+# timed out) left taken for every later child.
 tqdm.monitor_interval = 0
+tqdm.set_lock(threading.RLock())
+
+
+@pytest.fixture(scope="session")
+def notebook_client():
+    """``make(notebook, folder)``: the NotebookClient every executing test
+    uses, a python3 kernel working in ``folder``, 300 s per cell."""
+
+    def make(notebook, folder):
+        return NotebookClient(
+            notebook,
+            timeout=300,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(folder)}},
+        )
+
+    return make
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 BROWSER_DIR = ROOT / "tests" / "browser"
@@ -190,7 +189,7 @@ def test_each_chapter_downloads_as_ipynb_and_md(site):
 
 
 def test_a_notebook_downloaded_from_the_site_runs_top_to_bottom(
-    site, tmp_path
+    site, tmp_path, notebook_client
 ):
     """The .ipynb offered on the activations page, executed afresh in an empty
     folder.
@@ -206,12 +205,7 @@ def test_a_notebook_downloaded_from_the_site_runs_top_to_bottom(
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    NotebookClient(
-        notebook,
-        timeout=300,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(tmp_path)}},
-    ).execute()
+    notebook_client(notebook, tmp_path).execute()
     errors = [
         o
         for c in notebook.cells

@@ -37,9 +37,11 @@ CASES = {
     ),
     "check_neuron_loss_gradient": (
         fl.layers.neuron_loss_gradient,
-        lambda x, w, b, y, h, h_prime: np.array(
-            [[x, 1.0, w]]
-        ) * (h(np.array([w * x + b]))[0] - y) * h_prime(w * x + b),
+        lambda x, w, b, y, h, h_prime: (
+            np.array([[x, 1.0, w]])
+            * (h(np.array([w * x + b]))[0] - y)
+            * h_prime(w * x + b)
+        ),
     ),
     "check_neuron": (
         fl.neuron,
@@ -249,6 +251,7 @@ def test_architecture_design_rejects_a_miss(
             max_seconds,
         )
 
+
 def hint_of(check, candidate):
     """The ``Hint:`` line of the message ``check`` gives ``candidate``."""
     with pytest.raises(AssertionError) as failure:
@@ -269,10 +272,13 @@ def test_hints_point_the_right_way():
     d_affine_d_x = checks.check_d_affine_d_x
     assert "not its transpose" in hint_of(d_affine_d_x, transposed)
     assert "drop it" in hint_of(d_affine_d_x, with_bias)
-    assert hint_of(
-        checks.check_d_l2_d_x,
-        lambda x, y: (np.asarray(x) - np.asarray(y)).reshape(1, -1),
-    ) == ""
+    assert (
+        hint_of(
+            checks.check_d_l2_d_x,
+            lambda x, y: (np.asarray(x) - np.asarray(y)).reshape(1, -1),
+        )
+        == ""
+    )
     assert "list" not in hint_of(
         checks.check_sigmoid, lambda x: 1 / (1 + np.exp(np.asarray(x)))
     )

@@ -14,7 +14,6 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 pytestmark = pytest.mark.slow  # executes a chapter
@@ -31,7 +30,7 @@ fashionlib.backprop.backprop_relu_x = fashionlib.backprop.backprop_identity_x
 """
 
 
-def first_failing_cell(chapter, first_cell_source):
+def first_failing_cell(client_for, chapter, first_cell_source):
     """Execute ``chapter`` after ``first_cell_source``, cell by cell.
 
     Returns ``(cell, error)`` of the first cell that raised, or
@@ -39,12 +38,7 @@ def first_failing_cell(chapter, first_cell_source):
     """
     notebook = jupytext.read(BOOK / chapter)
     notebook.cells.insert(0, nbformat.v4.new_code_cell(first_cell_source))
-    client = NotebookClient(
-        notebook,
-        timeout=300,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(BOOK)}},
-    )
+    client = client_for(notebook, BOOK)
     with client.setup_kernel():
         for index, cell in enumerate(notebook.cells):
             try:
@@ -54,8 +48,12 @@ def first_failing_cell(chapter, first_cell_source):
     return None, None
 
 
-def test_regression_chapter_fails_in_a_claim_when_relu_stops_helping():
-    cell, error = first_failing_cell("regression.md", RELU_IS_IDENTITY)
+def test_regression_chapter_fails_in_a_claim_when_relu_stops_helping(
+    notebook_client,
+):
+    cell, error = first_failing_cell(
+        notebook_client, "regression.md", RELU_IS_IDENTITY
+    )
     assert cell is not None, "the broken chapter executed without an error"
     assert "claim" in cell.metadata.get("tags", []), (
         f"failed outside a claim cell:\n{cell.source}\n{error}"

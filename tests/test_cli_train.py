@@ -72,6 +72,21 @@ def test_bad_arguments_exit_2_with_a_clear_message(arguments, message, capsys):
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--jobs", "0"], "--jobs: 0 must be positive"),
+        (["--memory", "lots"], "--memory: 'lots' is not a number"),
+        (["--cell-timeout", "inf"], "inf is not a finite number"),
+    ],
+)
+def test_grade_takes_the_same_number_types(arguments, message, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["grade", "submissions", *arguments])
+    assert stop.value.code == 2
+    assert message in capsys.readouterr().err
+
+
 def test_tiny_run_reports_epochs_and_test_accuracy(
     tiny_data, tmp_path, capsys
 ):

@@ -18,7 +18,6 @@ import sys
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from fashionlib.teaching import build, contracts, edition
@@ -307,21 +306,10 @@ def test_student_notebook_with_the_references_is_the_chapter(
     ]
 
 
-def execute(notebook, folder):
-    """Execute ``notebook`` in ``folder`` with a fresh kernel."""
-    NotebookClient(
-        notebook,
-        timeout=300,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(folder)}},
-    ).execute()
-    return notebook
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["activations", "objective"])
 def test_student_notebook_with_stubs_stops_naming_what_to_write(
-    student_dir, name
+    student_dir, name, notebook_client
 ):
     """Run beside the student build, the notebook stops at a cell whose
     error names a function of a stub or earlier cell (cells tagged
@@ -334,7 +322,7 @@ def test_student_notebook_with_stubs_stops_naming_what_to_write(
         for n in re.findall(r"^def (\w+)", cell.source, re.M)
     }
     with pytest.raises(CellExecutionError) as failure:
-        execute(notebook, student_dir / "notebooks")
+        notebook_client(notebook, student_dir / "notebooks").execute()
     message = re.sub(r"\x1b\[[0-9;]*m", "", str(failure.value))
     named = re.search(
         r"(\w+) is not written yet|paste your (\w+) from|"

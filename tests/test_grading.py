@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from fashionlib.teaching import grading, rubric, sandbox, shards
+from fashionlib.teaching import examples, grading, rubric, sandbox, shards
 
 pytestmark = pytest.mark.slow
 
@@ -40,19 +40,7 @@ SKIPPED = {
 }
 MARKER = "i12-background-marker-5821"
 
-RIGHT = """
-import numpy as np
-
-def relu(x):
-    return np.maximum(np.asarray(x, dtype=float), 0.0)
-
-def identity(x):
-    return np.array(x, dtype=float)
-
-def sigmoid(x):
-    return 1 / (1 + np.exp(-np.asarray(x, dtype=float)))
-"""
-SLIP = RIGHT.replace("np.exp(-np.asarray", "np.exp(np.asarray")
+RIGHT, SLIP = examples.RIGHT_ACTIVATIONS, examples.SLIP_ACTIVATIONS
 NEURON = """
 import numpy as np
 
@@ -176,13 +164,6 @@ def tree_hash(root, skipped=frozenset()):
     return digest.hexdigest()
 
 
-def write_notebook(path, sources):
-    """A notebook file with one code cell per source."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    cells = [nbformat.v4.new_code_cell(s) for s in sources]
-    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
-
-
 def background_processes():
     """Host processes whose command line holds MARKER."""
     found = []
@@ -237,8 +218,8 @@ def course(tmp_path_factory):
     for name, first in hostile(outside, victim, listener.port).items():
         sources[name] = [first, RIGHT]
     for name, cells in sources.items():
-        write_notebook(folder / name / "activations.ipynb", cells)
-    write_notebook(folder / "right" / "neuron.ipynb", [NEURON])
+        examples.write_submission(folder / name / "activations.ipynb", cells)
+    examples.write_submission(folder / "right" / "neuron.ipynb", [NEURON])
     (folder / "broken").mkdir()
     (folder / "broken" / "activations.ipynb").write_text("{ not a notebook")
     before = (
@@ -368,8 +349,8 @@ def test_gradebook_has_students_by_chapters(course, tmp_path):
 
 def test_same_file_names_in_different_folders_stay_apart(tmp_path):
     for group in ("monday", "tuesday"):
-        write_notebook(tmp_path / group / "ada.ipynb", [RIGHT])
-    write_notebook(tmp_path / "ben.ipynb", [RIGHT])
+        examples.write_submission(tmp_path / group / "ada.ipynb", [RIGHT])
+    examples.write_submission(tmp_path / "ben.ipynb", [RIGHT])
     found = grading.find_submissions(
         sorted(tmp_path.rglob("*.ipynb")), "activations"
     )
@@ -378,7 +359,9 @@ def test_same_file_names_in_different_folders_stay_apart(tmp_path):
         "monday/ada",
         "tuesday/ada",
     ]
-    write_notebook(tmp_path / "one" / "ada" / "activations.ipynb", [RIGHT])
+    examples.write_submission(
+        tmp_path / "one" / "ada" / "activations.ipynb", [RIGHT]
+    )
     found = grading.find_submissions([tmp_path / "one"], "all")
     assert [(s.student, s.chapter) for s in found] == [("ada", "activations")]
     with pytest.raises(grading.GradingError, match="need the chapter"):
@@ -411,7 +394,7 @@ def test_every_check_of_the_rubric_has_probes():
 
 
 def test_command_line(tmp_path):
-    write_notebook(tmp_path / "ada.ipynb", [RIGHT])
+    examples.write_submission(tmp_path / "ada.ipynb", [RIGHT])
     command = [sys.executable, "-m", "fashionlib", "grade"]
     result = subprocess.run(
         [*command, "ada.ipynb", "--chapter", "activations", "--jobs", "1"],
@@ -449,7 +432,9 @@ def test_command_line(tmp_path):
 
 def test_shards_split_and_merge(tmp_path):
     for name in ("ada", "ben", "cy", "dee", "eve"):
-        write_notebook(tmp_path / "subs" / name / "activations.ipynb", [RIGHT])
+        examples.write_submission(
+            tmp_path / "subs" / name / "activations.ipynb", [RIGHT]
+        )
     parts = [
         shards.split(tmp_path / "subs", 2, i, tmp_path / f"shard{i}")
         for i in range(2)

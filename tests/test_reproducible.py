@@ -8,23 +8,17 @@ executed twice each and every glued output is compared.
 from pathlib import Path
 
 import jupytext
-import nbclient
 import pytest
 
 BOOK = Path(__file__).resolve().parent.parent / "book"
 CHAPTERS = ["activations.md", "neuron.md"]
 
 
-def glued_values(chapter):
+def glued_values(client_for, chapter):
     """``{name: mime bundle}`` of every value glued by an execution of
     ``chapter`` (a MyST markdown file of the book)."""
     notebook = jupytext.read(BOOK / chapter)
-    nbclient.NotebookClient(
-        notebook,
-        timeout=300,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(BOOK)}},
-    ).execute()
+    client_for(notebook, BOOK).execute()
     return {
         output["metadata"]["scrapbook"]["name"]: output["data"]
         for cell in notebook.cells
@@ -36,8 +30,9 @@ def glued_values(chapter):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_two_executions_glue_the_same_values(chapter):
-    first, second = glued_values(chapter), glued_values(chapter)
+def test_two_executions_glue_the_same_values(chapter, notebook_client):
+    first = glued_values(notebook_client, chapter)
+    second = glued_values(notebook_client, chapter)
     assert first, f"{chapter} glues nothing: choose a chapter that does"
     assert first.keys() == second.keys()
     differing = [name for name in first if first[name] != second[name]]

@@ -1,7 +1,8 @@
-"""What the README's commands set up: the browser test's system packages and
-the preview's cache key (tools/preview.py).
+"""What the README's commands set up: the system packages the tests need
+(Chromium, Node.js, npm, bubblewrap) and the preview's cache key
+(tools/preview.py).
 
-The Makefile's ``browser-system`` target is run with a Chromium path that does
+The Makefile's ``system-packages`` target is run with a Chromium path that does
 not exist, so the install logic runs without uninstalling anything: printed
 (``DRY=echo``) or against a fake ``apt-get`` that records its calls.
 """
@@ -19,10 +20,18 @@ import preview  # noqa: E402
 import yaml  # noqa: E402
 
 
-def make_browser_system(*assignments):
-    """The completed ``make -s browser-system`` run with ``assignments``."""
+def make_system_packages(*assignments):
+    """The completed ``make -s system-packages`` run with ``assignments``
+    (bubblewrap counts as present unless they set BWRAP)."""
     return subprocess.run(
-        ["make", "-s", "--no-print-directory", "browser-system", *assignments],
+        [
+            "make",
+            "-s",
+            "--no-print-directory",
+            "system-packages",
+            "BWRAP=sh",
+            *assignments,
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -33,14 +42,14 @@ def test_nothing_is_installed_when_everything_is_there(tmp_path):
     chromium = tmp_path / "chromium"
     chromium.write_text("#!/bin/sh\n")
     chromium.chmod(0o755)
-    run = make_browser_system(
+    run = make_system_packages(
         f"CHROMIUM={chromium}", "NODE=sh", "NPM=sh", "DRY=echo"
     )
     assert run.returncode == 0 and run.stdout == ""
 
 
 def test_a_missing_chromium_is_installed_with_sudo_unless_root():
-    run = make_browser_system(f"CHROMIUM={MISSING}", "DRY=echo")
+    run = make_system_packages(f"CHROMIUM={MISSING}", "DRY=echo")
     sudo = "" if os.getuid() == 0 else "sudo "
     assert run.returncode == 0, run.stderr
     assert (
@@ -50,7 +59,7 @@ def test_a_missing_chromium_is_installed_with_sudo_unless_root():
 
 
 def test_missing_node_and_npm_are_installed_too():
-    run = make_browser_system(
+    run = make_system_packages(
         f"CHROMIUM={MISSING}",
         "NODE=no-such-node",
         "NPM=no-such-npm",
@@ -71,7 +80,7 @@ def test_a_failed_install_updates_the_lists_and_retries(tmp_path):
         f'[ "$1" = update ] || grep -q update {calls}\n'
     )
     fake.chmod(0o755)
-    run = make_browser_system(
+    run = make_system_packages(
         f"CHROMIUM={MISSING}", f"APT_GET={fake}", "SUDO="
     )
     assert calls.read_text().splitlines() == [
@@ -85,13 +94,24 @@ def test_a_failed_install_updates_the_lists_and_retries(tmp_path):
 
 
 def test_without_apt_get_one_line_says_what_to_install():
-    run = make_browser_system(
+    run = make_system_packages(
         f"CHROMIUM={MISSING}", "NPM=no-such-npm", "APT_GET=no-such-apt-get"
     )
     assert run.returncode != 0
     lines = run.stdout.strip().splitlines()
     assert len(lines) == 1
     assert "missing here: chromium fonts-dejavu-core npm" in lines[0]
+
+
+def test_missing_bubblewrap_is_installed_for_the_grader():
+    run = make_system_packages(
+        f"CHROMIUM={MISSING}", "BWRAP=no-such-bwrap", "DRY=echo", "SUDO="
+    )
+    assert run.returncode == 0, run.stderr
+    assert (
+        "apt-get install -y --no-install-recommends "
+        "chromium fonts-dejavu-core bubblewrap"
+    ) in run.stdout
 
 
 def test_preview_cache_is_wiped_exactly_when_the_package_changes(tmp_path):

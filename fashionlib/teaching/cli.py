@@ -1,10 +1,10 @@
 """The ``student`` and ``grade`` commands of ``python -m fashionlib``."""
 
-import argparse
 import os
 import sys
 from pathlib import Path
 
+from fashionlib.cli_train import POSITIVE, POSITIVE_INT
 from fashionlib.teaching import edition, grading, sandbox
 from fashionlib.teaching.rubric import RUBRIC, GradingError
 
@@ -52,23 +52,6 @@ def run_grade(args):
         f"files in {out / 'feedback'}"
     )
     return 0
-
-
-def positive(kind):
-    """argparse type: a positive number of ``kind`` (float or int)."""
-
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            value = 0
-        if value <= 0:
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not a positive {kind.__name__}"
-            )
-        return value
-
-    return parse
 
 
 def add_student_command(commands):
@@ -124,7 +107,7 @@ def add_grade_command(commands):
     grade.add_argument("--csv", help="the rows' CSV (default: in --out)")
     grade.add_argument(
         "--jobs",
-        type=positive(int),
+        type=POSITIVE_INT,
         default=os.cpu_count() or 1,
         help="submissions graded at once (default: the number of cores)",
     )
@@ -135,19 +118,19 @@ def add_grade_command(commands):
     )
     grade.add_argument(
         "--memory",
-        type=positive(float),
+        type=POSITIVE,
         default=sandbox.MEMORY_LIMIT / 1024**3,
         help="GiB of memory per submission (default 2)",
     )
     grade.add_argument(
         "--cell-timeout",
-        type=positive(float),
+        type=POSITIVE,
         default=grading.CELL_TIMEOUT,
         help=f"seconds per cell (default {grading.CELL_TIMEOUT})",
     )
     grade.add_argument(
         "--notebook-timeout",
-        type=positive(float),
+        type=POSITIVE,
         default=grading.NOTEBOOK_TIMEOUT,
         help=f"seconds per notebook (default {grading.NOTEBOOK_TIMEOUT})",
     )
