@@ -3,7 +3,8 @@ aside.
 
 mutmut 3 leaves its verdicts in ``mutants/fashionlib/<module>.py.meta`` (an
 exit code per mutant: 0 means the tests still passed, the mutant survived).
-``tests/equivalent_mutants.txt`` lists, one per line, the survivors judged
+A mutant not run (``make mutation MUTANTS=...`` runs some) has no code and
+is left out.  ``tests/equivalent_mutants.txt`` lists, one per line, the survivors judged
 equivalent, each with why: ``<mutant name>  <reason>``.  This prints, per
 module, the mutants, the killed, the equivalent and the score
 
@@ -31,7 +32,9 @@ def verdicts(mutants_dir):
     for meta in sorted(Path(mutants_dir).glob("fashionlib/*.py.meta")):
         module = meta.name.removesuffix(".py.meta")
         codes = json.loads(meta.read_text())["exit_code_by_key"]
-        found[module] = {name: code for name, code in codes.items()}
+        run = {name: code for name, code in codes.items() if code is not None}
+        if run:  # modules left out of this run (MUTANTS=...) have no codes
+            found[module] = run
     if not found:
         sys.exit(f"no mutmut results in {mutants_dir}: run make mutation")
     return found
