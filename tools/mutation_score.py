@@ -4,9 +4,10 @@ aside.
 mutmut 3 leaves its verdicts in ``mutants/fashionlib/<module>.py.meta`` (an
 exit code per mutant: 0 means the tests still passed, the mutant survived).
 A mutant not run (``make mutation MUTANTS=...`` runs some) has no code and
-is left out.  ``tests/equivalent_mutants.txt`` lists, one per line, the survivors judged
-equivalent, each with why: ``<mutant name>  <reason>``.  This prints, per
-module, the mutants, the killed, the equivalent and the score
+is left out.  ``tests/equivalent_mutants.txt`` lists, one per line, the
+survivors judged equivalent, each with why: ``<mutant name>  <reason>``.
+This prints, per module, the mutants, the killed, the equivalent and the
+score
 
     killed / (mutants - equivalent)
 
