@@ -8,9 +8,12 @@ without colour too.
 """
 
 import itertools
+from pathlib import Path
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import font_manager
 
 from fashionlib.data import LABEL_NAMES
 from fashionlib.jacobians import d_affine_d_W
@@ -20,6 +23,26 @@ from fashionlib.loss import d_l2_d_x, l2
 RIGHT_STYLE = {"edgecolor": "#1a9850", "linestyle": "-", "symbol": "\u2713"}
 #: Style of a wrong prediction (red, dashed frame and a cross).
 WRONG_STYLE = {"edgecolor": "#d73027", "linestyle": "--", "symbol": "\u2717"}
+
+
+def use_bundled_fonts():
+    """Make sure matplotlib knows the fonts it ships with.
+
+    Mathematics in a figure falls back to the bundled STIX fonts for symbols
+    DejaVu Sans lacks.  A font list cached by another installation (in
+    ``~/.cache/matplotlib``) can lack them, and every such figure then
+    prints "findfont: Font family ['STIXGeneral'] not found" below it.
+    Called once, when this module is imported.
+    """
+    known = {font.name for font in font_manager.fontManager.ttflist}
+    if "STIXGeneral" in known:
+        return
+    bundled = Path(matplotlib.get_data_path(), "fonts", "ttf")
+    for path in sorted(bundled.glob("*.ttf")):
+        font_manager.fontManager.addfont(path)
+
+
+use_bundled_fonts()
 
 
 def finish(fig):
