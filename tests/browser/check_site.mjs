@@ -9,7 +9,8 @@
 // on click, and no serious or critical axe-core violation.  Then, with the dropdowns open,
 // at a desktop (1280 px) and a phone (390 px) viewport: the page is not wider than the
 // viewport, and no code block (`pre`) is wider than its container (a long line scrolls
-// inside its own box).  At the end every internal link (and its #anchor) must resolve.  The report lists problems per page; the exit code is 1
+// inside its own box); at 1280 px, a code block of lines of at most 79 characters does not
+// scroll at all.  At the end every internal link (and its #anchor) must resolve.  The report lists problems per page; the exit code is 1
 // if there is any, 2 if the browser cannot be started.
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -21,6 +22,8 @@ const require = createRequire(import.meta.url);
 const AXE_PATH = require.resolve("axe-core/axe.min.js");
 const BLOCKING_IMPACTS = new Set(["serious", "critical"]);
 const VIEWPORTS = [{ width: 1280, height: 900 }, { width: 390, height: 844 }];
+// From this width up, a code block whose lines keep to 79 columns must not scroll.
+const DESKTOP_WIDTH = 1280;
 const CHROMIUM_FLAGS = [
   "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -124,7 +127,17 @@ async function measureWidths(page) {
         text: pre.textContent.trim().slice(0, 50),
       }))
       .filter((box) => box.pre > box.container);
-    return { viewport: root.clientWidth, page: root.scrollWidth, overflowing };
+    // Code blocks whose lines keep to PEP 8's 79 columns, scrolling anyway.
+    const scrolling = [...document.querySelectorAll("div.highlight pre")]
+      .filter((pre) => pre.getClientRects().length)
+      .filter((pre) => Math.max(...pre.textContent.split("\n").map((line) => line.length)) <= 79)
+      .filter((pre) => pre.scrollWidth > pre.clientWidth)
+      .map((pre) => ({
+        lines: pre.scrollWidth,
+        box: pre.clientWidth,
+        text: pre.textContent.trim().slice(0, 50),
+      }));
+    return { viewport: root.clientWidth, page: root.scrollWidth, overflowing, scrolling };
   });
 }
 
@@ -142,6 +155,11 @@ async function checkWidths(page, problems) {
     }
     for (const box of measured.overflowing) {
       problems.push(`${at} a code block is ${box.pre} px wide in a ${box.container} px container: ${JSON.stringify(box.text)}`);
+    }
+    if (viewport.width >= DESKTOP_WIDTH) {
+      for (const box of measured.scrolling) {
+        problems.push(`${at} a code block of 79 columns scrolls (${box.lines} px of lines in a ${box.box} px box): ${JSON.stringify(box.text)}`);
+      }
     }
   }
   return widths;
