@@ -2,6 +2,7 @@
 deliberately wrong implementation.
 """
 
+import ast
 import inspect
 
 import numpy as np
@@ -359,4 +360,271 @@ def test_in_place_change_names_the_argument():
     message = failure_message(checks.check_backprop_relu_x, scale_x)
     assert message.endswith(
         "backprop_relu_x modified its argument 2 in place; work on a copy"
+    )
+
+
+# --- expect_close: tolerances and messages -----------------------------------
+
+
+def close_failure(actual, expected, **options):
+    """The message ``expect_close("f(x)", actual, expected)`` raises."""
+    with pytest.raises(AssertionError) as error:
+        checks.expect_close("f(x)", actual, expected, **options)
+    return str(error.value)
+
+
+def test_expect_close_has_an_absolute_tolerance_near_zero():
+    checks.expect_close("f(x)", [0.5 * checks.TOL], [0.0])
+    checks.expect_close("f(x)", [3e-6], [0.0], tol=1e-5)
+    close_failure([3 * checks.TOL], [0.0])
+
+
+def test_expect_close_has_a_relative_tolerance_for_large_values():
+    checks.expect_close("f(x)", [1000 * (1 + 0.5 * checks.TOL)], [1000.0])
+    checks.expect_close("f(x)", [1000.005], [1000.0], tol=1e-5)
+    close_failure([1000 * (1 + 3 * checks.TOL)], [1000.0])
+
+
+def test_expect_close_shows_both_values_rounded_to_six_decimals():
+    message = close_failure([1.23456789, 2], [2, 0.12345678])
+    assert message == (
+        "f(x) returned\n[1.234568, 2.0]\nexpected\n[2.0, 0.123457]"
+    )
+    message = close_failure([1.23456789], [2], hint="look again")
+    assert message == (
+        "f(x) returned\n[1.234568]\nexpected\n[2.0]\nHint: look again"
+    )
+
+
+def test_expect_close_wrong_shape_message_has_no_hint_unless_given():
+    assert close_failure([1.0, 2.0], [1.0]) == (
+        "f(x) returned shape (2,), expected shape (1,)"
+    )
+    assert close_failure([1.0, 2.0], [1.0], hint="h") == (
+        "f(x) returned shape (2,), expected shape (1,)\nHint: h"
+    )
+    assert close_failure([1.0, 2.0], [1.0], hint="h", shape_hint="s") == (
+        "f(x) returned shape (2,), expected shape (1,)\nHint: s"
+    )
+
+
+def test_expect_close_shows_integer_expectations_as_floats():
+    assert close_failure(None, [1, 2]).endswith("Expected [1.0, 2.0]")
+    assert close_failure([1, 2], [1, 3]) == (
+        "f(x) returned\n[1.0, 2.0]\nexpected\n[1.0, 3.0]"
+    )
+
+
+def test_expect_close_explains_a_non_numeric_result():
+    assert close_failure("abc", [1]) == (
+        "f(x) returned 'abc', which is not numeric; expected [1.0]"
+    )
+
+
+# --- expect_unchanged and random_vector --------------------------------------
+
+
+def test_expect_unchanged_passes_non_array_arguments_through():
+    # a list of layers of different shapes cannot become one array
+    W_list = [np.ones((5, 2)), np.ones((1, 6))]
+    result = checks.expect_unchanged(
+        "count", lambda Ws, x: len(Ws) + x.size, W_list, np.zeros(3)
+    )
+    assert result == 5
+
+
+class FixedNormals:
+    """A stand-in Generator whose standard normals are ``values``."""
+
+    def __init__(self, values):
+        self.values = np.array(values, dtype=float)
+
+    def standard_normal(self, size):
+        assert size == self.values.size
+        return self.values.copy()
+
+
+def test_random_vector_moves_entries_near_zero_to_one_half():
+    values = [-2.0, -0.3, -0.05, -0.049, 0.0, 0.02, 0.05, 0.3, 1.2]
+    x = checks.random_vector(FixedNormals(values), len(values))
+    np.testing.assert_array_equal(
+        x, [-2.0, -0.3, -0.05, 0.5, 0.5, 0.5, 0.05, 0.3, 1.2]
+    )
+
+
+def test_random_vector_is_standard_normal_away_from_zero(rng):
+    x = checks.random_vector(rng, 10_000)
+    assert np.min(np.abs(x)) >= 0.05
+    z = np.random.default_rng(42).standard_normal(10_000)
+    far = np.abs(z) >= 0.05
+    np.testing.assert_array_equal(x[far], z[far])
+    assert np.all(x[~far] == 0.5) and 0 < np.sum(~far) < 1000
+
+
+# --- the random inputs of the checks -----------------------------------------
+
+
+def wrong_off_the_examples(reference, size):
+    """``reference``, except doubled on inputs that are not of ``size``."""
+
+    def candidate(*args):
+        out = np.asarray(reference(*args), dtype=float)
+        return out if np.size(args[-1]) == size else 2 * out
+
+    return candidate
+
+
+@pytest.mark.parametrize(
+    "check, candidate",
+    [
+        (checks.check_relu, wrong_off_the_examples(fl.relu, 3)),
+        (
+            checks.check_d_sigmoid_d_x,
+            wrong_off_the_examples(fl.d_sigmoid_d_x, 3),
+        ),
+        (checks.check_backprop_relu_x, lambda Jx_E, x: 2 * Jx_E),
+        (
+            checks.check_backprop_identity_x,
+            lambda Jx_E, x: -np.asarray(Jx_E),
+        ),
+    ],
+)
+def test_a_failing_check_shows_the_same_numbers_every_run(check, candidate):
+    first = failure_message(check, candidate)
+    assert failure_message(check, candidate) == first
+
+
+def test_the_jacobian_check_message_matches_its_random_input():
+    message = failure_message(
+        checks.check_d_relu_d_x, wrong_off_the_examples(fl.d_relu_d_x, 3)
+    )
+    label, returned = message.split("\n")[:2]
+    assert label == "d_relu_d_x(random x (6,)) returned"
+    assert np.shape(ast.literal_eval(returned)) == (6, 6)
+
+
+def test_the_backprop_check_passes_one_row_as_its_message_says():
+    def first_row_only(Jx_E, x):
+        return (np.asarray(Jx_E)[0] * (np.asarray(x) > 0))[np.newaxis]
+
+    checks.check_backprop_relu_x(first_row_only)
+    message = failure_message(
+        checks.check_backprop_relu_x, lambda Jx_E, x: 2 * Jx_E
+    )
+    label, returned = message.split("\n")[:2]
+    assert label == "backprop_relu_x(Jx_E (1, 7), x (7,)) returned"
+    assert np.shape(ast.literal_eval(returned)) == (1, 7)
+
+
+def test_check_relu_rejects_a_capped_relu():
+    # ReLU6 agrees with relu on small inputs: the random vector must reach
+    # beyond 6
+    with pytest.raises(AssertionError, match=r"relu\(random vector\)"):
+        checks.check_relu(lambda x: np.clip(np.asarray(x), 0, 6))
+
+
+def test_in_place_messages_name_the_function():
+    def mutating_relu(x):
+        x = np.asarray(x, dtype=float)
+        np.maximum(x, 0, out=x)
+        return x
+
+    assert failure_message(checks.check_relu, mutating_relu) == (
+        "relu modified its argument 1 in place; work on a copy"
+    )
+
+    def mutating_d_relu_d_x(x):
+        x[:] = x > 0
+        return np.diag(x)
+
+    assert failure_message(checks.check_d_relu_d_x, mutating_d_relu_d_x) == (
+        "d_relu_d_x modified its argument 1 in place; work on a copy"
+    )
+
+
+def test_jacobian_examples_are_given_as_floats():
+    def d_sigmoid_d_x_zeros_like(x):
+        out = np.zeros_like(x)
+        out[:] = fl.sigmoid(x) * (1 - fl.sigmoid(x))
+        return np.diag(out)
+
+    checks.check_d_sigmoid_d_x(d_sigmoid_d_x_zeros_like)
+
+
+def test_check_jacobian_tolerates_finite_difference_noise():
+    example = [-1.0, 0.0, 2.0]
+    expected = fl.d_sigmoid_d_x(np.array(example))
+
+    def offset(x):
+        exact = fl.d_sigmoid_d_x(x)
+        if np.array_equal(x, example):
+            return exact
+        return exact + 5e-6 * np.eye(len(x))
+
+    checks.check_jacobian("d", offset, fl.sigmoid, example, expected)
+
+
+# --- expect_architecture -----------------------------------------------------
+
+
+def architecture_of(*shapes):
+    """An architecture dict with ones of ``shapes`` and identity layers."""
+    return {
+        "W_list": [np.ones(shape) for shape in shapes],
+        "h_list": [fl.identity] * len(shapes),
+        "back_h_list": [fl.backprop_identity_x] * len(shapes),
+    }
+
+
+def architecture_failure(architecture, network_shape):
+    """The message ``expect_architecture`` raises."""
+    with pytest.raises(AssertionError) as error:
+        checks.expect_architecture(architecture, network_shape)
+    return str(error.value)
+
+
+def test_expect_architecture_accepts_chained_shapes():
+    checks.expect_architecture(architecture_of((3, 5), (2, 4)), [4, 3, 2])
+    checks.expect_architecture(architecture_of((3, 5), (2, 4)), [4, None, 2])
+
+
+def test_expect_architecture_names_a_missing_key():
+    architecture = architecture_of((3, 5))
+    del architecture["back_h_list"]
+    assert architecture_failure(architecture, [4, 3]) == (
+        "the architecture has no key 'back_h_list': it needs W_list, "
+        "h_list and back_h_list"
+    )
+
+
+def test_expect_architecture_counts_the_layers():
+    architecture = architecture_of((3, 5), (2, 4), (1, 3))
+    assert architecture_failure(architecture, [4, 3, 2]) == (
+        "2 layers expected, got 3 weight matrices, 3 activations and 3 "
+        "backward functions"
+    )
+
+
+@pytest.mark.parametrize(
+    "shapes, network_shape, wrong",
+    [
+        (((3, 5), (1, 4)), [4, 3, 2], "W_2 has shape (1, 4), expected (2, 4)"),
+        (((3, 4), (2, 4)), [4, 3, 2], "W_1 has shape (3, 4), expected (3, 5)"),
+        (((3, 5), (2, 4)), [4, 3, 3], "W_2 has shape (2, 4), expected (3, 4)"),
+        (((3, 5), (2, 4)), [5, 3, 2], "W_1 has shape (3, 5), expected (3, 6)"),
+    ],
+)
+def test_expect_architecture_rejects_a_wrong_shape(
+    shapes, network_shape, wrong
+):
+    assert architecture_failure(architecture_of(*shapes), network_shape) == (
+        f"{wrong} (m_k rows, m_(k-1) + 1 columns: the last one holds the "
+        "biases)"
+    )
+
+
+def test_expect_architecture_chains_unchecked_widths():
+    architecture = architecture_of((20, 5), (2, 31))
+    assert architecture_failure(architecture, [4, None, 2]) == (
+        "W_2 has 31 columns but layer 1 has 20 outputs (plus 1 for the bias)"
     )
