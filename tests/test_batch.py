@@ -4,14 +4,17 @@ Gradients, agreement with per-sample SGD, shuffling, stopping, divergence.
 """
 
 import json
+import math
 import os
 import stat
+import warnings
 
 import numpy as np
 import pytest
 
 from fashionlib.backprop import numerical_jacobian, relative_error
 from fashionlib.batch import (
+    HISTORY_KEYS,
     OPTIMISERS,
     Adam,
     EarlyStopping,
@@ -19,6 +22,7 @@ from fashionlib.batch import (
     affine_batch,
     backprop_batch_W,
     batch_accuracy,
+    check_divergence,
     cross_entropy,
     d_cross_entropy_d_Z,
     d_l2_batch_d_Y,
@@ -31,7 +35,10 @@ from fashionlib.batch import (
     l2_batch,
     learning_rate_at,
     load_model,
+    model_paths,
     predict_scores,
+    record,
+    run_epoch,
     save_model,
     softmax,
     targets,
@@ -735,3 +742,282 @@ def test_shape_messages_in_full():
     assert str(error.value) == (
         "2 layers in [4, 3, 2] need as many activations, got ['relu']"
     )
+
+
+# --- the contracts the mutation run showed unchecked -----------------------
+
+
+def test_mismatched_lists_are_refused_not_truncated():
+    W_list = init_weights([3, 4, 2], ["relu", "identity"], dtype=np.float64)
+    grads = [np.zeros_like(W) for W in W_list]
+    X = np.ones((2, 3))
+    with pytest.raises(ValueError, match="zip"):
+        forward_batch(X, W_list, ["relu"])
+    with pytest.raises(ValueError, match="zip"):
+        init_weights([3, 4, 2], ["relu"])
+    for name in OPTIMISERS:
+        optimiser = OPTIMISERS[name](W_list)
+        with pytest.raises(ValueError, match="zip"):
+            optimiser.step(W_list, grads[:1], 0.1)
+    with pytest.raises(ValueError, match="zip"):
+        Adam(W_list[:1]).step(W_list, grads, 0.1)
+    history = {key: [] for key in HISTORY_KEYS}
+    with pytest.raises(ValueError, match="zip"):
+        record(history, 1, 0.5, None, 0.1)
+
+
+def test_record_appends_in_the_order_of_the_keys_and_skips_none():
+    history = {key: [] for key in HISTORY_KEYS}
+    record(history, 1, 0.5, None, 0.1, 2.0)
+    record(history, 2, 0.25, 80.0, 0.05, 3.0)
+    assert history == {
+        "epoch": [1, 2],
+        "train_loss": [0.5, 0.25],
+        "validation_accuracy": [80.0],
+        "learning_rate": [0.1, 0.05],
+        "seconds": [2.0, 3.0],
+    }
+
+
+def divergence_config():
+    return TrainingConfig(network_shape=[4, 3], weight_decay=0.25)
+
+
+def test_divergence_starts_above_100_times_the_first_loss_or_1():
+    config = divergence_config()
+    # at most 100 times the first loss, itself counted as at least 1
+    check_divergence(100.0, 1.0, config, 0.1, "here")
+    check_divergence(100.0, 0.5, config, 0.1, "here")
+    check_divergence(300.0, 3.0, config, 0.1, "here")
+    for loss, start in ((100.5, 1.0), (150.0, 0.5), (301.0, 3.0)):
+        with pytest.raises(FloatingPointError):
+            check_divergence(loss, start, config, 0.1, "here")
+    for loss in (math.inf, math.nan):
+        with pytest.raises(FloatingPointError):
+            check_divergence(loss, 1.0, config, 0.1, "here")
+
+
+def test_divergence_message_in_full():
+    with pytest.raises(FloatingPointError) as error:
+        check_divergence(
+            250.0, 2.0, divergence_config(), 0.5, "epoch 3, step 7"
+        )
+    assert str(error.value) == (
+        "training diverged in epoch 3, step 7 (loss 250, first step 2) "
+        "with learning rate 0.5 and weight decay 0.25: try a learning "
+        "rate 10 times smaller, or a smaller weight decay"
+    )
+
+
+def test_model_paths_messages_in_full(tmp_path):
+    assert model_paths(tmp_path / "m") == (
+        tmp_path / "m.npz",
+        tmp_path / "m.json",
+    )
+    assert model_paths(tmp_path / "m.npz")[1] == tmp_path / "m.json"
+    with pytest.raises(ValueError) as error:
+        model_paths(tmp_path / "m.json")
+    assert str(error.value) == (
+        f"model file {tmp_path / 'm.json'}: give a name ending in .npz, or "
+        "no suffix; the weights go to NAME.npz and the history to NAME.json"
+    )
+    with pytest.raises(ValueError) as error:
+        model_paths(tmp_path)
+    assert str(error.value) == (
+        f"model file {tmp_path} is a folder: give a file name, "
+        f"e.g. {tmp_path / 'model'}"
+    )
+
+
+def test_stored_json_is_indented_by_one_space(tmp_path):
+    X, y = blobs(30, 4, 3)
+    result = fit((X, y), TrainingConfig(network_shape=[4, 3], num_epochs=1))
+    _, json_path = save_model(tmp_path / "m", result)
+    text = json_path.read_text()
+    assert text == json.dumps(result.to_json(), indent=1)
+    assert text.splitlines()[1].startswith(' "config": {')
+
+
+def test_init_weights_default_seed_is_zero():
+    shape, activations = [5, 4, 2], ["relu", "identity"]
+    for default, zero in zip(
+        init_weights(shape, activations),
+        init_weights(shape, activations, seed=0),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(default, zero)
+
+
+def test_homogeneous_batch_keeps_the_dtype():
+    for dtype in (np.float32, np.float64):
+        X_h = homogeneous_batch(np.full((2, 3), 0.1, dtype=dtype))
+        assert X_h.dtype == dtype
+        np.testing.assert_array_equal(
+            X_h, [[dtype(0.1)] * 3 + [1], [dtype(0.1)] * 3 + [1]]
+        )
+
+
+def test_dropout_keeps_an_output_when_its_draw_is_at_least_dropout():
+    # each hidden output draws u uniform on [0, 1) (float32); it is kept
+    # when u >= dropout, so it is dropped with probability dropout
+    draws = np.random.default_rng(3).random((4, 6), dtype=np.float32)
+    dropout = float(draws[0, 0])  # a draw equal to the rate: kept
+    X = np.ones((4, 2))
+    W_list = [np.full((6, 3), 0.5), np.ones((2, 7))]
+    _, cache = forward_batch(
+        X, W_list, ["relu", "identity"], dropout, np.random.default_rng(3)
+    )
+    mask = cache[0][2]
+    np.testing.assert_array_equal(mask, (draws >= dropout) / (1 - dropout))
+    assert mask[0, 0] > 0 and mask.dtype == np.float64
+
+
+def test_fit_starts_from_init_weights_in_the_configured_dtype():
+    # on_epoch sees, before epoch 1, the starting weights as the best ones
+    X, y = blobs(40, 4, 3)
+    config = TrainingConfig(
+        network_shape=[4, 5, 3], num_epochs=2, dtype="float64", seed=6
+    )
+    seen = []
+    fit((X, y), config, on_epoch=seen.append)
+    start = init_weights([4, 5, 3], config.activations, 6, np.float64)
+    assert seen[0].best_epoch == 0 and len(seen) == 2
+    for W_seen, W_start in zip(seen[0].W_list, start, strict=True):
+        assert W_seen.dtype == np.float64
+        np.testing.assert_array_equal(W_seen, W_start)
+
+
+def test_early_stopping_starts_from_copies_of_the_given_weights():
+    W = [np.zeros(2)]
+    stop = EarlyStopping(W_list=W)
+    W[0] += 1
+    assert stop.best_epoch == 0
+    np.testing.assert_array_equal(stop.W_list[0], [0.0, 0.0])
+    assert EarlyStopping().W_list is None
+
+
+def test_fit_trains_against_targets_in_the_configured_dtype():
+    # one full batch: the first epoch's loss is the loss of the start
+    X, y = blobs(30, 4, 3)
+    config = TrainingConfig(
+        network_shape=[4, 3],
+        num_epochs=1,
+        batch_size=30,
+        label_smoothing=0.1,
+        dtype="float64",
+    )
+    W_list = init_weights([4, 3], ["identity"], dtype=np.float64)
+    T = targets(y, 3, 0.1, np.float64)
+    expected = cross_entropy(forward_batch(X, W_list, ["identity"])[0], T)
+    loss = fit((X, y), config).history["train_loss"][0]
+    assert loss == pytest.approx(expected, rel=1e-13)
+
+
+def test_divergence_is_measured_against_the_first_step_of_the_run():
+    # one step per epoch on l2 with a zero start: loss 1 in epoch 1, then
+    # the error is multiplied by 1 - 4 * 5 = -19, the loss by 361 per step
+    config = TrainingConfig(
+        network_shape=[1, 1],
+        optimiser="sgd",
+        loss="l2",
+        learning_rate=5.0,
+        num_epochs=3,
+    )
+    with pytest.raises(FloatingPointError) as error:
+        fit(([[1.0]], [0]), config, W_list=[np.zeros((1, 2))])
+    assert str(error.value).startswith(
+        "training diverged in epoch 2, step 1 (loss 361, first step 1) "
+    )
+
+
+def test_run_epoch_returns_the_first_loss_it_was_given():
+    X, y = blobs(20, 4, 3)
+    config = TrainingConfig(network_shape=[4, 3], batch_size=20)
+    W_list = init_weights([4, 3], ["identity"])
+    T = targets(y, 3)
+    rngs = np.random.default_rng(0), np.random.default_rng(1)
+    optimiser = OPTIMISERS["adam"](W_list)
+    expected = cross_entropy(
+        forward_batch(X.astype(np.float32), W_list, ["identity"])[0], T
+    )
+    loss, _, first = run_epoch(
+        X.astype(np.float32), T, W_list, config, optimiser, 1, rngs, False
+    )
+    assert first == loss == pytest.approx(expected, rel=1e-6)
+    _, _, given = run_epoch(
+        X, T, W_list, config, optimiser, 2, rngs, False, first_loss=0.5
+    )
+    assert given == 0.5
+
+
+def test_dropout_mask_has_the_dtype_of_the_layer():
+    X = np.ones((3, 2), dtype=np.float32)
+    W_list = init_weights([2, 4, 2], ["relu", "identity"])
+    output, cache = forward_batch(
+        X, W_list, ["relu", "identity"], 0.5, np.random.default_rng(0)
+    )
+    assert cache[0][2].dtype == np.float32 and output.dtype == np.float32
+    assert set(np.unique(cache[0][2])) <= {0.0, 2.0}
+
+
+def test_plain_sgd_keeps_no_velocity():
+    W_list = [np.ones((2, 3))]
+    assert OPTIMISERS["sgd"](W_list).velocity is None
+    (velocity,) = OPTIMISERS["momentum"](W_list).velocity
+    np.testing.assert_array_equal(velocity, np.zeros((2, 3)))
+
+
+def test_dropout_draws_from_its_own_stream_of_the_seed(monkeypatch):
+    # shuffling uses Generator(seed), dropout Generator([seed, 1]): the
+    # stored config reproduces a run, and the two streams are independent
+    import fashionlib.batch as batch
+
+    states, original = [], batch.train_step
+
+    def spy(*args):
+        states.append(args[-1].bit_generator.state)
+        return original(*args)
+
+    monkeypatch.setattr(batch, "train_step", spy)
+    X, y = blobs(20, 4, 3)
+    config = TrainingConfig(
+        network_shape=[4, 8, 3], num_epochs=1, batch_size=20, dropout=0.5
+    )
+    fit((X, y), config)
+    config.seed = 7
+    fit((X, y), config)
+    assert states == [
+        np.random.default_rng([seed, 1]).bit_generator.state for seed in (0, 7)
+    ]
+
+
+def test_predict_scores_works_in_chunks_of_2000_rows_by_default():
+    # the chunk size changes the rounding of the matrix products (BLAS),
+    # so the default is visible in the last bits of the scores
+    X = np.random.default_rng(0).standard_normal((2001, 20), np.float32)
+    W_list = init_weights([20, 32, 10], ["relu", "identity"])
+    activations = ["relu", "identity"]
+    default = predict_scores(X, W_list, activations)
+    np.testing.assert_array_equal(
+        default, predict_scores(X, W_list, activations, batch_size=2000)
+    )
+    np.testing.assert_allclose(
+        default,
+        forward_batch(X, W_list, activations)[0],
+        rtol=1e-5,
+        atol=1e-5,
+    )
+
+
+def test_backprop_does_not_compute_the_input_gradient_of_the_first_layer():
+    # nothing needs dE/dx of layer 1 (epoch_flops does not count it): with
+    # weights so large that it would overflow, the gradients come quietly
+    W_list = [np.array([[1e308, 1e308, 0.0]])]
+    X, T = np.zeros((1, 2)), np.ones((1, 1))
+    output, cache = forward_batch(X, W_list, ["identity"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (grad,) = backprop_batch_W(
+            d_l2_batch_d_Y(output, T), cache, W_list, ["identity"]
+        )
+    np.testing.assert_array_equal(grad, [[0.0, 0.0, -2.0]])
