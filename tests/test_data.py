@@ -414,3 +414,217 @@ def test_command_reports_a_damaged_cache_in_one_line(tmp_path, source, capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
     assert "is damaged" in err and "python -m fashionlib data" in err
+
+
+# --- issue 14: every message, log line and default, in full ---------------
+
+REMEDY = (
+    "the file is damaged or not Fashion-MNIST; delete it and run "
+    "`python -m fashionlib data` again"
+)
+
+
+def test_prepare_logs_each_file_then_each_split(tmp_path, source):
+    folder, options, _ = source
+    messages, cache = [], tmp_path / "cache"
+    data.prepare(cache, **{**options, "log": messages.append})
+    sizes = {
+        "train": N_TRAIN - N_VALIDATION,
+        "validation": N_VALIDATION,
+        "test": N_TEST,
+    }
+    assert messages == [
+        f"  {name}: {count} items from {folder / f'{name}.gz'}, sha256 ok"
+        for name, count in options["counts"].items()
+    ] + [
+        f"  wrote {cache / f'mnist_fashion_{split}.npz'}: {n} images"
+        for split, n in sizes.items()
+    ]
+
+
+def test_prepare_logs_what_it_swept(tmp_path, source):
+    _, options, _ = source
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    leftover = cache / ".mnist_fashion_test.npz.x1y2.part"
+    leftover.write_bytes(b"half a file")
+    messages = []
+    data.prepare(cache, **{**options, "log": messages.append})
+    assert messages[0] == f"  removed {leftover}, left by an interrupted run"
+    assert len(messages) == 1 + 4 + 3
+
+
+def test_prepare_downloads_by_default(tmp_path, source, monkeypatch):
+    folder, options, _ = source
+    monkeypatch.setattr(
+        data.urllib.request,
+        "urlopen",
+        lambda url, timeout: FakeResponse(
+            (folder / url.removeprefix(data.MIRROR)).read_bytes()
+        ),
+    )
+    del options["download_allowed"]
+    cache = tmp_path / "cache"
+    data.prepare(cache, **{**options, "search_dirs": [cache]})
+    assert cache_files(cache) == sorted(
+        [f"{name}.gz" for name in options["checksums"]]
+        + [f"mnist_fashion_{s}.npz" for s in data.SPLITS]
+    )
+
+
+def test_load_prepares_a_missing_cache_without_a_word(
+    tmp_path, source, monkeypatch, capsys
+):
+    _, options, arrays = source
+    prepare = data.prepare
+
+    def prepare_from_source(data_dir, log):
+        return prepare(data_dir, **{**options, "log": log})
+
+    monkeypatch.setattr(data, "prepare", prepare_from_source)
+    loaded = data.load("test", tmp_path / "cache")
+    assert np.array_equal(loaded["labels"], arrays["t10k-labels-idx1-ubyte"])
+    assert capsys.readouterr() == ("", "")
+
+
+def test_parse_idx_messages_in_full():
+    name = "t10k-images-idx3-ubyte"
+    raw = idx_bytes(np.zeros((2, 28, 28)), 2051)
+    cases = [
+        (
+            raw,
+            "train-labels-idx1-ubyte",
+            2,
+            "train-labels-idx1-ubyte has IDX magic number 2051, expected "
+            "2049 for labels: this is not a Fashion-MNIST file of that kind",
+        ),
+        (
+            raw[:-10],
+            name,
+            2,
+            f"{name} declares [2, 28, 28] entries but holds {2 * 784 - 10} "
+            "bytes of data: the file is incomplete",
+        ),
+        (raw, name, 5, f"{name} holds 2 items, expected 5"),
+        (
+            idx_bytes(np.zeros((2, 10, 12)), 2051),
+            name,
+            2,
+            f"{name} holds images of 10x12 pixels, expected 28x28: this is "
+            "not Fashion-MNIST; delete it and run `python -m fashionlib "
+            "data` again",
+        ),
+    ]
+    for raw_bytes, file_name, count, message in cases:
+        with pytest.raises(data.DataError) as error:
+            data.parse_idx(raw_bytes, file_name, count)
+        assert str(error.value) == message
+
+
+def test_parse_idx_reads_images_and_labels():
+    images = np.arange(2 * 28 * 28).reshape(2, 28, 28) % 256
+    parsed = data.parse_idx(idx_bytes(images, 2051), "x-images-idx3-ubyte", 2)
+    assert parsed.dtype == np.uint8 and np.array_equal(parsed, images)
+    labels = data.parse_idx(
+        idx_bytes(np.array([9, 0, 3]), 2049), "x-labels-idx1-ubyte", 3
+    )
+    assert labels.dtype == np.uint8 and np.array_equal(labels, [9, 0, 3])
+
+
+@pytest.mark.parametrize("prefix, n_images", [("train", 5), ("t10k", 2)])
+def test_split_arrays_says_which_files_disagree(prefix, n_images):
+    arrays = {
+        "train-images-idx3-ubyte": np.zeros((5, 28, 28), np.uint8),
+        "train-labels-idx1-ubyte": np.zeros(5, np.uint8),
+        "t10k-images-idx3-ubyte": np.zeros((2, 28, 28), np.uint8),
+        "t10k-labels-idx1-ubyte": np.zeros(2, np.uint8),
+    }
+    arrays[f"{prefix}-labels-idx1-ubyte"] = np.zeros(n_images + 1, np.uint8)
+    with pytest.raises(data.DataError) as error:
+        data.split_arrays(arrays, 1)
+    assert str(error.value) == (
+        f"{prefix}: {n_images} images but {n_images + 1} labels; the files "
+        "do not belong together"
+    )
+
+
+def test_find_source_message_in_full(monkeypatch, tmp_path):
+    monkeypatch.setattr(data, "download", lambda *arguments: None)
+    with pytest.raises(data.DataError) as error:
+        data.find_source("x", "sum", [tmp_path / "a"], tmp_path, True, print)
+    assert str(error.value) == (
+        f"x.gz was not found (looked in: {tmp_path / 'a'}; download "
+        "failed). Any one of these fixes it:\n"
+        "  1. install the Debian package:  "
+        "sudo apt-get install dataset-fashion-mnist\n"
+        f"  2. copy the four Fashion-MNIST .gz files into {tmp_path}/\n"
+        "  3. connect to a network and run `python -m fashionlib data` again"
+    )
+
+
+def test_a_label_equal_to_the_number_of_classes_is_refused(
+    tmp_path, source, monkeypatch
+):
+    labels = np.array([0, 1, 2, data.NUM_CLASSES], np.uint8)
+    write_npz(
+        data.npz_path("test", tmp_path),
+        **{**GOOD_TEST_SPLIT, "labels": labels},
+    )
+    with pytest.raises(data.DataError) as error:
+        data.load("test", tmp_path)
+    assert str(error.value) == (
+        f"{data.npz_path('test', tmp_path)} is damaged: labels go up to 10, "
+        "not 0..9; rebuild the cache with "
+        f"`python -m fashionlib data --data-dir {tmp_path}`"
+    )
+    monkeypatch.setenv("FASHIONLIB_DATA", str(tmp_path))
+    with pytest.raises(data.DataError) as error:
+        data.load("test")  # the default folder: no --data-dir needed
+    assert str(error.value).endswith(
+        "; rebuild the cache with `python -m fashionlib data`"
+    )
+
+
+def test_an_empty_split_has_no_problem():
+    arrays = {
+        "images": np.zeros((0, 28, 28), np.uint8),
+        "labels": np.zeros(0, np.uint8),
+    }
+    assert data.split_problem(arrays, 0) is None
+
+
+def test_statistics_of_float32_images_are_float64():
+    # 1e8 + 1 - 1e8 is 0 in float32 but 1 in float64
+    images = np.array([[[1e8]], [[1.0]], [[-1e8]]], dtype=np.float32)
+    mean = data.mean_image(images)
+    assert mean.dtype == np.float64 and mean[0, 0] == pytest.approx(1 / 3)
+    assert data.whitening_stats(images)[0] == pytest.approx(1 / 3)
+
+
+def test_whiten_returns_the_dtype_asked_for_any_input():
+    images = np.array([[[0, 255]]], dtype=np.int64)
+    whitened = data.whiten(images, 127.5, 127.5, dtype=np.float32)
+    assert whitened.dtype == np.float32
+    np.testing.assert_array_equal(whitened, [[[-1, 1]]])
+    assert data.whiten(images.astype(np.uint8), 127.5, 127.5).dtype == float
+
+
+def test_one_hot_checks_labels_against_num_classes():
+    np.testing.assert_array_equal(data.one_hot([2, 0], 3), np.eye(3)[[2, 0]])
+    with pytest.raises(ValueError, match=r"0\.\.2, got values from 0 to 5"):
+        data.one_hot([0, 5], num_classes=3)
+
+
+def test_prepare_names_the_file_and_its_folder_on_a_checksum_mismatch(
+    tmp_path, source
+):
+    folder, options, _ = source
+    name = "t10k-images-idx3-ubyte"
+    actual = options["checksums"][name]
+    checksums = {**options["checksums"], name: "0" * 64}
+    with pytest.raises(data.DataError) as error:
+        data.prepare(tmp_path / "cache", **{**options, "checksums": checksums})
+    assert str(error.value) == (
+        f"checksum mismatch for {name} (from {folder / f'{name}.gz'}):\n"
+        f"  expected {'0' * 64}\n  actual   {actual}\n{REMEDY}"
+    )

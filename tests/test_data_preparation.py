@@ -208,3 +208,24 @@ def test_damaged_files_are_explained_in_full(tmp_path):
         "\nthe file is damaged or not Fashion-MNIST; delete it and run "
         "`python -m fashionlib data` again"
     )
+
+
+def test_a_wrong_download_is_logged_with_its_name_and_source(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setattr(
+        data.urllib.request,
+        "urlopen",
+        lambda url, timeout: io.BytesIO(gzip.compress(b"other")),
+    )
+    messages = []
+    assert data.download("x-idx", "0" * 64, tmp_path, messages.append) is None
+    url = data.MIRROR + "x-idx.gz"
+    assert messages == [
+        f"  could not download {url}: checksum mismatch for x-idx "
+        f"(from {url}):\n  expected {'0' * 64}\n"
+        f"  actual   {hashlib.sha256(b'other').hexdigest()}\n"
+        "the file is damaged or not Fashion-MNIST; delete it and run "
+        "`python -m fashionlib data` again"
+    ]
+    assert list(tmp_path.iterdir()) == []

@@ -196,3 +196,44 @@ def test_zero_epochs_train_nothing(rng):
     data = separable_data(rng, 2)
     run = fl.train_and_evaluate(fl.architecture([2, 3]), 0, 0.01, data, data)
     assert run.accuracy == [] and run.losses.shape == (0,)
+
+
+# --- evaluation ---
+
+
+def test_labels_of_no_images_are_an_empty_int_array():
+    predicted = predict_labels(
+        lambda x: x, np.zeros((0, 28, 28)), fl.output_to_label_regression
+    )
+    assert predicted.shape == (0,) and predicted.dtype == int
+    true = fl.evaluation.true_labels([], fl.output_to_label_regression)
+    assert true.shape == (0,) and true.dtype == int
+
+
+def test_labels_are_ints_whatever_output_to_label_returns():
+    def as_float(x):
+        return float(np.argmax(x))
+
+    images = np.eye(3).reshape(3, 1, 3)
+    predicted = predict_labels(lambda x: x, images, as_float)
+    assert predicted.dtype == int
+    np.testing.assert_array_equal(predicted, [0, 1, 2])
+    true = fl.evaluation.true_labels(np.eye(3)[[2, 1]], as_float)
+    assert true.dtype == int
+    np.testing.assert_array_equal(true, [2, 1])
+
+
+def test_confusion_matrix_checks_labels_against_num_classes():
+    for true, predicted in (([0, 3], [0, 1]), ([0, 1], [3, 0])):
+        with pytest.raises(
+            ValueError, match=r"0\.\.2, got values from 0 to 3"
+        ):
+            fl.confusion_matrix(true, predicted, num_classes=3)
+
+
+def test_regression_label_of_any_real_scalar():
+    from fractions import Fraction
+
+    assert fl.output_to_label_regression(Fraction(7, 2)) == 4
+    assert fl.output_to_label_regression(10**30) == 9
+    assert fl.output_to_label_regression([-(10**30)]) == 0
