@@ -196,3 +196,86 @@ def test_integer_inputs_give_float_results():
     assert fl.d_relu_d_x([1, -1]).dtype == float
     assert fl.d_affine_d_x([[1, 2, 3]]).dtype == float
     np.testing.assert_array_equal(fl.d_affine_d_x([[1, 2, 3]]), [[1.0, 2.0]])
+
+
+def test_default_seeds_are_zero():
+    from fashionlib.network import he_matrix, make_rng
+
+    np.testing.assert_array_equal(
+        make_rng().random(3), np.random.default_rng(0).random(3)
+    )
+    np.testing.assert_array_equal(
+        fl.random_matrix(3, 2), fl.random_matrix(3, 2, seed=0)
+    )
+    np.testing.assert_array_equal(he_matrix(3, 2), he_matrix(3, 2, seed=0))
+    for W, W0 in zip(
+        fl.initialize_network([2, 3, 1]),
+        fl.initialize_network([2, 3, 1], seed=0),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(W, W0)
+    for W, W0 in zip(
+        fl.architecture([2, 3, 1])["W_list"],
+        fl.initialize_network([2, 3, 1], seed=0),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(W, W0)
+
+
+def test_make_rng_passes_a_generator_through():
+    from fashionlib.network import make_rng
+
+    rng = np.random.default_rng(4)
+    assert make_rng(rng) is rng
+
+
+def test_he_matrix_is_random_matrix_scaled_by_sqrt_2():
+    from fashionlib.network import he_matrix
+
+    W = he_matrix(40, 6, seed=2)
+    np.testing.assert_allclose(W, np.sqrt(2) * fl.random_matrix(40, 6, seed=2))
+    assert np.all(np.abs(W) <= np.sqrt(6 / 6))
+
+
+def test_nn_layer_count_message_says_what_to_do():
+    with pytest.raises(ValueError) as error:
+        fl.nn([1.0], [np.ones((5, 2)), np.ones((1, 6))], [fl.relu])
+    assert str(error.value) == (
+        "2 weight matrices but 1 activation functions: give one activation "
+        "per layer"
+    )
+
+
+def test_as_weights_gives_a_float_matrix_or_names_the_shapes():
+    from fashionlib.layers import as_weights
+
+    W = as_weights([[1, 2, 3]], 2)
+    assert W.dtype == float
+    np.testing.assert_array_equal(W, [[1.0, 2.0, 3.0]])
+    with pytest.raises(ValueError) as error:
+        as_weights(np.ones((2, 3)), 3)
+    assert str(error.value) == (
+        "weights of shape (2, 3) do not fit an input of length 3: expected "
+        "(m_out, 4), one column per input plus the bias column"
+    )
+    with pytest.raises(ValueError, match=r"weights of shape \(4,\)"):
+        as_weights(np.ones(4), 3)
+
+
+def test_as_vector_message_names_the_shape_and_the_fix():
+    with pytest.raises(ValueError) as error:
+        fl.sigmoid(np.zeros((2, 3)))
+    assert str(error.value) == (
+        "expected a vector of shape (m,), got an array of shape (2, 3); "
+        "flatten an image with .ravel() before passing it in"
+    )
+
+
+def test_residual_is_float64_whatever_the_target_dtype():
+    from fashionlib.loss import residual
+
+    for y in ([1, 0], np.array([1, 0], np.uint8), np.longdouble([1, 0])):
+        r = residual([0.5, 0.5], y)
+        assert r.dtype == np.float64
+        np.testing.assert_array_equal(r, [-0.5, 0.5])
+    assert fl.d_l2_d_x([0.5], np.longdouble(1)).dtype == np.float64

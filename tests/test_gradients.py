@@ -158,3 +158,80 @@ def test_relative_error_of_small_vectors():
 def test_numerical_jacobian_of_integer_input():
     J = fl.numerical_jacobian(lambda v: 2 * v, [1, 2])
     np.testing.assert_allclose(J, 2 * np.eye(2), atol=1e-8)
+
+
+def test_relu_backprop_passes_nothing_at_the_kink():
+    # the book's subgradient of relu at 0 is 0, as in d_relu_d_x
+    x, Jx_E = np.array([-1.0, 0.0, 2.0]), np.array([[1.0, 2.0, 3.0]])
+    np.testing.assert_array_equal(fl.backprop_relu_x(Jx_E, x), [[0, 0, 3]])
+    np.testing.assert_array_equal(
+        fl.backprop_relu_x_naive(Jx_E, x), [[0, 0, 3]]
+    )
+    np.testing.assert_array_equal(np.diag(fl.d_relu_d_x(x)), [0, 0, 1])
+
+
+def test_identity_backprop_of_an_integer_row_is_a_float_copy():
+    Jx_E = np.array([[1, -2, 3]])
+    fast = fl.backprop_identity_x(Jx_E, np.zeros(3))
+    assert fast.dtype == float
+    np.testing.assert_array_equal(
+        fast, fl.backprop_identity_x_naive(Jx_E, np.zeros(3))
+    )
+    fast[0, 0] = 7
+    assert Jx_E[0, 0] == 1
+
+
+def test_backprop_nn_W_names_the_lists_whose_lengths_differ():
+    arch = fl.architecture([3, 4, 2])
+    x, label = np.ones(3), np.zeros(2)
+    cases = {
+        "h_list": "(W_list 2, h_list 1, back_h_list 2)",
+        "back_h_list": "(W_list 2, h_list 2, back_h_list 1)",
+        "W_list": "(W_list 1, h_list 2, back_h_list 2)",
+    }
+    for shortened, listed in cases.items():
+        broken = {**arch, shortened: arch[shortened][:1]}
+        with pytest.raises(ValueError) as error:
+            fl.backprop_nn_W(x, label, **broken)
+        assert str(error.value) == (
+            f"lengths differ {listed}: give one entry of each per item"
+        )
+
+
+def test_numerical_jacobian_of_a_matrix_function_of_a_matrix():
+    # f(X) = X^T for X (2, 3): d vec(X^T) / d vec(X) permutes the entries
+    X = np.arange(6.0).reshape(2, 3)
+    J = fl.numerical_jacobian(lambda V: V.T, X)
+    expected = np.zeros((6, 6))
+    for i in range(2):
+        for j in range(3):
+            expected[j * 2 + i, i * 3 + j] = 1
+    np.testing.assert_allclose(J, expected, atol=1e-8)
+
+
+def test_numerical_jacobian_default_step_is_one_millionth():
+    def f(v):
+        return np.exp(3 * v)
+
+    x = np.array([0.3, -1.2])
+    np.testing.assert_array_equal(
+        fl.numerical_jacobian(f, x), fl.numerical_jacobian(f, x, eps=1e-6)
+    )
+    assert not np.array_equal(
+        fl.numerical_jacobian(f, x), fl.numerical_jacobian(f, x, eps=1e-5)
+    )
+
+
+def test_relative_error_is_computed_in_double_precision():
+    # float32 gradients are compared in float64, not rounded to float32
+    rng = np.random.default_rng(0)
+    a, n = rng.standard_normal(50), rng.standard_normal(50)
+    a32, n32 = a.astype(np.float32), n.astype(np.float32)
+    assert fl.relative_error(a32, n) == fl.relative_error(a32.astype(float), n)
+    assert fl.relative_error(a, n32) == fl.relative_error(a, n32.astype(float))
+
+
+def test_numerical_jacobian_is_float64_whatever_precision_f_uses():
+    J = fl.numerical_jacobian(lambda v: np.longdouble(v) ** 2, [0.5, -1.0])
+    assert J.dtype == np.float64
+    np.testing.assert_allclose(J, np.diag([1.0, -2.0]), atol=1e-8)

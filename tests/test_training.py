@@ -107,6 +107,31 @@ def test_divergence_names_step_and_learning_rate(rng):
             fl.train(data, fl.architecture([4, 8, 1]), 10)
 
 
+def test_divergence_message_says_what_to_try():
+    from fashionlib.training import check_finite
+
+    check_finite(1e300, 0, 0.5)  # finite: no error
+    for loss in (np.inf, np.nan):
+        with pytest.raises(FloatingPointError) as error:
+            check_finite(loss, 3, 0.5)
+        assert str(error.value) == (
+            f"training diverged at step 3 (loss {loss}) with learning rate "
+            "0.5: try a learning rate 10 times smaller; if that diverges "
+            "too, check that the update steps against the gradient "
+            "(W -= ...)"
+        )
+
+
+def test_train_divergence_names_the_learning_rate_it_used(rng):
+    data = {
+        "images": rng.standard_normal((50, 1, 4)) * 100,
+        "labels": rng.standard_normal((50, 1)) * 100,
+    }
+    with pytest.raises(FloatingPointError, match=r"with learning rate 10: "):
+        with np.errstate(over="ignore", invalid="ignore"):
+            fl.train(data, fl.architecture([4, 8, 1]), 10)
+
+
 def test_regression_labels_are_rounded_and_clipped():
     assert [
         fl.output_to_label_regression(v)
