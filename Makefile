@@ -24,9 +24,10 @@ student: data
 test: lint data browser-deps lite-runtime
 	PYODIDE_DIR="$(PYODIDE_RUNTIME)" $(BIN)/python -m pytest
 
-# The library tests alone, in seconds: no book build, browser, student edition or grading.
+# The library tests alone, in seconds: no book build, browser, student edition or grading;
+# spread over the cores (pytest-xdist), as each test stands alone.
 quick: lint
-	$(BIN)/python -m pytest -m "not slow and not book"
+	$(BIN)/python -m pytest -n auto -m "not slow and not book"
 
 unit-tests: lint
 	$(BIN)/python -m pytest -m "not book"

@@ -11,7 +11,6 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from hypothesis import settings
-from nbclient import NotebookClient
 from tqdm import tqdm
 
 # Deterministic examples and no per-example deadline: CI machines are shared
@@ -33,6 +32,8 @@ tqdm.set_lock(threading.RLock())
 def notebook_client():
     """``make(notebook, folder)``: the NotebookClient every executing test
     uses, a python3 kernel working in ``folder``, 300 s per cell."""
+
+    from nbclient import NotebookClient  # slow to import: only when used
 
     def make(notebook, folder):
         return NotebookClient(
