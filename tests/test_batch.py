@@ -899,13 +899,8 @@ def test_early_stopping_starts_from_copies_of_the_given_weights():
 def test_fit_trains_against_targets_in_the_configured_dtype():
     # one full batch: the first epoch's loss is the loss of the start
     X, y = blobs(30, 4, 3)
-    config = TrainingConfig(
-        network_shape=[4, 3],
-        num_epochs=1,
-        batch_size=30,
-        label_smoothing=0.1,
-        dtype="float64",
-    )
+    one_batch = dict(num_epochs=1, batch_size=30, label_smoothing=0.1)
+    config = TrainingConfig(network_shape=[4, 3], dtype="float64", **one_batch)
     W_list = init_weights([4, 3], ["identity"], dtype=np.float64)
     T = targets(y, 3, 0.1, np.float64)
     expected = cross_entropy(forward_batch(X, W_list, ["identity"])[0], T)
