@@ -768,16 +768,9 @@ def styled(runs, markersize=4):
     styles = itertools.cycle(LINE_STYLES)
     for label, run in runs.items():
         line, marker = next(styles)
-        yield (
-            label,
-            run,
-            dict(
-                linestyle=line,
-                marker=marker,
-                markersize=markersize,
-                label=label,
-            ),
-        )
+        style = dict(linestyle=line, marker=marker, label=label)
+        style["markersize"] = markersize
+        yield label, run, style
 
 
 def plot_learning_curves(runs, window=500):
