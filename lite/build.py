@@ -41,7 +41,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
-from lite_button import runs_in_browser  # noqa: E402  (one rule, two users)
+from book_files import toc_docnames  # noqa: E402  (one rule, every user)
+from lite_button import runs_in_browser  # noqa: E402
 
 #: Training images in the compact data set served with the site.
 TRAIN_ITEMS = 10000
@@ -152,16 +153,12 @@ class LiteBuildError(RuntimeError):
 
 def lite_chapters(root=ROOT):
     """Docnames (``book/data``) of the chapters run in the browser."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
     config = yaml.safe_load((root / "_config.yml").read_text())
     excluded = config["sphinx"]["config"].get("lite_exclude", [])
-    docnames = [toc["root"]] + [
-        chapter["file"]
-        for part in toc["parts"]
-        for chapter in part["chapters"]
-    ]
     return [
-        d for d in docnames if runs_in_browser(root / f"{d}.md", d, excluded)
+        d
+        for d in toc_docnames(root)
+        if runs_in_browser(root / f"{d}.md", d, excluded)
     ]
 
 

@@ -24,28 +24,19 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BROWSER_DIR = ROOT / "tests" / "browser"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+from book_files import toc_docnames  # noqa: E402
+
 REDIRECT = re.compile(
     r'<meta http-equiv="Refresh" content="0; url=([^"]+)"', re.IGNORECASE
 )
 
 pytestmark = [pytest.mark.book, pytest.mark.slow]
-
-
-def toc_chapters():
-    """Docnames of the chapters in _toc.yml, in reading order.
-
-    For example ``book/data``.
-    """
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [toc["root"]] + [
-        c["file"] for part in toc["parts"] for c in part["chapters"]
-    ]
 
 
 def site_pages(html):
@@ -143,7 +134,7 @@ def test_every_page_renders_cleanly_in_chromium(browser_report, site):
 
 
 def test_one_full_page_screenshot_per_chapter(browser_report):
-    for docname in toc_chapters():
+    for docname in toc_docnames(ROOT):
         shot = SCREENSHOTS / (Path(docname).name + ".png")
         assert shot.is_file() and shot.stat().st_size > 10_000, (
             f"no screenshot of {docname}"
@@ -168,7 +159,7 @@ def notebook_chapters():
     """Chapters that are notebooks (have a jupytext header), as docnames."""
     return [
         d
-        for d in toc_chapters()
+        for d in toc_docnames(ROOT)
         if (ROOT / f"{d}.md").read_text().startswith("---\njupytext:")
     ]
 
@@ -267,7 +258,7 @@ def test_chapters_link_the_functions_they_teach_to_the_api_reference(site):
     """Every function a solution shows (literalinclude :pyobject:) is linked
     from its chapter.
     """
-    for docname in toc_chapters():
+    for docname in toc_docnames(ROOT):
         source = (ROOT / f"{docname}.md").read_text()
         taught = re.findall(
             r"\{literalinclude\} \.\./fashionlib/(\w+)\.py\n(?::\w+: "

@@ -253,14 +253,18 @@ def test_architecture_design_rejects_a_miss(
         )
 
 
+def failure_message(check, *args, **options):
+    """The AssertionError message ``check(*args, **options)`` raises."""
+    with pytest.raises(AssertionError) as error:
+        check(*args, **options)
+    return str(error.value)
+
+
 def hint_of(check, candidate):
     """The ``Hint:`` line of the message ``check`` gives ``candidate``."""
-    with pytest.raises(AssertionError) as failure:
-        check(candidate)
-    lines = [
-        line for line in str(failure.value).splitlines() if "Hint" in line
-    ]
-    return lines[0] if lines else ""
+    lines = failure_message(check, candidate).splitlines()
+    hints = [line for line in lines if "Hint" in line]
+    return hints[0] if hints else ""
 
 
 def test_hints_point_the_right_way():
@@ -306,13 +310,6 @@ def test_check_jacobian_compares_with_finite_differences_at_1e_5():
     off = scaled_off_the_example(fl.d_sigmoid_d_x, [9.0], 1 + 1e-4)
     with pytest.raises(AssertionError, match=r"d\(\[-1.0, 0.0, 2.0\]\)"):
         checks.check_jacobian("d", off, fl.sigmoid, example, expected)
-
-
-def failure_message(check, candidate):
-    """The AssertionError message ``check(candidate)`` raises."""
-    with pytest.raises(AssertionError) as error:
-        check(candidate)
-    return str(error.value)
 
 
 def test_messages_name_the_call_and_end_with_the_hint():
@@ -368,9 +365,9 @@ def test_in_place_change_names_the_argument():
 
 def close_failure(actual, expected, **options):
     """The message ``expect_close("f(x)", actual, expected)`` raises."""
-    with pytest.raises(AssertionError) as error:
-        checks.expect_close("f(x)", actual, expected, **options)
-    return str(error.value)
+    return failure_message(
+        checks.expect_close, "f(x)", actual, expected, **options
+    )
 
 
 def test_expect_close_has_an_absolute_tolerance_near_zero():
@@ -578,9 +575,9 @@ def architecture_of(*shapes):
 
 def architecture_failure(architecture, network_shape):
     """The message ``expect_architecture`` raises."""
-    with pytest.raises(AssertionError) as error:
-        checks.expect_architecture(architecture, network_shape)
-    return str(error.value)
+    return failure_message(
+        checks.expect_architecture, architecture, network_shape
+    )
 
 
 def test_expect_architecture_accepts_chained_shapes():

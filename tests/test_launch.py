@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 
 import notebooks_branch  # noqa: E402
+from book_files import toc_docnames  # noqa: E402  (tools put it on the path)
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 BRANCH = CONFIG["sphinx"]["config"]["launch_notebooks_branch"]
@@ -56,20 +57,12 @@ def branch(tmp_path_factory):
     return out, write_branch(out)
 
 
-def toc_docnames():
-    """Every docname of _toc.yml."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [toc["root"]] + [
-        c["file"] for part in toc["parts"] for c in part["chapters"]
-    ]
-
-
 @pytest.mark.slow  # writes the whole notebooks branch
 def test_each_chapter_notebook_is_there_without_outputs(branch):
     out, written = branch
     chapters = [
         d
-        for d in toc_docnames()
+        for d in toc_docnames(ROOT)
         if "\nkernelspec:" in (ROOT / f"{d}.md").read_text().split("\n---")[0]
     ]
     assert len(chapters) >= 10

@@ -30,6 +30,9 @@ import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+from book_files import is_notebook_source, toc_docnames  # noqa: E402
+
 #: Sphinx configuration value naming the branch ("" hides the buttons).
 BRANCH_OPTION = "launch_notebooks_branch"
 #: Tag of the generated first cell.
@@ -89,24 +92,11 @@ def branch_name(config):
     return config["sphinx"]["config"].get(BRANCH_OPTION, "")
 
 
-def is_notebook_source(path):
-    """Whether the MyST file ``path`` is a notebook (a jupytext kernelspec)."""
-    text = Path(path).read_text()
-    if not text.startswith("---\n"):
-        return False
-    header = yaml.safe_load(text.split("\n---", 1)[0][4:]) or {}
-    return "kernelspec" in header
-
-
 def notebook_docnames(root=ROOT):
     """Docnames (``book/data``) of the notebook chapters in _toc.yml."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    docnames = [toc["root"]] + [
-        chapter["file"]
-        for part in toc.get("parts", [])
-        for chapter in part["chapters"]
+    return [
+        d for d in toc_docnames(root) if is_notebook_source(root / f"{d}.md")
     ]
-    return [d for d in docnames if is_notebook_source(root / f"{d}.md")]
 
 
 def book_requirement(name, root=ROOT):

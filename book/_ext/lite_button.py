@@ -9,6 +9,7 @@ value ``lite_exclude`` (docnames such as ``book/instructors``).
 
 from pathlib import Path
 
+from book_files import is_notebook_source
 from docutils import nodes
 
 #: The folder of the built HTML that holds the JupyterLite site.
@@ -20,7 +21,7 @@ def runs_in_browser(source, docname, excluded):
     """True if the page ``docname`` (MyST file ``source``) gets the button."""
     if docname in excluded or not Path(source).is_file():
         return False
-    return Path(source).read_text().startswith("---\njupytext:")
+    return is_notebook_source(source)
 
 
 def button_html(page_uri, notebook):
