@@ -101,7 +101,7 @@ def test_divergence_names_step_and_learning_rate(rng):
         "labels": rng.standard_normal((50, 1)) * 100,
     }
     with pytest.raises(
-        FloatingPointError, match=r"step \d+.*learning rate 10"
+        FloatingPointError, match=r"step \d+.*with learning rate 10: "
     ):
         with np.errstate(over="ignore", invalid="ignore"):
             fl.train(data, fl.architecture([4, 8, 1]), 10)
@@ -120,16 +120,6 @@ def test_divergence_message_says_what_to_try():
             "too, check that the update steps against the gradient "
             "(W -= ...)"
         )
-
-
-def test_train_divergence_names_the_learning_rate_it_used(rng):
-    data = {
-        "images": rng.standard_normal((50, 1, 4)) * 100,
-        "labels": rng.standard_normal((50, 1)) * 100,
-    }
-    with pytest.raises(FloatingPointError, match=r"with learning rate 10: "):
-        with np.errstate(over="ignore", invalid="ignore"):
-            fl.train(data, fl.architecture([4, 8, 1]), 10)
 
 
 def test_regression_labels_are_rounded_and_clipped():

@@ -36,7 +36,7 @@ from fashionlib.teaching.contracts import (
     CONTRACTS,
     FALLBACKS,
     chapter_of,
-    core_modules,
+    core_functions,
     graded_functions,
 )
 from fashionlib.teaching.rubric import RUBRIC
@@ -374,12 +374,9 @@ def referenced(tree):
 
 def call_graph():
     """Each core function -> the names its body mentions."""
-    graph = {}
-    for path in core_modules().values():
-        for node in ast.parse(path.read_text()).body:
-            if isinstance(node, ast.FunctionDef):
-                graph[node.name] = referenced(node)
-    return graph
+    return {
+        name: referenced(node) for name, (_, node) in core_functions().items()
+    }
 
 
 def cell_needs(source, graph, graded):

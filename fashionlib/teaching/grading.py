@@ -13,6 +13,7 @@ itself, or whose code is the reference's, gets no points.
 
 import ast
 import csv
+import functools
 import importlib
 import io
 import json
@@ -22,7 +23,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +31,7 @@ import numpy as np
 
 from fashionlib.data import atomic_file, default_data_dir
 from fashionlib.teaching import build, probes, sandbox
-from fashionlib.teaching.contracts import core_modules
+from fashionlib.teaching.contracts import core_functions, parse
 from fashionlib.teaching.rubric import (
     RUBRIC,
     GradingError,
@@ -165,18 +165,6 @@ def without_docstring(function):
     return ast.dump(ast.Module(body=body, type_ignores=[]))
 
 
-#: Held while parsing, so that the grading threads take turns, since
-#: ast.parse is not safe in parallel threads on CPython 3.11.7 (it raises
-#: "AST constructor recursion depth mismatch").
-PARSE_LOCK = threading.Lock()
-
-
-def parse(source):
-    """``ast.parse(source)``, one thread at a time (:data:`PARSE_LOCK`)."""
-    with PARSE_LOCK:
-        return ast.parse(source)
-
-
 def notebook_functions(notebook):
     """Functions defined at the top of code cells: {name: body dump}."""
     defined = {}
@@ -193,25 +181,27 @@ def notebook_functions(notebook):
     return defined
 
 
+@functools.cache
+def reference_functions():
+    """The core modules' functions, read once per process:
+    {name: (module name, ast.FunctionDef)}."""
+    return core_functions()
+
+
+@functools.cache
 def reference_bodies():
     """The reference's functions: {name: body dump}, from the core modules."""
-    bodies = {}
-    for path in core_modules().values():
-        for node in parse(path.read_text()).body:
-            if isinstance(node, ast.FunctionDef):
-                bodies[node.name] = without_docstring(node)
-    return bodies
+    return {
+        name: without_docstring(node)
+        for name, (_, node) in reference_functions().items()
+    }
 
 
 def reference_function(name):
     """The reference implementation of graded name ``name``."""
     if name in REFERENCE_VALUES:
         return None
-    module = next(
-        m
-        for m, path in core_modules().items()
-        if f"def {name}(" in path.read_text()
-    )
+    module, _ = reference_functions()[name]
     return getattr(importlib.import_module(f"fashionlib.{module}"), name)
 
 
