@@ -672,6 +672,4 @@ def load_model(path):
     with np.load(weights) as stored:
         W_list = [stored[f"W{i}"] for i in range(len(stored.files))]
     stored = json.loads(history.read_text())
-    if "epochs" in stored["config"]:  # written before the rename
-        stored["config"]["num_epochs"] = stored["config"].pop("epochs")
     return W_list, stored

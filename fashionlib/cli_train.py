@@ -94,7 +94,6 @@ def add_train_command(commands):
     )
     train.add_argument(
         "--num-epochs",
-        "--epochs",
         type=POSITIVE_INT,
         default=40,
         help="passes over the training set",

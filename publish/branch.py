@@ -40,8 +40,10 @@ SETUP_INSTALL = """\
 # repository and install it with the chapters' other requirement.
 import importlib
 import importlib.util
+import site
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 REPOSITORY = "{repository}"
@@ -61,8 +63,8 @@ if importlib.util.find_spec("fashionlib") is None:
          "-e", str(source), REQUIREMENT],
         check=True,
     )
-    # this kernel sees an editable install only after a restart
-    sys.path.insert(0, str(source.resolve()))
+    # a running kernel reads the new install's .pth file only when told
+    site.addsitedir(sysconfig.get_path("purelib"))
     importlib.invalidate_caches()
 import fashionlib  # noqa: E402,F401
 """

@@ -427,19 +427,6 @@ def test_plot_mistakes_names_prediction_and_true_label():
     ]
 
 
-def test_load_model_reads_the_old_epochs_key(tmp_path):
-    X, y = blobs(30, 6, 3)
-    result = fit((X, y), TrainingConfig(network_shape=[6, 3], num_epochs=1))
-    save_model(tmp_path / "m.npz", result)
-    stored = json.loads((tmp_path / "m.json").read_text())
-    stored["config"]["epochs"] = stored["config"].pop("num_epochs")
-    (tmp_path / "m.json").write_text(json.dumps(stored))
-    _, loaded = load_model(tmp_path / "m.npz")
-    assert loaded["config"]["num_epochs"] == 1
-    assert "epochs" not in loaded["config"]
-    assert TrainingConfig(**loaded["config"]) == result.config
-
-
 def test_targets_mix_the_one_hot_rows_with_the_uniform_row():
     T = targets([2, 0], 4, label_smoothing=0.2)
     np.testing.assert_allclose(

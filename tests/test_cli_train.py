@@ -39,7 +39,7 @@ def test_help_documents_the_options():
         "--layers",
         "--optimiser",
         "--lr",
-        "--epochs",
+        "--num-epochs",
         "--batch-size",
         "--dtype",
         "--seed",
@@ -50,8 +50,8 @@ def test_help_documents_the_options():
 @pytest.mark.parametrize(
     "arguments, message",
     [
-        (["--epochs", "0"], "--epochs: 0 must be positive"),
-        (["--epochs", "two"], "'two' is not a number"),
+        (["--num-epochs", "0"], "--num-epochs: 0 must be positive"),
+        (["--num-epochs", "two"], "'two' is not a number"),
         (["--optimiser", "adagrad"], "invalid choice: 'adagrad'"),
         (["--layers", "784", "50", "9"], "the last 10"),
         (["--layers", "100", "10"], "the first width must be 784"),
@@ -100,7 +100,7 @@ def test_tiny_run_reports_epochs_and_test_accuracy(
             "784",
             "16",
             "10",
-            "--epochs",
+            "--num-epochs",
             "3",
             "--batch-size",
             "32",
@@ -142,7 +142,9 @@ def train(tiny_data, *arguments):
 def test_output_names_a_stem_for_the_weights_and_the_history(
     tiny_data, tmp_path, capsys, given
 ):
-    status = train(tiny_data, "--epochs", "1", "--output", tmp_path / given)
+    status = train(
+        tiny_data, "--num-epochs", "1", "--output", tmp_path / given
+    )
     assert status == 0
     out = capsys.readouterr().out
     npz, json = tmp_path / "model.npz", tmp_path / "model.json"
@@ -196,7 +198,7 @@ def test_divergence_ends_in_one_error_line_and_saves_nothing(
 ):
     status = train(
         tiny_data,
-        *("--optimiser", optimiser, "--lr", lr, "--epochs", "5"),
+        *("--optimiser", optimiser, "--lr", lr, "--num-epochs", "5"),
         *("--output", tmp_path / "m"),
     )
     assert status == 1
@@ -224,7 +226,8 @@ def test_ctrl_c_saves_the_best_weights_so_far(
 
     monkeypatch.setattr(cli_train, "fit", fit_interrupted)
     status = train(
-        tiny_data, "--epochs", "5", "--lr", "0.01", "--output", tmp_path / "m"
+        tiny_data,
+        *("--num-epochs", "5", "--lr", "0.01", "--output", tmp_path / "m"),
     )
     assert status == 130
     err = capsys.readouterr().err
@@ -262,7 +265,7 @@ def test_a_real_sigint_exits_130_without_traceback(tiny_data, tmp_path):
     import signal
 
     command = [sys.executable, "-c", SIGINT_RUN, "train"]
-    command += ["--data-dir", str(tiny_data), *TINY, "--epochs", "100000"]
+    command += ["--data-dir", str(tiny_data), *TINY, "--num-epochs", "100000"]
     command += ["--output", str(tmp_path / "m")]
     run = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

@@ -141,18 +141,6 @@ FALLBACKS = {
 }
 
 
-def rubric_functions():
-    """The functions the rubric awards points for (names, homework order)."""
-    return [
-        name
-        for chapter in RUBRIC.values()
-        for p in chapter.parts
-        if p.points > 0
-        for name in p.names
-        if name not in ("W1", "W2")
-    ]
-
-
 def chapter_of(name):
     """The rubric chapter whose checks grade function ``name`` (or None)."""
     return next(
