@@ -393,40 +393,6 @@ def test_momentum_and_adam_learn(tmp_path):
     ] == [1, 2, 3, 4, 5, 6]
 
 
-def test_plot_epoch_history_draws_loss_and_accuracy_per_run():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from fashionlib import plots
-
-    histories = {
-        f"run {k}": {
-            "epoch": [1, 2, 3],
-            "train_loss": [1.0, 0.5, 0.4],
-            "validation_accuracy": [80.0, 85.0, 86.0 + k],
-        }
-        for k in range(2)
-    }
-    ax_loss, ax_accuracy = plots.plot_epoch_history(histories).axes
-    assert len(ax_loss.lines) == 2 and len(ax_accuracy.lines) == 2
-    assert list(ax_accuracy.lines[1].get_ydata()) == [80.0, 85.0, 87.0]
-    assert ax_loss.get_yscale() == "log"
-
-
-def test_plot_mistakes_names_prediction_and_true_label():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from fashionlib import plots
-
-    fig = plots.plot_mistakes(np.zeros((2, 28, 28)), [6, 0], [0, 6])
-    labels = [ax.get_xlabel() for ax in fig.axes]
-    assert labels == [
-        "\u2717 Shirt (6)\ntrue: T-shirt/top",
-        "\u2717 T-shirt/top (0)\ntrue: Shirt",
-    ]
-
-
 def test_targets_mix_the_one_hot_rows_with_the_uniform_row():
     T = targets([2, 0], 4, label_smoothing=0.2)
     np.testing.assert_allclose(

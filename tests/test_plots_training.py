@@ -3,13 +3,10 @@
 Learning curves, step losses, confusion matrix, width sweep.
 """
 
-import matplotlib
 import numpy as np
 import pytest
 
-matplotlib.use("Agg")
-
-from fashionlib import plots  # noqa: E402
+from fashionlib import plots
 
 
 def test_moving_average_is_the_mean_of_each_window():
@@ -109,3 +106,27 @@ def test_train_validation_marks_the_chosen_epoch():
     ax = fig.axes[0]
     assert list(ax.lines[0].get_xdata()) == [1, 2, 3]
     assert "best validation: epoch 2" in ax.get_legend_handles_labels()[1]
+
+
+def test_plot_epoch_history_draws_loss_and_accuracy_per_run():
+    histories = {
+        f"run {k}": {
+            "epoch": [1, 2, 3],
+            "train_loss": [1.0, 0.5, 0.4],
+            "validation_accuracy": [80.0, 85.0, 86.0 + k],
+        }
+        for k in range(2)
+    }
+    ax_loss, ax_accuracy = plots.plot_epoch_history(histories).axes
+    assert len(ax_loss.lines) == 2 and len(ax_accuracy.lines) == 2
+    assert list(ax_accuracy.lines[1].get_ydata()) == [80.0, 85.0, 87.0]
+    assert ax_loss.get_yscale() == "log"
+
+
+def test_plot_mistakes_names_prediction_and_true_label():
+    fig = plots.plot_mistakes(np.zeros((2, 28, 28)), [6, 0], [0, 6])
+    labels = [ax.get_xlabel() for ax in fig.axes]
+    assert labels == [
+        "\u2717 Shirt (6)\ntrue: T-shirt/top",
+        "\u2717 T-shirt/top (0)\ntrue: Shirt",
+    ]

@@ -2,14 +2,11 @@
 draw what they claim.
 """
 
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 
 import fashionlib as fl
 from fashionlib import plots
-
-matplotlib.use("Agg")
 
 
 def cell_texts(ax):
