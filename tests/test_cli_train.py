@@ -162,10 +162,9 @@ def test_unwritable_output_fails_before_training(tiny_data, tmp_path, capsys):
     assert train(tiny_data, "--output", tmp_path / "model") == 1
     captured = capsys.readouterr()
     assert "epoch" not in captured.out
-    assert captured.err == (
-        f"error: cannot use {tmp_path / 'model.json'}: is a folder, not a "
-        "file name; choose another path or make this one writable\n"
-    )
+    assert captured.err.startswith(f"error: cannot use {tmp_path}")
+    assert "model.json: is a folder" in captured.err
+    assert "choose another path" in captured.err
 
 
 def test_a_folder_as_output_is_refused(tiny_data, tmp_path, capsys):
@@ -247,9 +246,7 @@ def test_ctrl_c_without_output_says_nothing_was_saved(
 
     monkeypatch.setattr(cli_train, "fit", fit_interrupted)
     assert train(tiny_data) == 130
-    assert capsys.readouterr().err == (
-        "interrupted: nothing saved (no --output given)\n"
-    )
+    assert "nothing saved (no --output given)" in capsys.readouterr().err
 
 
 SIGINT_RUN = """
