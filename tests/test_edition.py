@@ -424,6 +424,18 @@ def test_student_build_stubs_raise_until_handed_over(tmp_path):
     assert "d_relu_d_x is not written yet" in result.stderr
 
 
+def test_student_command_reads_the_book_it_is_given(tmp_path):
+    """The installed package finds no chapters of its own: the book is
+    the current folder, or --book."""
+    command = [sys.executable, "-m", "fashionlib", "student", "--no-site"]
+    result = subprocess.run(
+        command, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert f"no chapters found under {tmp_path.resolve()}" in result.stderr
+    assert "--book" in result.stderr
+
+
 def test_core_package_imports_nothing_of_teaching():
     core = [f"fashionlib.{m}" for m in contracts.core_modules()]
     code = (

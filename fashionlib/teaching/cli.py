@@ -24,7 +24,10 @@ def run_student(args):
         return 1
     try:
         made = edition.make_student_edition(
-            Path(args.book), args.chapter or (), args.out, not args.no_site
+            Path(args.book).resolve(),
+            args.chapter or (),
+            args.out,
+            not args.no_site,
         )
     except edition.PublishError as error:
         print(f"error: {error}", file=sys.stderr)
