@@ -33,7 +33,7 @@ from publish.notebook import chapter_notebook, read_chapter
 from publish.sources import (
     PublishError,
     read_config,
-    read_yaml,
+    read_toc,
     tags,
     toc_docnames,
     without_solutions,
@@ -168,7 +168,7 @@ def student_chapter_text(path, kept=None, labels=None):
 def student_toc(root, chapters):
     """``_toc.yml`` for the student site: the front page, the chosen
     chapters and the references."""
-    toc = read_yaml(Path(root) / "_toc.yml")
+    toc = read_toc(root)
     keep = {f"book/{name}" for name in chapters} | {
         f"book/{page}" for page in FIXED_PAGES
     }

@@ -31,10 +31,15 @@ def read_config(root):
     return read_yaml(Path(root) / "_config.yml")
 
 
+def read_toc(root):
+    """The book's ``_toc.yml`` as a dict (``root``, ``parts``)."""
+    return read_yaml(Path(root) / "_toc.yml")
+
+
 def toc_docnames(root):
     """Docnames (``book/data``) of every page in ``root/_toc.yml``, in
     reading order: the root page, then each part's chapters."""
-    toc = read_yaml(Path(root) / "_toc.yml")
+    toc = read_toc(root)
     return [toc["root"]] + [
         chapter["file"]
         for part in toc.get("parts", [])
