@@ -238,8 +238,10 @@ def test_he_matrix_is_random_matrix_scaled_by_sqrt_2():
 
 
 def test_nn_layer_count_message_says_what_to_do():
-    with pytest.raises(ValueError, match="2 weight matrices but 1 act"):
+    with pytest.raises(ValueError) as error:
         fl.nn([1.0], [np.ones((5, 2)), np.ones((1, 6))], [fl.relu])
+    assert "2 weight matrices but 1 activation" in str(error.value)
+    assert "give one activation per layer" in str(error.value)
 
 
 def test_as_weights_gives_a_float_matrix_or_names_the_shapes():

@@ -194,6 +194,7 @@ def test_backprop_nn_W_names_the_lists_whose_lengths_differ():
         with pytest.raises(ValueError) as error:
             fl.backprop_nn_W(x, label, **broken)
         assert f"lengths differ {listed}" in str(error.value)
+        assert "give one entry of each per item" in str(error.value)
 
 
 def test_numerical_jacobian_of_a_matrix_function_of_a_matrix():

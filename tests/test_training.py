@@ -118,6 +118,7 @@ def test_divergence_message_says_what_to_try():
         assert f"diverged at step 3 (loss {loss})" in message
         assert "learning rate 0.5" in message
         assert "10 times smaller" in message
+        assert "update steps against the gradient" in message
 
 
 def test_regression_labels_are_rounded_and_clipped():
