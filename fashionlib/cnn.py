@@ -182,7 +182,9 @@ def flops_per_image(tokens):
     """Multiply-adds times 2 of one image's forward pass (conv and dense)."""
     layers, shapes = parse_layers(tokens)
     total = 0
-    for layer, shape_in, shape_out in zip(layers, shapes, shapes[1:]):
+    for layer, shape_in, shape_out in zip(
+        layers, shapes, shapes[1:], strict=False
+    ):
         if layer.has_weights:
             total += 2 * fan_in(layer, shape_in) * int(np.prod(shape_out))
     return total
@@ -254,7 +256,7 @@ def conv_backward(G, cols, W, input_shape, layer, need_input=True):
     return G_pad[:, p : p + H, p : p + W_in], dW
 
 
-# --- max pooling ---------------------------------------------------------------
+# --- max pooling -----------------------------------------------------------
 
 
 def pool_forward(X, size):
@@ -285,7 +287,7 @@ def pool_backward(G, saved):
     return G_in.reshape(B, H_out * size, W_out * size, -1)
 
 
-# --- the network ---------------------------------------------------------------
+# --- the network -----------------------------------------------------------
 
 
 def dense_forward(X, W):
