@@ -15,6 +15,7 @@ Run it with ``make bench``; it writes bench/cnn-results.json.
 
 import argparse
 import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -178,9 +179,11 @@ def main():
     X, y = design_matrix(
         {k: v[:rows] for k, v in train.items()}, mean, std, np.float32
     )
+    load_start = os.getloadavg()[0]
     table = [
         measure(n, X, y, tokens, args.steps, args.batch_size) for n in (1, 2)
     ]
+    load = [load_start, os.getloadavg()[0]]
     print(f"CNN {' '.join(tokens)}; Adam, batch {args.batch_size}, float32")
     print(
         f"{'threads':>7} {'fashionlib s/epoch':>19} {'PyTorch s/epoch':>16} "
@@ -193,8 +196,16 @@ def main():
             f" {row['fashionlib_gflops']:8.1f}"
             f" {100 * row['share_of_peak']:14.0f}%"
         )
+    print(
+        f"load average {load[0]:.1f} at the start, {load[1]:.1f} at the end "
+        f"({os.cpu_count()} cores): other processes slow both frameworks"
+    )
     with atomic_file(args.output) as f:
-        f.write(json.dumps({"layers": tokens, "rows": table}).encode())
+        f.write(
+            json.dumps(
+                {"layers": tokens, "rows": table, "load": load}
+            ).encode()
+        )
     print(f"wrote {args.output}")
 
 
