@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from fashionlib import cnn
 from fashionlib._files import atomic_files, sweep
 from fashionlib.activations import identity_array, relu_array, sigmoid_array
 from fashionlib.backprop import (
@@ -362,12 +363,16 @@ class TrainingConfig:
     patience: int = None  # early stopping: epochs without a better accuracy
     seed: int = 0  # weights, shuffling and dropout
     dtype: str = "float32"
+    layers: list = None  # a CNN as layer tokens (cnn.py), or None: an MLP
 
     def __post_init__(self):
-        if self.activations is None:
+        if self.layers is not None:
+            self.use_layers()
+        elif self.activations is None:
             hidden = len(self.network_shape) - 2
             self.activations = ["relu"] * hidden + ["identity"]
-        check_architecture(self.network_shape, self.activations)
+        if self.layers is None:
+            check_architecture(self.network_shape, self.activations)
         for name, choices in CHOICES.items():
             if getattr(self, name) not in choices:
                 raise ValueError(
@@ -380,6 +385,53 @@ class TrainingConfig:
                     f"TrainingConfig {name}={getattr(self, name)!r}: "
                     f"must be {description}"
                 )
+
+
+    def use_layers(self):
+        """Check ``layers`` and derive the widths in and out from them; the
+        MLP's ``activations`` and ``dropout`` do not apply."""
+        self.layers = [str(token) for token in self.layers]
+        _, shapes = cnn.parse_layers(self.layers)
+        if len(shapes[-1]) != 1:
+            raise ValueError(
+                f"layers {self.layers} end in images {shapes[-1]}: end with "
+                "a dense layer, e.g. dense10"
+            )
+        self.network_shape = [int(np.prod(shapes[0])), shapes[-1][0]]
+        self.activations, self.dropout = [], 0.0
+
+
+def network_init(config, dtype):
+    """Initial weights of the network that ``config`` describes."""
+    if config.layers is not None:
+        return cnn.init_weights(config.layers, config.seed, dtype)
+    return init_weights(
+        config.network_shape, config.activations, config.seed, dtype
+    )
+
+
+def network_forward(X, W_list, config, rng=None):
+    """``(output, cache)`` of ``config``'s network (MLP or CNN) on rows
+    ``X`` ``(B, m_0)``; training mode (dropout, flips) with a Generator
+    ``rng``."""
+    if config.layers is not None:
+        return cnn.forward(X, W_list, config.layers, rng)
+    return forward_batch(X, W_list, config.activations, config.dropout, rng)
+
+
+def network_backward(G, cache, W_list, config):
+    """Gradients for ``W_list`` from the output gradient ``G``."""
+    if config.layers is not None:
+        return cnn.backward(G, cache, W_list, config.layers)
+    return backprop_batch_W(G, cache, W_list, config.activations)
+
+
+def network_accuracy(X, y, W_list, config):
+    """Percentage of rows of ``X`` that ``config``'s network labels ``y``."""
+    if config.layers is None:
+        return batch_accuracy(X, y, W_list, config.activations)
+    scores = cnn.predict_scores(X, W_list, config.layers)
+    return 100.0 * float(np.mean(scores.argmax(axis=1) == y))
 
 
 @dataclass
@@ -438,12 +490,8 @@ def train_step(X, T, W_list, config, optimiser, learning_rate, rng):
     ``X`` ``(B, m_0)``, targets ``T`` ``(B, m_L)``; returns the batch loss.
     """
     loss, d_loss = LOSSES[config.loss]
-    output, cache = forward_batch(
-        X, W_list, config.activations, config.dropout, rng
-    )
-    grads = backprop_batch_W(
-        d_loss(output, T), cache, W_list, config.activations
-    )
+    output, cache = network_forward(X, W_list, config, rng)
+    grads = network_backward(d_loss(output, T), cache, W_list, config)
     if config.weight_decay:
         for W, G in zip(W_list, grads, strict=True):
             G[:, :-1] += W.dtype.type(config.weight_decay) * W[:, :-1]
@@ -592,9 +640,7 @@ def fit(
         train[1], config.network_shape[-1], config.label_smoothing, dtype
     )
     if W_list is None:
-        W_list = init_weights(
-            config.network_shape, config.activations, config.seed, dtype
-        )
+        W_list = network_init(config, dtype)
     W_list = [np.array(W, dtype=dtype) for W in W_list]
     optimiser = OPTIMISERS[config.optimiser](W_list)
     rngs = make_rng(config.seed), np.random.default_rng([config.seed, 1])
@@ -611,7 +657,7 @@ def fit(
         seconds = time.perf_counter() - start
         accuracy = None
         if validation is not None:
-            accuracy = batch_accuracy(*validation, W_list, config.activations)
+            accuracy = network_accuracy(*validation, W_list, config)
         record(history, epoch, loss, accuracy, learning_rate, seconds)
         if log:
             log(epoch_summary(history))

@@ -17,12 +17,13 @@ from fashionlib._files import check_writable
 from fashionlib.batch import (
     OPTIMISERS,
     TrainingConfig,
-    batch_accuracy,
     design_matrix,
     fit,
     model_paths,
+    network_accuracy,
     save_model,
 )
+from fashionlib.cnn import TOKEN_SYNTAX
 
 #: Exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells use.
 INTERRUPTED = 130
@@ -72,6 +73,14 @@ def add_train_command(commands):
         nargs="+",
         default=[784, 512, 512, 10],
         help="layer widths, from the 784 pixels to the 10 classes",
+    )
+    train.add_argument(
+        "--cnn",
+        nargs="+",
+        metavar="LAYER",
+        help="a convolutional network as layer tokens, in place of --layers "
+        f"and --dropout: {TOKEN_SYNTAX}; e.g. --cnn conv32x3 relu pool2 "
+        "dense10",
     )
     train.add_argument(
         "--optimiser",
@@ -165,7 +174,16 @@ def config_from(args):
             "must be 784 (the pixels) and the last 10 (the classes), e.g. "
             "--layers 784 512 512 10"
         )
+    try:
+        return training_config(args)
+    except ValueError as error:
+        args.parser.error(str(error))
+
+
+def training_config(args):
+    """The TrainingConfig of ``args``; ValueError for a bad one."""
     return TrainingConfig(
+        layers=args.cnn,
         network_shape=args.layers,
         optimiser=args.optimiser,
         learning_rate=args.learning_rate,
@@ -231,7 +249,7 @@ def run_train(args):
     print(f"best validation accuracy in epoch {result.best_epoch}")
     if paths:
         save(paths, result)
-    accuracy = batch_accuracy(*test, result.W_list, config.activations)
+    accuracy = network_accuracy(*test, result.W_list, config)
     print(f"test accuracy: {accuracy:.2f} %")
     return 0
 

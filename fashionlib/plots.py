@@ -1004,3 +1004,109 @@ def plot_train_validation(train_accuracy, validation_accuracy, chosen_epoch):
     )
     label_axes(ax, "epoch", "accuracy (%)")
     return finish(fig)
+
+
+def plot_im2col(image, kernel=3, windows=((0, 0), (0, 1), (5, 9))):
+    """An image ``(H, W)`` with a few ``kernel x kernel`` windows outlined,
+    beside its window matrix (im2col, no padding) for the first rows.
+
+    Each row of the matrix is one window's pixels in reading order; the
+    outlined windows' rows are marked by arrows in the same colours.  Both
+    panels share one grey scale (the image's).
+    """
+    image = np.asarray(image, dtype=float)
+    height, width = image.shape
+    side = width - kernel + 1
+    cols = np.lib.stride_tricks.sliding_window_view(image, (kernel, kernel))
+    cols = cols.reshape(-1, kernel * kernel)
+    last_row = max(i * side + j for i, j in windows) + 3
+    fig, (ax_image, ax_cols) = plt.subplots(
+        1, 2, figsize=(8, 4.2), gridspec_kw={"width_ratios": [1, 0.6]}
+    )
+    limits = {"vmin": image.min(), "vmax": image.max(), "cmap": "gray_r"}
+    ax_image.imshow(image, interpolation="none", **limits)
+    ax_cols.imshow(
+        cols[:last_row], aspect="auto", interpolation="none", **limits
+    )
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for (i, j), colour in zip(windows, colours, strict=False):
+        ax_image.add_patch(
+            plt.Rectangle(
+                (j - 0.5, i - 0.5),
+                kernel,
+                kernel,
+                fill=False,
+                edgecolor=colour,
+                linewidth=2,
+            )
+        )
+        row = i * side + j
+        ax_cols.annotate(
+            f"window ({i}, {j})",
+            xy=(-0.6, row),
+            xytext=(-4.5, row),
+            color=colour,
+            fontsize=8,
+            va="center",
+            annotation_clip=False,
+            arrowprops={"arrowstyle": "->", "color": colour},
+        )
+    ax_image.set_title(f"image, {height} x {width}", fontsize=9)
+    ax_cols.set_title(
+        f"window matrix: first {last_row} of {len(cols)} rows", fontsize=9
+    )
+    ax_cols.set_xlabel("pixel of the window (reading order)", fontsize=8)
+    ax_cols.set_ylabel("row = window", fontsize=8)
+    return finish(fig)
+
+
+def plot_kernels(kernels, per_row=8):
+    """Kernels ``(n, k, k)`` as small images on one shared colour scale,
+    symmetric about 0 (orange = positive, purple = negative, white = 0),
+    with a colour bar."""
+    kernels = np.asarray(kernels, dtype=float)
+    rows = -(-len(kernels) // per_row)
+    fig, axes = plt.subplots(
+        rows, per_row, figsize=(1.0 * per_row + 1, 1.05 * rows)
+    )
+    limit = float(np.abs(kernels).max()) or 1.0
+    for n, ax in enumerate(np.ravel(axes)):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if n >= len(kernels):
+            ax.axis("off")
+            continue
+        shown = ax.imshow(
+            kernels[n], cmap="PuOr_r", vmin=-limit, vmax=limit,
+            interpolation="none",
+        )  # fmt: skip
+        ax.set_xlabel(f"{n}", fontsize=7)
+    fig.colorbar(shown, ax=list(np.ravel(axes)), shrink=0.8)
+    plt.close(fig)
+    return fig
+
+
+def plot_feature_maps(images, maps, channels):
+    """Each image ``(N, H, W)`` beside its maps ``(N, H', W', C)`` for the
+    listed ``channels``; every map has its own grey scale from 0 (white)
+    to its largest value (black)."""
+    fig, axes = plt.subplots(
+        len(images),
+        len(channels) + 1,
+        figsize=(1.25 * (len(channels) + 1), 1.3 * len(images)),
+        squeeze=False,
+    )
+    for n, image in enumerate(images):
+        axes[n, 0].imshow(image, cmap="gray_r", interpolation="none")
+        for col, channel in enumerate(channels, start=1):
+            axes[n, col].imshow(
+                maps[n, :, :, channel], cmap="gray_r", vmin=0,
+                interpolation="none",
+            )  # fmt: skip
+            if n == 0:
+                axes[n, col].set_title(f"channel {channel}", fontsize=7)
+    axes[0, 0].set_title("image", fontsize=7)
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return finish(fig)
