@@ -39,7 +39,6 @@ mutation: venv
 	$(BIN)/python tests/mutation_score.py
 
 venv: .venv/.installed
-
 .venv/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv .venv
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -91,10 +90,11 @@ preview: venv
 	@$(BIN)/python -c "from fashionlib import data; raise SystemExit(not all(data.npz_path(s).is_file() for s in data.SPLITS))" || $(MAKE) --no-print-directory data
 	$(BIN)/python -m publish.preview
 
-# The mini-batch engine against PyTorch (CPU) and scikit-learn (CONTRIBUTING.md)
+# The mini-batch engine (MLP and CNN) against PyTorch (CPU), the MLP against scikit-learn
 bench: data
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/cnn.py
 
 clean:
 	rm -rf _build
