@@ -1,10 +1,12 @@
-"""Run one submission: execute the notebook, then the probes, in one kernel.
+"""Execute one submitted notebook, for the student's feedback only.
 
 Started by the grader as ``python runner.py JOB_FOLDER`` (inside the
 sandbox when there is one). It imports no ``fashionlib``: the kernel sees
 only the student build. It writes into JOB_FOLDER ``executed.ipynb`` (the
-notebook with its outputs), ``runner.json`` (notes on what went wrong) and,
-through ``harness.probe_kernel`` in the kernel, the raw results.
+notebook with its outputs) and ``runner.json`` (notes on what went wrong).
+Nothing here decides a point: the probes run in a process of their own
+(:mod:`fashionlib.teaching.harness`), and the grader reads these files
+back as hostile input.
 """
 
 import json
@@ -57,7 +59,8 @@ def kernel_answers(client, seconds=10):
 
 
 def run_cells(client, cells, job, notes):
-    """Execute the submission's code cells; False if the kernel is lost."""
+    """Execute the submission's code cells; stop early if the kernel is
+    lost."""
     deadline = time.monotonic() + job["notebook_timeout"]
     for index, cell in cells:
         remaining = deadline - time.monotonic()
@@ -66,7 +69,7 @@ def run_cells(client, cells, job, notes):
                 f"stopped after {job['notebook_timeout']} s: cells from "
                 f"{index} on were not run"
             )
-            return True
+            return
         if cell.cell_type != "code":
             continue
         client.timeout = max(1, int(min(job["cell_timeout"], remaining)))
@@ -88,17 +91,7 @@ def run_cells(client, cells, job, notes):
                 notes.append(
                     "the kernel ignored the interrupt and was stopped"
                 )
-                return False
-    return True
-
-
-def harness_cell(folder):
-    """Code that loads the harness and probes the notebook's namespace."""
-    harness = Path(__file__).with_name("harness.py")
-    return (
-        f"exec(open({str(harness)!r}).read(), _grader := {{}})\n"
-        f"_grader['probe_kernel'](globals(), {str(folder / 'job.json')!r})"
-    )
+                return
 
 
 def leftover_processes():
@@ -136,16 +129,12 @@ def run(folder):
         with client.setup_kernel(
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         ):
-            alive = run_cells(client, cells, job, notes)
+            run_cells(client, cells, job, notes)
             if client.output_dropped:
                 notes.append(
                     f"output beyond {job['output_limit']} characters was "
                     "discarded"
                 )
-            if alive:
-                client.output_limit = float("inf")
-                client.timeout = job["check_timeout"]
-                execute_extra(client, harness_cell(folder))
     except DeadKernelError:
         notes.append(
             "the kernel died (the submission ended its own process or ran "
