@@ -37,7 +37,9 @@ def make_inputs(seed):
         "Wt": rng.standard_normal((2, 5)) * 0.1,
         "timages": rng.standard_normal((6, 2, 2)),
         "tlabels": np.eye(2)[rng.integers(0, 2, 6)],
-        "reg": np.concatenate([rng.uniform(-2, 12, 8), [3.5, 4.49]]),
+        "reg": np.concatenate(
+            [rng.uniform(-2, 12, 8), [-0.7, 0.4, 3.5, 4.49, 9.6, 12.3]]
+        ),
         "scores": rng.standard_normal((6, 10)),
         "seed": rng.integers(2**31),
     }
@@ -47,8 +49,8 @@ UNCHANGED = "x = A['v'].copy(); out = [f(x), x]"
 TRAIN = (
     "arch = {'W_list': [A['Wt'].copy()], 'h_list': [half_], "
     "'back_h_list': [back_half_]}\n"
-    "f({'images': A['timages'], 'labels': A['tlabels']}, arch, 0.05)\n"
-    "out = arch['W_list']"
+    "losses = f({'images': A['timages'], 'labels': A['tlabels']}, arch, "
+    "0.05)\nout = [*arch['W_list'], losses]"
 )
 SEEDED = (
     "s = int(A['seed']); out = [f(200, 300, seed=s), f(200, 300, seed=s), "
@@ -158,7 +160,7 @@ PROBES = {
         )
     ],
     "check_train": [
-        ("train(6 samples, one z / 2 layer, 0.05): W_list", TRAIN)
+        ("train(6 samples, one z / 2 layer, 0.05): W_list, losses", TRAIN)
     ],
     "check_output_to_label_regression": [
         ("output_to_label_regression of 10 outputs", LABELS.format("A['reg']"))

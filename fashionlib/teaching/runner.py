@@ -11,6 +11,7 @@ back as hostile input.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -94,6 +95,19 @@ def run_cells(client, cells, job, notes):
                 return
 
 
+def replace(path, text):
+    """Write ``text`` to a new file that takes the place of ``path``
+    (whatever the notebook left there: a link, a pipe, a folder)."""
+    temporary = path.with_name(f".{path.name}.new")
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.unlink(missing_ok=True)
+    with open(temporary, "x") as f:
+        f.write(text)
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    os.replace(temporary, path)
+
+
 def leftover_processes():
     """Processes of this PID namespace other than this one and its parents."""
     mine = {os.getpid(), os.getppid(), 1}
@@ -144,7 +158,7 @@ def run(folder):
         notes.append(
             "left background processes running; they were killed at the end"
         )
-    nbformat.write(notebook, folder / "executed.ipynb")
+    replace(folder / "executed.ipynb", nbformat.writes(notebook))
     return notes
 
 
@@ -152,7 +166,7 @@ def main(folder):
     """Run the job in ``folder`` and write ``runner.json``."""
     folder = Path(folder)
     notes = run(folder)
-    (folder / "runner.json").write_text(json.dumps({"notes": notes}))
+    replace(folder / "runner.json", json.dumps({"notes": notes}))
 
 
 if __name__ == "__main__":
