@@ -36,7 +36,7 @@ def bound(statement):
         statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     ):
         return {statement.name}
-    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+    if imports(statement):
         return {
             (a.asname or a.name).split(".")[0]
             for a in statement.names
@@ -55,6 +55,11 @@ def bound(statement):
             if isinstance(node, ast.Name)
         }
     return set()
+
+
+def imports(statement):
+    """Whether ``statement`` is an import."""
+    return isinstance(statement, (ast.Import, ast.ImportFrom))
 
 
 def definitions(notebook):

@@ -1,14 +1,17 @@
-"""Grading student notebooks: run each in a sandbox, decide outside it.
+"""Grading student notebooks: probe each in a sandbox, decide outside it.
 
-For each submission the grader makes a private job folder with a copy of
-the notebook, the grader's inputs (drawn afresh from a secret seed) and the
-list of calls to make. :mod:`fashionlib.teaching.runner` executes the
-notebook in a kernel that can import only the student build, then calls
-the notebook's graded functions on those inputs and saves the raw results.
-Back in the grader's process, the results are compared with the reference
-implementation's; nothing the notebook prints, patches or defines can turn
-a failure into a pass. A graded function the notebook does not define
-itself, or whose code is the reference's, gets no points.
+Everything a submission can touch is hostile input. The grader reads each
+notebook under caps (:mod:`fashionlib.teaching.hostile`) and extracts the
+graded functions' definitions (:mod:`fashionlib.teaching.extract`). A
+fresh process in the sandbox (:mod:`fashionlib.teaching.harness`) runs
+those definitions alone on the grader's inputs (drawn afresh from a secret
+seed) and writes the raw results to a pipe the grader reads up to a cap;
+the grader checks them against its own copy of the job and compares them
+with the reference implementation's. The whole notebook runs separately
+(:mod:`fashionlib.teaching.runner`), for the feedback only. A graded
+function the notebook does not define itself, whose code is the
+reference's, or that calls a library implementation gets no points; a
+submission that cannot be read is one row per check naming the file.
 """
 
 import csv
@@ -245,6 +248,13 @@ def own_work(name, found):
     if name in REFERENCE_VALUES:
         return None
     body = extract.function_body(found, name)
+    index = found.bindings.get(name)
+    if (
+        body is None
+        and index is not None
+        and not extract.imports(found.statements[index])
+    ):
+        return f"{name} is not a function the notebook defines with def"
     if body is None:
         return f"{name} is not defined by the notebook: {REFERENCE_USED}"
     if body == reference_bodies().get(name):
