@@ -14,15 +14,19 @@ import io
 import json
 import os
 import stat
+import warnings
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 #: Bytes of a submitted notebook (outputs included).
-NOTEBOOK_LIMIT = 16 * 1024**2
+NOTEBOOK_LIMIT = 8 * 1024**2
 #: Characters of one code cell, and of all code cells together.
 CELL_LIMIT, CODE_LIMIT = 100_000, 400_000
+#: Cells of a notebook, and outputs of all its cells: validating costs
+#: time and memory in proportion to their number.
+CELLS_LIMIT, OUTPUTS_LIMIT = 2_000, 10_000
 
 
 class HostileInput(ValueError):
@@ -88,13 +92,37 @@ def read_json(path, cap):
         raise HostileInput(f"{Path(path).name} is not JSON: {error}") from None
 
 
+def count_problem(value):
+    """Why the JSON ``value`` has too many cells or outputs, or None."""
+    cells = value.get("cells") if isinstance(value, dict) else None
+    if not isinstance(cells, list):
+        return None  # validation names what is wrong
+    outputs = sum(
+        len(c.get("outputs") or ()) for c in cells if isinstance(c, dict)
+    )
+    if len(cells) > CELLS_LIMIT or outputs > OUTPUTS_LIMIT:
+        return (
+            f"holds {len(cells)} cells and {outputs} outputs, more than the "
+            f"{CELLS_LIMIT} and {OUTPUTS_LIMIT} the grader reads"
+        )
+    return None
+
+
 def parse_notebook(data, name):
     """A validated nbformat v4 notebook from the bytes ``data``."""
     import nbformat
 
     try:
-        notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
-        nbformat.validate(notebook)
+        text = data.decode("utf-8")
+        problem = count_problem(json.loads(text))
+        if problem:
+            raise HostileInput(f"{name} {problem}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            notebook = nbformat.reads(text, as_version=4)
+            nbformat.validate(notebook)
+    except HostileInput:
+        raise
     except (
         ValueError,
         TypeError,
