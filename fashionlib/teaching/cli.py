@@ -51,8 +51,13 @@ def run_grade(args):
         memory=int(args.memory * 1024**3),
         feedback_dir=str(out / "feedback"),
     )
+    refused = []
     try:
-        submissions = grading.find_submissions(args.submissions, args.chapter)
+        submissions = grading.find_submissions(
+            args.submissions, args.chapter, refused
+        )
+        for message in refused:
+            print(grading.shorten(message, 300), file=sys.stderr)
         rows = grading.grade(submissions, settings, jobs=args.jobs)
     except (GradingError, sandbox.SandboxError) as error:
         print(f"error: {error}", file=sys.stderr)
