@@ -22,7 +22,7 @@ Two variants compute the same numbers:
 
 import numpy as np
 
-from fashionlib import _validate
+from fashionlib import _validate, activations
 from fashionlib.activations import as_vector, sigmoid_array
 from fashionlib.jacobians import (
     d_affine_d_W,
@@ -33,7 +33,7 @@ from fashionlib.jacobians import (
 )
 from fashionlib.layers import affine, homogeneous
 from fashionlib.loss import d_l2_d_x, l2
-from fashionlib.network import nn
+from fashionlib.network import initialize_network, nn
 
 # --- naive: multiply by the explicit Jacobian --------------------------------
 
@@ -157,6 +157,37 @@ FAST = {
     "affine_x": backprop_affine_x,
     "affine_W": backprop_affine_W,
 }
+
+
+def architecture(
+    network_shape, hidden="relu", output="identity", seed=0, naive=False
+):
+    """The dict ``backprop_nn_W(x, label, **architecture)`` takes.
+
+    For widths ``[m_0, ..., m_L]``: ``W_list`` from
+    :func:`~fashionlib.network.initialize_network` (``seed``), ``h_list``
+    with ``hidden`` on layers 1 to L-1 and ``output`` on layer L,
+    ``back_h_list`` their backward functions.  Names: relu, identity or
+    sigmoid.  ``naive=True`` takes every backward function, the affine ones
+    too, from the naive variants (explicit Jacobians).
+    """
+    names = [hidden] * (len(network_shape) - 2) + [output]
+    for name in names:
+        if name not in ("relu", "identity", "sigmoid"):
+            raise ValueError(
+                f"unknown activation {name!r}: choose relu, identity or "
+                "sigmoid"
+            )
+    table = NAIVE if naive else FAST
+    result = {
+        "W_list": initialize_network(network_shape, seed),
+        "h_list": [getattr(activations, name) for name in names],
+        "back_h_list": [table[name] for name in names],
+    }
+    if naive:
+        result["backprop_affine_x"] = table["affine_x"]
+        result["backprop_affine_W"] = table["affine_W"]
+    return result
 
 
 # --- the whole network -----------------------------------------------------

@@ -11,7 +11,7 @@ import functools
 
 import numpy as np
 
-from fashionlib import network
+from fashionlib import backprop
 from fashionlib.backprop import numerical_jacobian, relative_error
 from fashionlib.loss import l2
 
@@ -380,10 +380,47 @@ def check_nn(nn):
 # --- Initialisation ----------------------------------------------------------
 
 
+#: Standard deviations a sample statistic may stray from its expectation.
+SPREAD = 5
+#: Chance that a right answer fails the uniformity (KS) test.
+KS_LEVEL = 1e-7
+
+
+def uniform_problem(W, a):
+    """Why the entries of ``W`` are not uniform on [-a, a], or None.
+
+    Range, then mean and variance within :data:`SPREAD` standard
+    deviations of those of the uniform (0 and a^2 / 3, for the sample
+    size), then the Kolmogorov-Smirnov distance to it."""
+    x, n = np.ravel(W), np.size(W)
+    if np.max(np.abs(x)) > a * (1 + 1e-9):
+        return f"has entries beyond +-{a:.4f}"
+    if abs(np.mean(x)) > SPREAD * a / np.sqrt(3 * n):
+        return f"has mean {np.mean(x):.4f}, expected about 0"
+    if abs(np.var(x) - a**2 / 3) > SPREAD * a**2 * np.sqrt(4 / 45 / n):
+        return (
+            f"has variance {np.var(x):.5f}, expected about {a**2 / 3:.5f} "
+            "(uniform on +-sqrt(3 / inputs))"
+        )
+    u, steps = np.sort((x + a) / (2 * a)), np.arange(n + 1) / n
+    distance = max(np.max(steps[1:] - u), np.max(u - steps[:-1]))
+    if distance > np.sqrt(np.log(2 / KS_LEVEL) / (2 * n)):
+        return f"is not uniform on +-{a:.4f} (KS distance {distance:.3f})"
+    return None
+
+
+def layer_problem(W):
+    """Why layer ``W`` is not initialised as the chapter asks, or None."""
+    if np.any(W[:, -1] != 0):
+        return "the bias column (the last) must be zero"
+    return uniform_problem(W[:, :-1], np.sqrt(3 / (W.shape[1] - 1)))
+
+
 @verifies("random_matrix")
 def check_random_matrix(random_matrix):
-    """Shape (rows, columns), range +-sqrt(3 / columns), and a 1000-1000-1000
-    identity network keeps std 1 within 10 %.
+    """Shape (rows, columns), uniform on +-sqrt(3 / columns) (the grader's
+    test too), and a 1000-1000-1000 identity network keeps std 1 within
+    10 %.
     """
     W = random_matrix(200, 300)
     expect(
@@ -391,18 +428,10 @@ def check_random_matrix(random_matrix):
         f"random_matrix(200, 300) has shape {np.shape(W)}, "
         "expected (200, 300)",
     )
-    a = np.sqrt(3 / 300)
+    problem = uniform_problem(W, np.sqrt(3 / 300))
     expect(
-        np.all(np.abs(W) <= a),
-        f"random_matrix(200, 300) has entries up to {np.max(np.abs(W)):.4f}; "
-        f"they must lie in [-sqrt(3/300), sqrt(3/300)] = [-{a:.4f}, {a:.4f}] "
-        "(m is the number of columns)",
-    )
-    expect(
-        abs(np.std(W) - a / np.sqrt(3)) < 0.05 * a,
-        f"random_matrix(200, 300) has std {np.std(W):.4f}, "
-        f"expected about {a / np.sqrt(3):.4f} for a uniform distribution on "
-        f"[-{a:.4f}, {a:.4f}]",
+        problem is None,
+        f"random_matrix(200, 300) {problem} (m is the number of columns)",
     )
     rng = np.random.default_rng(RNG_SEED)
     x = rng.uniform(-np.sqrt(3), np.sqrt(3), size=1000)
@@ -421,8 +450,9 @@ def check_random_matrix(random_matrix):
 
 @verifies("initialize_network")
 def check_initialize_network(initialize_network):
-    """Shapes (m_i, m_{i-1} + 1) with zero biases, output (2,) for [1, 5, 3,
-    2], reproducible, global RNG untouched.
+    """Shapes (m_i, m_{i-1} + 1), each layer as :func:`layer_problem` asks
+    (the grader's test too), output (2,) for [1, 5, 3, 2], reproducible,
+    global RNG untouched.
     """
     from fashionlib.activations import identity, relu
     from fashionlib.network import nn
@@ -440,10 +470,9 @@ def check_initialize_network(initialize_network):
         f"initialize_network([1, 5, 3, 2]) gave shapes {shapes}, expected "
         "[(5, 2), (3, 6), (2, 4)]",
     )
-    expect(
-        all(np.all(W[:, -1] == 0) for W in W_list),
-        "the bias column (the last) must start at zero",
-    )
+    for k, W in enumerate(W_list, 1):
+        problem = layer_problem(W)
+        expect(problem is None, f"layer {k}: {problem}")
     out = nn(np.array([10.0]), W_list, [relu, relu, identity])
     expect(
         np.shape(out) == (2,),
@@ -720,7 +749,7 @@ def check_backprop_nn_W(backprop_nn_W):
     from fashionlib.backprop import numerical_gradient_W
 
     rng = np.random.default_rng(RNG_SEED)
-    architecture = network.architecture([4, 5, 3], seed=rng)
+    architecture = backprop.architecture([4, 5, 3], seed=rng)
     x, label = random_vector(rng, 4), rng.standard_normal(3)
     analytic = backprop_nn_W(x, label, **architecture)
     numeric = numerical_gradient_W(x, label, **architecture)
@@ -757,7 +786,7 @@ def check_train(train):
         "images": rng.standard_normal((1, 2, 2)),
         "labels": np.array([[1.0, 0.0]]),
     }
-    architecture = {**network.architecture([4, 2]), "W_list": [W0.copy()]}
+    architecture = {**backprop.architecture([4, 2]), "W_list": [W0.copy()]}
     gradient = backprop_nn_W(
         data["images"][0].ravel(), data["labels"][0], **architecture
     )[0].reshape(W0.shape)
@@ -779,7 +808,7 @@ def check_train(train):
     order = rng.permutation(40)
     data = {"images": images[order], "labels": labels[order]}
     architecture = {
-        **network.architecture([2, 2]),
+        **backprop.architecture([2, 2]),
         "W_list": [np.zeros((2, 3))],
     }
     for _ in range(20):

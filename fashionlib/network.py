@@ -99,38 +99,3 @@ def layer_spreads(X, matrices, h):
         per_neuron.append(float(i.std(axis=0).mean()))
         x = h(i.ravel()).reshape(i.shape)  # h takes vectors
     return pooled, per_neuron
-
-def architecture(
-    network_shape, hidden="relu", output="identity", seed=0, naive=False
-):
-    """The dict ``backprop_nn_W(x, label, **architecture)`` takes.
-
-    For widths ``[m_0, ..., m_L]``: ``W_list`` from
-    :func:`initialize_network` (``seed``), ``h_list`` with ``hidden`` on
-    layers 1 to L-1 and ``output`` on layer L, ``back_h_list`` their
-    backward functions.  Names: relu, identity or sigmoid.  ``naive=True``
-    takes every backward function, the affine ones too, from the naive
-    variants (explicit Jacobians).
-    """
-    # backprop imports this module (numerical_gradient_W runs nn), and the
-    # forward pass comes first in the book: the backward functions are
-    # looked up at call time, so loading stays one-way, backprop -> network
-    from fashionlib import activations, backprop
-
-    names = [hidden] * (len(network_shape) - 2) + [output]
-    for name in names:
-        if name not in ("relu", "identity", "sigmoid"):
-            raise ValueError(
-                f"unknown activation {name!r}: choose relu, identity or "
-                "sigmoid"
-            )
-    table = backprop.NAIVE if naive else backprop.FAST
-    result = {
-        "W_list": initialize_network(network_shape, seed),
-        "h_list": [getattr(activations, name) for name in names],
-        "back_h_list": [table[name] for name in names],
-    }
-    if naive:
-        result["backprop_affine_x"] = table["affine_x"]
-        result["backprop_affine_W"] = table["affine_W"]
-    return result

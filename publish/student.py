@@ -15,18 +15,15 @@ import ast
 import importlib
 import inspect
 import re
-import textwrap
 
 import nbformat
 
-from fashionlib.teaching.contracts import (
-    CONTRACTS,
-    FALLBACKS,
-    chapter_of,
-    core_functions,
+from fashionlib.teaching.exercises import CHAPTERS, STUBBED, stub
+from fashionlib.teaching.library import (
+    call_graph,
     graded_functions,
+    referenced,
 )
-from fashionlib.teaching.rubric import RUBRIC
 from publish.sources import (
     PublishError,
     is_claim,
@@ -71,19 +68,15 @@ def imported_names(source):
 
 def stub_source(function, message=""):
     """A stub of ``function``: its signature, its contract as docstring
-    (:data:`~fashionlib.teaching.contracts.CONTRACTS`), and a body that
-    raises NotImplementedError (with ``message``, if any)."""
+    (:mod:`fashionlib.teaching.exercises`), and a body that raises
+    NotImplementedError (with ``message``, if any)."""
     name = function.__name__
-    docstring = textwrap.fill(
-        CONTRACTS[name], 72, initial_indent="    ", subsequent_indent="    "
-    ).strip()
+    signature = inspect.signature(function)
+    parameters = str(signature.replace(return_annotation=signature.empty))
     raises = "raise NotImplementedError" + (
         f"({message!r})" if message else ""
     )
-    source = (
-        f'def {name}{inspect.signature(function)}:\n    """{docstring}\n'
-        f'    """\n    {STUB_MARKER}\n    {raises}\n'
-    )
+    source = stub(name, parameters[1:-1], [STUB_MARKER, raises])
     try:
         ast.parse(source)
     except SyntaxError as error:
@@ -104,7 +97,7 @@ def stub_cell_source(reference_source):
     fashionlib with ``use``; the other names imported as given code."""
     stubs, given, names = [], [], []
     for module, name in imported_names(reference_source):
-        if name in CONTRACTS:
+        if name in STUBBED:
             function = getattr(importlib.import_module(module), name)
             stubs.append(stub_source(function))
             names.append(name)
@@ -196,26 +189,6 @@ def student_code_cell(cell, hidden):
     return kept
 
 
-def referenced(tree):
-    """Every name and attribute a syntax tree mentions."""
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            names.add(node.id)
-        elif isinstance(node, ast.Attribute):
-            names.add(node.attr)
-        elif isinstance(node, ast.alias):
-            names.add(node.name.rsplit(".", 1)[-1])
-    return names
-
-
-def call_graph():
-    """Each core function -> the names its body mentions."""
-    return {
-        name: referenced(node) for name, (_, node) in core_functions().items()
-    }
-
-
 def cell_needs(source, graph, graded):
     """The graded functions code ``source`` calls, directly or through
     given code (``graph``: each core function -> the names it mentions)."""
@@ -251,18 +224,20 @@ def functions_needed(chapter, own):
         for name in graded
         if name in seen
         and name not in own
-        and name not in FALLBACKS
+        and not STUBBED[name].fallback
         and not name.endswith("_array")
     ]
 
 
 def later_functions(names, chapter):
     """Those of ``names`` that a chapter after ``chapter`` asks for."""
-    order = list(RUBRIC)
+    order = list(CHAPTERS)
     if chapter not in order:
         return set()
     return {
-        n for n in names if order.index(chapter_of(n)) > order.index(chapter)
+        n
+        for n in names
+        if order.index(STUBBED[n].chapter) > order.index(chapter)
     }
 
 
@@ -321,7 +296,7 @@ def mark_waiting(cells, later):
 
 def paste_message(name, chapter):
     """What the stub of ``name`` says in the notebook of ``chapter``."""
-    home = chapter_of(name)
+    home = STUBBED[name].chapter
     if later_functions([name], chapter):
         return (
             f"{name} is written in a later chapter, '{home}': the cells "
@@ -370,7 +345,7 @@ def student_cells(chapter, name):
         ),
         [],
     )
-    own = {n for n in CONTRACTS if n in hidden}
+    own = {n for n in STUBBED if n in hidden}
     needed = functions_needed(chapter, own)
     cells = [intro, earlier_cell(needed, name)]
     for cell in chapter.cells:

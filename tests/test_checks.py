@@ -178,6 +178,39 @@ def test_check_messages_name_the_function():
         checks.check_random_matrix(CASES["check_random_matrix"][1])
 
 
+@pytest.mark.parametrize(
+    ("wrong", "said"),
+    [
+        (lambda rows, columns: np.full((rows, columns), 0.05), "mean"),
+        (
+            lambda rows, columns: np.sqrt(1 / columns)
+            * np.random.default_rng(0).choice([-1.0, 1.0], (rows, columns)),
+            "KS distance",
+        ),
+        (
+            lambda rows, columns: np.random.default_rng(0).uniform(
+                -np.sqrt(1 / columns), np.sqrt(1 / columns), (rows, columns)
+            ),
+            "variance",
+        ),
+    ],
+    ids=["constant", "signs", "narrow"],
+)
+def test_the_verify_cell_tests_the_distribution_as_the_grader(wrong, said):
+    with pytest.raises(AssertionError, match=said):
+        checks.check_random_matrix(wrong)
+
+
+def test_the_verify_cell_wants_zero_biases_in_every_layer():
+    def network(shape):
+        W_list = fl.initialize_network(shape)
+        W_list[-1][:, -1] = 0.5
+        return W_list
+
+    with pytest.raises(AssertionError, match="layer 3: the bias column"):
+        checks.check_initialize_network(network)
+
+
 def test_missing_return_is_explained():
     with pytest.raises(AssertionError, match="returned None"):
         checks.check_relu(lambda x: None)

@@ -21,7 +21,7 @@ import pytest
 from conftest import ROOT
 from nbclient.exceptions import CellExecutionError
 
-from fashionlib.teaching import build, contracts
+from fashionlib.teaching import build, exercises, library
 from publish import edition, sources, student
 from publish.notebook import read_chapter
 
@@ -195,14 +195,14 @@ def test_stubs_keep_signature_and_state_the_contract(student_dir, name):
     for module, function_name in student.imported_names(
         reference_source(chapter)
     ):
-        if function_name not in contracts.CONTRACTS:
+        if function_name not in exercises.STUBBED:
             continue
         reference = getattr(importlib.import_module(module), function_name)
         stub = namespace[function_name]
         assert inspect.signature(stub) == inspect.signature(reference)
         assert (
             " ".join(inspect.getdoc(stub).split())
-            == (contracts.CONTRACTS[function_name])
+            == exercises.STUBBED[function_name].contract
         )
         with pytest.raises(NotImplementedError):
             stub(*[None] * len(inspect.signature(stub).parameters))
@@ -344,9 +344,9 @@ def squeeze(text):
 def graded_lines():
     """Each graded function's body and its distinctive lines: lines of 12+
     characters that no ungraded code of the package has too."""
-    graded = contracts.graded_functions()
+    graded = library.graded_functions()
     bodies, ungraded = {}, []
-    for path in contracts.core_modules().values():
+    for path in library.core_modules().values():
         source = path.read_text()
         rest = source
         for node in ast.parse(source).body:
@@ -374,7 +374,7 @@ def graded_lines():
 def test_the_body_finder_finds_the_bodies_in_the_package():
     package = " ".join(
         " ".join(path.read_text().split())
-        for path in contracts.PACKAGE.glob("*.py")
+        for path in library.PACKAGE.glob("*.py")
     )
     for name, lines in graded_lines().items():
         assert all(line in package for line in lines), name
@@ -437,7 +437,7 @@ def test_student_command_reads_the_book_it_is_given(tmp_path):
 
 
 def test_core_package_imports_nothing_of_teaching():
-    core = [f"fashionlib.{m}" for m in contracts.core_modules()]
+    core = [f"fashionlib.{m}" for m in library.core_modules()]
     code = (
         f"import sys, fashionlib, {', '.join(core)}\n"
         "print([m for m in sys.modules if 'teaching' in m])"
@@ -446,7 +446,7 @@ def test_core_package_imports_nothing_of_teaching():
         [sys.executable, "-c", code], capture_output=True, text=True
     )
     assert result.stdout.strip() == "[]", result.stderr
-    for path in contracts.core_modules().values():
+    for path in library.core_modules().values():
         assert "teaching" not in path.read_text(), path
 
 
@@ -515,7 +515,7 @@ def test_instructors_chapter_documents_every_teaching_module():
     )
     modules = {
         p.stem
-        for p in (contracts.PACKAGE / "teaching").glob("*.py")
+        for p in (library.PACKAGE / "teaching").glob("*.py")
         if p.stem != "__init__"
     }
     assert documented == modules

@@ -2,6 +2,9 @@
 initialisation.
 """
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -275,3 +278,17 @@ def test_residual_is_float64_whatever_the_target_dtype():
         assert r.dtype == np.float64
         np.testing.assert_array_equal(r, [-0.5, 0.5])
     assert fl.d_l2_d_x([0.5], np.longdouble(1)).dtype == np.float64
+
+
+def test_the_forward_pass_loads_without_backpropagation():
+    code = (
+        "import sys, fashionlib.network; "
+        "print(sorted(m for m in sys.modules if m.startswith('fashionlib')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = eval(result.stdout)
+    assert "fashionlib.network" in loaded
+    assert "fashionlib.backprop" not in loaded

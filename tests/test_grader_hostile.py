@@ -20,6 +20,7 @@ import pytest
 
 from fashionlib.teaching import (
     examples,
+    exercises,
     extract,
     grading,
     hostile,
@@ -299,15 +300,16 @@ def test_random_initialisations_are_checked_on_their_distribution(wrong):
             for n, m in zip(shape[:-1], shape[1:], strict=True)
         ]
 
-    for check, function, name in (
-        ("check_random_matrix", wrong, "random_matrix"),
-        ("check_initialize_network", network, "initialize_network"),
+    for function, name in (
+        (wrong, "random_matrix"),
+        (network, "initialize_network"),
     ):
+        exercise = exercises.EXERCISES[name]
         reference = grading.reference_function(name)
-        expected = probes.reference_results(check, reference, INPUTS)
-        got = probes.reference_results(check, function, INPUTS)
-        assert not probes.verdict(check, got, expected)[0]
-        assert probes.verdict(check, expected, expected)[0]
+        expected = probes.reference_results(exercise, reference, INPUTS)
+        got = probes.reference_results(exercise, function, INPUTS)
+        assert not probes.verdict(exercise, got, expected)[0]
+        assert probes.verdict(exercise, expected, expected)[0]
 
 
 def definitions(code):

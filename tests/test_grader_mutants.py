@@ -193,19 +193,19 @@ def alarm(signum, frame):
     raise TimeoutError(f"ran longer than {MUTANT_TIMEOUT} s")
 
 
-def killed(check, mutant, expected):
-    """Whether the grader fails ``mutant`` on ``check``."""
+def killed(part, mutant, expected):
+    """Whether the grader fails ``mutant`` on exercise ``part``."""
     previous = signal.signal(signal.SIGALRM, alarm)
     signal.alarm(MUTANT_TIMEOUT)
     try:
         with np.errstate(all="ignore"):
             got = probes.reference_results(
-                check, mutant, INPUTS, grading.REFERENCE_VALUES
+                part, mutant, INPUTS, grading.REFERENCE_VALUES
             )
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
-    return not probes.verdict(check, got, expected)[0]
+    return not probes.verdict(part, got, expected)[0]
 
 
 def equivalents():
@@ -241,7 +241,7 @@ def counts():
 def test_every_mutant_of_a_reference_fails_its_check(part, counts):
     reference = grading.reference_function(part.names[0])
     expected = probes.reference_results(
-        part.check, reference, INPUTS, grading.REFERENCE_VALUES
+        part, reference, INPUTS, grading.REFERENCE_VALUES
     )
     listed, survivors, same, total = equivalents(), [], 0, 0
     for function in mutated_functions(part.names[0]):
@@ -251,7 +251,7 @@ def test_every_mutant_of_a_reference_fails_its_check(part, counts):
             mutant = compiled(function, source)
             with patched(function, mutant):
                 f = mutant if function is reference else reference
-                dead = killed(part.check, f, expected)
+                dead = killed(part, f, expected)
             if dead:
                 assert name not in listed, f"listed but killed: {name}"
             elif name in listed:

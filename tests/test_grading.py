@@ -386,11 +386,16 @@ def test_rubric_points_follow_the_homework():
     )
 
 
-def test_every_check_of_the_rubric_has_probes():
-    from fashionlib.teaching import probes
+def test_every_exercise_with_points_is_graded_by_a_check_of_its_own():
+    from fashionlib import checks
+    from fashionlib.teaching import exercises
 
-    checks = {p.check for c in rubric.RUBRIC.values() for p in c.parts}
-    assert checks == set(probes.PROBES)
+    for e in exercises.EXERCISES.values():
+        assert e.chapter in exercises.CHAPTERS or not e.probes, e.name
+        assert bool(e.probes) or not e.points, e.name
+        assert callable(getattr(checks, e.check, None)) or not e.probes
+    parts = [p for c in rubric.RUBRIC.values() for p in c.parts]
+    assert parts == list(exercises.GRADED.values())
 
 
 def test_command_line(tmp_path):

@@ -12,7 +12,7 @@ INPUTS = probes.make_inputs(11)
 def results(part, function):
     """The results of ``function`` on the probes of ``part``."""
     return probes.reference_results(
-        part.check, function, INPUTS, grading.REFERENCE_VALUES
+        part, function, INPUTS, grading.REFERENCE_VALUES
     )
 
 
@@ -21,7 +21,7 @@ def test_the_reference_passes_every_probe(part):
     reference = grading.reference_function(part.names[0])
     got = results(part, reference)
     assert not any(isinstance(r, str) for r in got), got
-    assert probes.verdict(part.check, got, results(part, reference)) == (
+    assert probes.verdict(part, got, results(part, reference)) == (
         True,
         "passed",
     )
@@ -52,7 +52,7 @@ def test_a_wrong_function_fails_with_the_reason(check, wrong, message):
     part = next(p for p in PARTS if p.check == check)
     reference = grading.reference_function(part.names[0])
     passed, said = probes.verdict(
-        check, results(part, wrong), results(part, reference)
+        part, results(part, wrong), results(part, reference)
     )
     assert not passed and message in said, said
 

@@ -3,8 +3,9 @@
 Instructor tooling only: the chapter modules of ``fashionlib`` never import
 this subpackage, and the student build of ``fashionlib`` leaves it out.
 
-- :mod:`fashionlib.teaching.rubric`: the homework's points per check;
-- :mod:`fashionlib.teaching.contracts`: what each graded function must do;
+- :mod:`fashionlib.teaching.exercises`: one record per graded function;
+- :mod:`fashionlib.teaching.rubric`: the homework's points per chapter;
+- :mod:`fashionlib.teaching.library`: the reference library's functions;
 - :mod:`fashionlib.teaching.build`: the student build of ``fashionlib``;
 - :mod:`fashionlib.teaching.probes`: the grader's inputs and comparisons;
 - :mod:`fashionlib.teaching.hostile`: reading what a submission touched;

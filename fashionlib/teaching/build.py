@@ -3,7 +3,7 @@
 It ships everything the notebooks need (data loading, plots, the checks and
 every ungraded function) and, for each graded function, a stub with the
 same signature whose docstring states the contract
-(:data:`fashionlib.teaching.contracts.CONTRACTS`). A stub calls the
+(:mod:`fashionlib.teaching.exercises`). A stub calls the
 student's own function once the notebook has handed it over with
 ``fashionlib.use(...)``, so that given code (plots, training, the checks)
 runs on the student's work; before that it raises NotImplementedError
@@ -13,14 +13,11 @@ the given naive version instead. The subpackage ``teaching`` is left out.
 
 import ast
 import shutil
-import textwrap
 from pathlib import Path
 
-from fashionlib.teaching.contracts import (
-    CONTRACTS,
-    FALLBACKS,
+from fashionlib.teaching.exercises import STUBBED, stub
+from fashionlib.teaching.library import (
     PACKAGE,
-    chapter_of,
     core_modules,
     graded_functions,
 )
@@ -84,19 +81,11 @@ def signature_text(node):
     return parameters, ", ".join(arguments)
 
 
-def stub_text(node, contract):
+def stub_text(node):
     """Source of the stub of function ``node``: contract, then delegation."""
     parameters, arguments = signature_text(node)
-    header = f"def {node.name}({parameters}):"
-    if len(header) > 79:
-        header = f"def {node.name}(\n    {parameters},\n):"
-    doc = textwrap.fill(
-        contract, 72, initial_indent="    ", subsequent_indent="    "
-    )
-    return (
-        f'{header}\n    """{doc.strip()}\n    """\n'
-        f'    return _yours.written("{node.name}")({arguments})\n'
-    )
+    call = f'return _yours.written("{node.name}")({arguments})'
+    return stub(node.name, parameters, [call])
 
 
 def stubbed_module(source):
@@ -110,13 +99,13 @@ def stubbed_module(source):
     graded = [
         node
         for node in tree.body
-        if isinstance(node, ast.FunctionDef) and node.name in CONTRACTS
+        if isinstance(node, ast.FunctionDef) and node.name in STUBBED
     ]
     if not graded:
         return source
     for node in reversed(graded):
         start = min([node.lineno] + [d.lineno for d in node.decorator_list])
-        stub = stub_text(node, CONTRACTS[node.name])
+        stub = stub_text(node)
         lines[start - 1 : node.end_lineno] = [stub]
     imports = [
         node
@@ -131,13 +120,11 @@ def stubbed_module(source):
 def yours_module(package=PACKAGE):
     """Source of the student build's ``_yours`` module."""
     graded = graded_functions(package)
-    chapters = {
-        name: chapter_of(name) or chapter_of(name.replace("_array", ""))
-        for name in graded
-    }
+    chapters = {name: STUBBED[name].chapter for name in graded}
     fallbacks = {
-        name: (f"fashionlib.{graded[name]}", given)
-        for name, given in FALLBACKS.items()
+        name: (f"fashionlib.{graded[name]}", STUBBED[name].fallback)
+        for name in graded
+        if STUBBED[name].fallback
     }
     return YOURS_MODULE.format(chapters=chapters, fallbacks=fallbacks)
 

@@ -37,8 +37,8 @@ import numpy as np
 
 from fashionlib.data import atomic_file, default_data_dir
 from fashionlib.teaching import build, extract, hostile, probes, sandbox
-from fashionlib.teaching.contracts import CONTRACTS, FALLBACKS, core_functions
-from fashionlib.teaching.edition import call_graph
+from fashionlib.teaching.exercises import STUBBED
+from fashionlib.teaching.library import call_graph, core_functions
 from fashionlib.teaching.rubric import (
     RUBRIC,
     GradingError,
@@ -224,7 +224,7 @@ def reference_function(name):
 def given_functions():
     """The library functions the student build ships as they are (every
     core function that is not graded)."""
-    return frozenset(set(reference_functions()) - set(CONTRACTS))
+    return frozenset(set(reference_functions()) - set(STUBBED))
 
 
 @functools.cache
@@ -239,7 +239,8 @@ def allowed_functions(name):
         if other in seen or other == name:
             continue
         seen.add(other)
-        todo += list(graph.get(other, ())) + [FALLBACKS.get(other, other)]
+        fallback = STUBBED[other].fallback if other in STUBBED else ""
+        todo += list(graph.get(other, ())) + [fallback or other]
     return frozenset(seen & given_functions())
 
 
@@ -273,7 +274,7 @@ def probe_job(found, parts):
     """The probe process's job: the graded definitions, the calls, and
     the library functions each check may call."""
     names = [p.names[0] for p in parts]
-    graded = sorted(set(CONTRACTS) & set(found.bindings))
+    graded = sorted(set(STUBBED) & set(found.bindings))
     return {
         "source": extract.source(found, [*names, *graded]),
         "graded": graded,
@@ -282,7 +283,7 @@ def probe_job(found, parts):
             p.check: sorted(allowed_functions(p.names[0])) for p in parts
         },
         "calls": {
-            p.check: {"name": p.names[0], "calls": probes.PROBES[p.check]}
+            p.check: {"name": p.names[0], "calls": p.probes}
             for p in parts
         },
     }
@@ -486,9 +487,9 @@ def decide(parts, found, results, inputs):
             decisions.append((False, problem or got))
             continue
         expected = probes.reference_results(
-            p.check, reference_function(name), inputs, REFERENCE_VALUES
+            p, reference_function(name), inputs, REFERENCE_VALUES
         )
-        decisions.append(probes.verdict(p.check, got, expected))
+        decisions.append(probes.verdict(p, got, expected))
     return decisions
 
 

@@ -3,21 +3,13 @@ that award them."""
 
 from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class Part:
-    """One graded check: ``check`` (named after a fashionlib.checks function)
-    of the student's ``names``."""
-
-    check: str
-    names: tuple
-    points: int
-    hacker: bool = False
+from fashionlib.teaching.exercises import CHAPTERS, GRADED
 
 
 @dataclass(frozen=True)
 class Chapter:
-    """A chapter's part of the homework: title, automatic checks, and parts
+    """A chapter's part of the homework: title, the exercises the grader
+    checks (:class:`~fashionlib.teaching.exercises.Exercise`), and parts
     graded by hand."""
 
     title: str
@@ -25,82 +17,15 @@ class Chapter:
     by_hand: tuple = ()
 
 
-def part(check, *names, points, hacker=False):
-    """A Part whose student names default to the name the check is about."""
-    return Part(
-        check, names or (check.removeprefix("check_"),), points, hacker
-    )
-
-
-#: Chapter -> the checks that grade it and their points (the homework's).
+#: Chapter -> the checks that grade it and their points (the homework's),
+#: gathered from the exercises' records.
 RUBRIC = {
-    "data": Chapter(
-        "Data set preparation",
-        (
-            part("check_mean_image", points=4),
-            part("check_class_mean_images", points=3),
-            part("check_whitening_stats", points=3),
-        ),
-    ),
-    "activations": Chapter(
-        "Activation units",
-        (
-            part("check_relu", points=4),
-            part("check_identity", points=2),
-            part("check_sigmoid", points=4),
-        ),
-    ),
-    "neuron": Chapter("A single neuron", (part("check_neuron", points=10),)),
-    "network": Chapter(
-        "Network definition",
-        (
-            part("check_weight_shapes", "W1", "W2", points=3),
-            part("check_affine", points=6),
-            part("check_nn", points=6),
-        ),
-    ),
-    "initialisation": Chapter(
-        "Network initialisation",
-        (
-            part("check_random_matrix", points=5),
-            part("check_initialize_network", points=5),
-        ),
-        by_hand=(("why sqrt(3 / m) keeps the variance at 1", 5),),
-    ),
-    "jacobians": Chapter(
-        "Layer-wise Jacobian matrices",
-        (
-            part("check_d_relu_d_x", points=3),
-            part("check_d_identity_d_x", points=2),
-            part("check_d_sigmoid_d_x", points=3),
-            part("check_d_affine_d_x", points=3),
-            part("check_d_affine_d_W", points=4),
-        ),
-    ),
-    "objective": Chapter(
-        "Objective function",
-        (part("check_l2", points=5), part("check_d_l2_d_x", points=5)),
-    ),
-    "backprop": Chapter(
-        "Backpropagation (given code, and optional fast versions)",
-        (
-            part("check_backprop_affine_W", points=0),
-            part("check_backprop_relu_x", points=2, hacker=True),
-            part("check_backprop_identity_x", points=1, hacker=True),
-            part("check_backprop_affine_x", points=2, hacker=True),
-            part("check_backprop_nn_W", points=0),
-        ),
-    ),
-    "sgd": Chapter(
-        "Stochastic gradient descent", (part("check_train", points=5),)
-    ),
-    "regression": Chapter(
-        "Regression", (part("check_output_to_label_regression", points=5),)
-    ),
-    "classification": Chapter(
-        "Classification",
-        (part("check_prediction_to_label_classification", points=10),),
-    ),
+    name: Chapter(
+        title,
+        tuple(e for e in GRADED.values() if e.chapter == name),
+        by_hand,
+    )
+    for name, (title, by_hand) in CHAPTERS.items()
 }
 
 
