@@ -342,6 +342,7 @@ RANGES = {
         lambda v: v is None or int(v) == v >= 1,
         "None or a whole number >= 1",
     ),
+    "seed": (lambda v: int(v) == v >= 0, "a whole number >= 0"),
 }
 
 

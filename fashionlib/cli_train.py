@@ -11,11 +11,13 @@ Ctrl-C stores the best weights so far.
 import argparse
 import math
 import sys
+from dataclasses import fields
 
 from fashionlib import data
 from fashionlib._files import check_writable
 from fashionlib.batch import (
-    OPTIMISERS,
+    CHOICES,
+    RANGES,
     TrainingConfig,
     design_matrix,
     fit,
@@ -51,100 +53,76 @@ def number(kind, rule, test):
     return parse
 
 
-#: The argparse types of the train (and grade) options.
+#: The argparse types of the options that are no TrainingConfig field
+#: (train's widths and --max-train, grade's numbers).
 POSITIVE_INT = number(int, "positive", lambda v: v > 0)
 POSITIVE = number(float, "positive", lambda v: v > 0)
-NON_NEGATIVE_INT = number(int, "0 or more", lambda v: v >= 0)
-NON_NEGATIVE = number(float, "0 or more", lambda v: v >= 0)
-FRACTION = number(float, "a fraction in [0, 1)", lambda v: 0 <= v < 1)
+
+
+#: TrainingConfig fields the command sets, each with its option's help;
+#: the command trains a classifier (cross-entropy) with the default
+#: activations, so ``activations`` and ``loss`` have no option.
+HELP = {
+    "network_shape": "layer widths, from the 784 pixels to the 10 classes",
+    "layers": (
+        "a convolutional network as layer tokens, in place of --layers "
+        f"and --dropout: {TOKEN_SYNTAX}; e.g. --cnn conv32x3 relu pool2 "
+        "dense10"
+    ),
+    "optimiser": "sgd, sgd with momentum 0.9, or adam",
+    "learning_rate": "learning rate",
+    "schedule": "learning rate schedule",
+    "num_epochs": "passes over the training set",
+    "batch_size": "samples per step",
+    "dtype": "float type",
+    "seed": "seed of the weights, the shuffling and dropout",
+    "dropout": "dropout on the hidden layers",
+    "label_smoothing": "label smoothing",
+    "weight_decay": "l2 penalty on the weights",
+    "patience": "stop after this many epochs without progress",
+}
+#: Options named otherwise than their field (``--lr`` is short for
+#: ``--learning-rate``).
+OPTIONS = {
+    "network_shape": ["--layers"],
+    "layers": ["--cnn"],
+    "learning_rate": ["--learning-rate", "--lr"],
+}
+
+
+def config_option(name, default):
+    """The add_argument keywords of TrainingConfig field ``name``: its
+    type, choices and range from :data:`~fashionlib.batch.CHOICES` and
+    :data:`~fashionlib.batch.RANGES`, its default from TrainingConfig."""
+    options = {"dest": name, "default": default, "help": HELP[name]}
+    kind = {f.name: f.type for f in fields(TrainingConfig)}[name]
+    if name in CHOICES:
+        options["choices"] = CHOICES[name]
+    elif name == "network_shape":
+        options.update(type=POSITIVE_INT, nargs="+", metavar="LAYERS")
+    elif name == "layers":
+        options.update(nargs="+", metavar="LAYER")
+    else:
+        valid, description = RANGES[name]
+        options["type"] = number(kind, description, valid)
+    return options
 
 
 def add_train_command(commands):
-    """Add the ``train`` sub-command to the sub-parsers ``commands``."""
+    """Add the ``train`` sub-command to the sub-parsers ``commands``: an
+    option per field of :class:`~fashionlib.batch.TrainingConfig` in
+    :data:`HELP`, then the run's own options."""
     train = commands.add_parser(
         "train",
         help="train a multilayer perceptron with mini-batches",
         description=__doc__,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    train.add_argument(
-        "--layers",
-        type=POSITIVE_INT,
-        nargs="+",
-        default=[784, 512, 512, 10],
-        help="layer widths, from the 784 pixels to the 10 classes",
-    )
-    train.add_argument(
-        "--cnn",
-        nargs="+",
-        metavar="LAYER",
-        help="a convolutional network as layer tokens, in place of --layers "
-        f"and --dropout: {TOKEN_SYNTAX}; e.g. --cnn conv32x3 relu pool2 "
-        "dense10",
-    )
-    train.add_argument(
-        "--optimiser",
-        choices=sorted(OPTIMISERS),
-        default="adam",
-        help="sgd, sgd with momentum 0.9, or adam",
-    )
-    train.add_argument(
-        "--learning-rate",
-        "--lr",
-        type=POSITIVE,
-        default=1e-3,
-        help="learning rate",
-    )
-    train.add_argument(
-        "--schedule",
-        choices=["constant", "cosine"],
-        default="cosine",
-        help="learning rate schedule",
-    )
-    train.add_argument(
-        "--num-epochs",
-        type=POSITIVE_INT,
-        default=40,
-        help="passes over the training set",
-    )
-    train.add_argument(
-        "--batch-size",
-        type=POSITIVE_INT,
-        default=128,
-        help="samples per step",
-    )
-    train.add_argument(
-        "--dtype",
-        choices=["float32", "float64"],
-        default="float32",
-        help="float type",
-    )
-    train.add_argument(
-        "--seed",
-        type=NON_NEGATIVE_INT,
-        default=0,
-        help="seed of the weights, the shuffling and dropout",
-    )
-    train.add_argument(
-        "--dropout",
-        type=FRACTION,
-        default=0.2,
-        help="dropout on the hidden layers",
-    )
-    train.add_argument(
-        "--label-smoothing", type=FRACTION, default=0.0, help="label smoothing"
-    )
-    train.add_argument(
-        "--weight-decay",
-        type=NON_NEGATIVE,
-        default=0.0,
-        help="l2 penalty on the weights",
-    )
-    train.add_argument(
-        "--patience",
-        type=POSITIVE_INT,
-        help="stop after this many epochs without progress",
-    )
+    defaults = TrainingConfig()
+    for name in HELP:
+        flags = OPTIONS.get(name, ["--" + name.replace("_", "-")])
+        default = None if name == "layers" else getattr(defaults, name)
+        train.add_argument(*flags, **config_option(name, default))
     train.add_argument(
         "--max-train",
         type=POSITIVE_INT,
@@ -168,35 +146,17 @@ def add_train_command(commands):
 def config_from(args):
     """The :class:`~fashionlib.batch.TrainingConfig` of parsed ``args``;
     a bad combination ends in ``parser.error`` (exit 2)."""
-    if args.layers[0] != 784 or args.layers[-1] != 10 or len(args.layers) < 2:
+    shape = args.network_shape
+    if shape[0] != 784 or shape[-1] != 10 or len(shape) < 2:
         args.parser.error(
-            f"--layers {' '.join(map(str, args.layers))}: the first width "
+            f"--layers {' '.join(map(str, shape))}: the first width "
             "must be 784 (the pixels) and the last 10 (the classes), e.g. "
             "--layers 784 512 512 10"
         )
     try:
-        return training_config(args)
+        return TrainingConfig(**{name: getattr(args, name) for name in HELP})
     except ValueError as error:
         args.parser.error(str(error))
-
-
-def training_config(args):
-    """The TrainingConfig of ``args``; ValueError for a bad one."""
-    return TrainingConfig(
-        layers=args.cnn,
-        network_shape=args.layers,
-        optimiser=args.optimiser,
-        learning_rate=args.learning_rate,
-        schedule=args.schedule,
-        num_epochs=args.num_epochs,
-        batch_size=args.batch_size,
-        label_smoothing=args.label_smoothing,
-        weight_decay=args.weight_decay,
-        dropout=args.dropout,
-        patience=args.patience,
-        seed=args.seed,
-        dtype=args.dtype,
-    )
 
 
 def output_paths(args):

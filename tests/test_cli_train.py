@@ -1,15 +1,20 @@
 """``python -m fashionlib train``: help, argument checks (exit 2), tiny runs
 on synthetic data, output files, divergence and Ctrl-C."""
 
+import json
+import re
+import shlex
 import subprocess
 import sys
+from dataclasses import asdict
 
 import numpy as np
 import pytest
 
 from fashionlib import data
-from fashionlib.__main__ import main
-from fashionlib.batch import load_model
+from fashionlib.__main__ import build_parser, main
+from fashionlib.batch import TrainingConfig, load_model
+from fashionlib.cli_train import config_from
 
 
 @pytest.fixture
@@ -47,21 +52,51 @@ def test_help_documents_the_options():
         assert option in result.stdout
 
 
+def command_config(command):
+    """The TrainingConfig that the train command line ``command`` runs."""
+    words = shlex.split(command.replace("\\\n", " "))
+    assert words[:4] == ["python", "-m", "fashionlib", "train"], words
+    return asdict(config_from(build_parser().parse_args(words[3:])))
+
+
+def test_the_stored_models_commands_reproduce_their_configs(root):
+    mlp = re.search(
+        r"```bash\n(python -m fashionlib train .*?)```",
+        (root / "book" / "beyond.md").read_text(),
+        re.S,
+    ).group(1)
+    cnn = json.loads(
+        (root / "models" / "cnn-32-32-64-256-10.json").read_text()
+    )
+    tokens = " ".join(cnn["config"]["layers"])
+    cnn_command = (  # the options the chapter's command names
+        f"python -m fashionlib train --cnn {tokens} --schedule cosine "
+        "--num-epochs 20 --label-smoothing 0.1"
+    )
+    for command, name in (
+        (mlp, "mlp-784-512-512-10"),
+        (cnn_command, "cnn-32-32-64-256-10"),
+    ):
+        stored = json.loads((root / "models" / f"{name}.json").read_text())
+        wanted = asdict(TrainingConfig(**stored["config"]))
+        assert command_config(command) == wanted, name
+
+
 @pytest.mark.parametrize(
     "arguments, message",
     [
-        (["--num-epochs", "0"], "--num-epochs: 0 must be positive"),
+        (["--num-epochs", "0"], "--num-epochs: 0 must be a whole number >= 1"),
         (["--num-epochs", "two"], "'two' is not a number"),
         (["--optimiser", "adagrad"], "invalid choice: 'adagrad'"),
         (["--layers", "784", "50", "9"], "the last 10"),
         (["--layers", "100", "10"], "the first width must be 784"),
         (["--dtype", "float16"], "invalid choice: 'float16'"),
-        (["--lr", "-1"], "--lr: -1 must be positive"),
-        (["--dropout", "1.5"], "must be a fraction in [0, 1)"),
+        (["--lr", "-1"], "--lr: -1 must be a number > 0"),
+        (["--dropout", "1.5"], "--dropout: 1.5 must be a number in [0, 1)"),
         (["--lr", "inf"], "--lr: inf is not a finite number"),
         (["--weight-decay", "nan"], "nan is not a finite number"),
-        (["--weight-decay", "-1"], "--weight-decay: -1 must be 0 or more"),
-        (["--seed", "-1"], "--seed: -1 must be 0 or more"),
+        (["--weight-decay", "-1"], "--weight-decay: -1 must be a number >= 0"),
+        (["--seed", "-1"], "--seed: -1 must be a whole number >= 0"),
         (["--output", "m.json"], "give a name ending in .npz, or no suffix"),
     ],
 )
