@@ -22,9 +22,10 @@ import nbformat
 from fashionlib.teaching.contracts import (
     CONTRACTS,
     FALLBACKS,
+    call_graph,
     chapter_of,
-    core_functions,
     graded_functions,
+    referenced,
 )
 from fashionlib.teaching.rubric import RUBRIC
 from publish.sources import (
@@ -194,26 +195,6 @@ def student_code_cell(cell, hidden):
     if "remove-cell" in tags(cell):
         kept.metadata["jupyter"] = {"source_hidden": True}
     return kept
-
-
-def referenced(tree):
-    """Every name and attribute a syntax tree mentions."""
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            names.add(node.id)
-        elif isinstance(node, ast.Attribute):
-            names.add(node.attr)
-        elif isinstance(node, ast.alias):
-            names.add(node.name.rsplit(".", 1)[-1])
-    return names
-
-
-def call_graph():
-    """Each core function -> the names its body mentions."""
-    return {
-        name: referenced(node) for name, (_, node) in core_functions().items()
-    }
 
 
 def cell_needs(source, graph, graded):

@@ -193,3 +193,23 @@ def graded_functions(package=PACKAGE):
         for name, (module, _) in core_functions(package).items()
         if name in CONTRACTS
     }
+
+
+def referenced(tree):
+    """Every name and attribute a syntax tree mentions."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, ast.alias):
+            names.add(node.name.rsplit(".", 1)[-1])
+    return names
+
+
+def call_graph():
+    """Each core function -> the names its body mentions."""
+    return {
+        name: referenced(node) for name, (_, node) in core_functions().items()
+    }

@@ -10,8 +10,7 @@ there, so nothing the notebook does elsewhere can change a result.
 import ast
 from dataclasses import dataclass
 
-from fashionlib.teaching.contracts import parse
-from fashionlib.teaching.edition import referenced
+from fashionlib.teaching.contracts import parse, referenced
 
 
 @dataclass(frozen=True)

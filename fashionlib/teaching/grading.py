@@ -37,8 +37,12 @@ import numpy as np
 
 from fashionlib.data import atomic_file, default_data_dir
 from fashionlib.teaching import build, extract, hostile, probes, sandbox
-from fashionlib.teaching.contracts import CONTRACTS, FALLBACKS, core_functions
-from fashionlib.teaching.edition import call_graph
+from fashionlib.teaching.contracts import (
+    CONTRACTS,
+    FALLBACKS,
+    call_graph,
+    core_functions,
+)
 from fashionlib.teaching.rubric import (
     RUBRIC,
     GradingError,
