@@ -83,7 +83,7 @@ def window_matrix(U, kernel_shape, padding=0, stride=1):
     """
     U = pad(U, padding)
     for n, k in zip(U.shape[1:], kernel_shape, strict=True):
-        output_size(n, k)  # raises if the kernel does not fit
+        output_size(n, k, 0, stride)  # raises if the kernel does not fit
     # windows[q, i, j] is the k_h x k_w patch of channel q at (s i, s j)
     windows = sliding_window_view(U, kernel_shape, axis=(1, 2))
     windows = windows[:, ::stride, ::stride]

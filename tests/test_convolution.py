@@ -185,3 +185,36 @@ def test_engine_weights_give_the_engine_the_same_layer():
         U.transpose(1, 2, 0)[None], cv.engine_weights(K, b), layer
     )
     assert np.allclose(Y[0].transpose(2, 0, 1), cv.conv2d(U, K, b, 1, 2))
+
+
+def coloured_cells(ax):
+    """The face colours of an axis' cells that are not white (non-zeros)."""
+    return [
+        p.get_facecolor()
+        for p in ax.patches
+        if p.get_facecolor()[:3] != (1.0, 1.0, 1.0)
+    ]
+
+
+def test_weight_matrix_figure_gives_each_kernel_entry_one_colour():
+    from fashionlib import plots
+
+    fig = plots.plot_conv_matrix(np.arange(1.0, 10.0).reshape(1, 1, 3, 3), 5)
+    ax_kernel, ax_T = fig.axes
+    kernel_colours = coloured_cells(ax_kernel)
+    assert len(set(kernel_colours)) == 9
+    T_colours = coloured_cells(ax_T)
+    assert len(T_colours) == 9 * 9  # 9 outputs, 9 weights each
+    assert set(T_colours) == set(kernel_colours)
+    assert len(ax_T.patches) == 9 * 25
+
+
+def test_selection_matrix_figure_labels_columns_with_the_values():
+    from fashionlib import plots
+
+    U = np.arange(16.0).reshape(1, 4, 4)
+    fig = plots.plot_selection_matrix(U, cv.d_max_pool_d_U(U, 2))
+    ax = fig.axes[0]
+    assert len(coloured_cells(ax)) == 4 and len(ax.patches) == 4 * 16
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[5] == "5\n5" and len(labels) == 16
