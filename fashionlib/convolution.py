@@ -13,7 +13,7 @@ differ from three of the book's symbols: the kernel side ``k`` is F, the
 
 As in PyTorch's ``Conv2d``, "convolution" means the cross-correlation:
 the kernel slides over the image without being flipped.  The mini-batch
-engine's convolution (:mod:`fashionlib.cnn`) computes the same layer for a
+engine's convolution (``fashionlib.cnn``) computes the same layer for a
 batch of channels-last images; :func:`engine_weights` converts a kernel.
 """
 
@@ -310,7 +310,7 @@ def conv_spreads(images, kernels, h, padding=0):
 
 
 def engine_weights(K, b):
-    """``K``, ``b`` as a weight matrix of :mod:`fashionlib.cnn`.
+    """``K``, ``b`` as a weight matrix of ``fashionlib.cnn``.
 
     Shape ``(C_out, k k C_in + 1)``: columns ordered (kernel row, kernel
     column, channel), the bias last, for channels-last images.
