@@ -42,6 +42,13 @@ def make_inputs(seed):
         ),
         "scores": rng.standard_normal((6, 10)),
         "seed": rng.integers(2**31),
+        # the chapter "Convolution"
+        "cU": rng.standard_normal((2, 6, 5)),
+        "cK": rng.standard_normal((3, 2, 3, 3)),
+        "cb": rng.standard_normal(3),
+        "cG": rng.standard_normal((3, 3, 3)),  # padding 1, stride 2
+        "pU": rng.standard_normal((2, 4, 6)),
+        "pG": rng.standard_normal((2, 2, 3)),
     }
 
 
@@ -169,6 +176,35 @@ PROBES = {
         (
             "prediction_to_label_classification of 6 score vectors",
             LABELS.format("A['scores']"),
+        )
+    ],
+    "check_conv2d": [
+        (
+            "conv2d(U (2, 6, 5), K (3, 2, 3, 3), b (3,))",
+            "out = f(A['cU'], A['cK'], A['cb'])",
+        ),
+        (
+            "conv2d(U (2, 6, 5), K (3, 2, 3, 3), b (3,), 1, 2)",
+            "out = f(A['cU'], A['cK'], A['cb'], 1, 2)",
+        ),
+    ],
+    "check_backprop_conv2d_U": [
+        (
+            "backprop_conv2d_U(G (3, 3, 3), K, (2, 6, 5), 1, 2)",
+            "out = f(A['cG'], A['cK'], (2, 6, 5), 1, 2)",
+        )
+    ],
+    "check_backprop_conv2d_K": [
+        (
+            "backprop_conv2d_K(G (3, 3, 3), U (2, 6, 5), K, 1, 2)",
+            "out = f(A['cG'], A['cU'], A['cK'], 1, 2)",
+        )
+    ],
+    "check_max_pool": [("max_pool(U (2, 4, 6), 2)", "out = f(A['pU'], 2)")],
+    "check_backprop_max_pool": [
+        (
+            "backprop_max_pool(G (2, 2, 3), U (2, 4, 6), 2)",
+            "out = f(A['pG'], A['pU'], 2)",
         )
     ],
 }
