@@ -1011,7 +1011,8 @@ def plot_im2col(image, kernel=3, windows=((0, 0), (0, 1), (5, 9))):
     beside its window matrix (im2col, no padding) for the first rows.
 
     Each row of the matrix is one window's pixels in reading order; the
-    outlined windows' rows are marked by arrows in the same colours.  Both
+    outlined windows' rows are marked by arrows in the same colours, at the
+    right of the matrix.  Both
     panels share one grey scale (the image's).
     """
     image = np.asarray(image, dtype=float)
@@ -1043,8 +1044,8 @@ def plot_im2col(image, kernel=3, windows=((0, 0), (0, 1), (5, 9))):
         row = i * side + j
         ax_cols.annotate(
             f"window ({i}, {j})",
-            xy=(-0.6, row),
-            xytext=(-4.5, row),
+            xy=(kernel * kernel - 0.4, row),
+            xytext=(kernel * kernel + 0.8, row),
             color=colour,
             fontsize=8,
             va="center",
