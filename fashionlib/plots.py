@@ -1011,7 +1011,8 @@ def plot_im2col(image, kernel=3, windows=((0, 0), (0, 1), (5, 9))):
     beside its window matrix (im2col, no padding) for the first rows.
 
     Each row of the matrix is one window's pixels in reading order; the
-    outlined windows' rows are marked by arrows in the same colours.  Both
+    outlined windows' rows are marked by arrows in the same colours, at the
+    right of the matrix.  Both
     panels share one grey scale (the image's).
     """
     image = np.asarray(image, dtype=float)
@@ -1043,8 +1044,8 @@ def plot_im2col(image, kernel=3, windows=((0, 0), (0, 1), (5, 9))):
         row = i * side + j
         ax_cols.annotate(
             f"window ({i}, {j})",
-            xy=(-0.6, row),
-            xytext=(-4.5, row),
+            xy=(kernel * kernel - 0.4, row),
+            xytext=(kernel * kernel + 0.8, row),
             color=colour,
             fontsize=8,
             va="center",
@@ -1109,4 +1110,103 @@ def plot_feature_maps(images, maps, channels):
     for ax in axes.ravel():
         ax.set_xticks([])
         ax.set_yticks([])
+
+
+def draw_shared_weights(ax, ids, values):
+    """Draw the matrix ``ids`` (ints, 0 = zero entry) as a grid: entry
+    ``n > 0`` is a cell in colour ``n`` of tab10 showing ``values[n - 1]``;
+    a zero is white and hatched as in :func:`draw_jacobian`."""
+    colours = plt.get_cmap("tab10").colors
+    for (i, j), n in np.ndenumerate(ids):
+        if n == 0:
+            style = {
+                "facecolor": "white",
+                "edgecolor": "#bbbbbb",
+                "hatch": "///",
+            }
+        else:
+            style = {"facecolor": colours[(n - 1) % 10], "edgecolor": "white"}
+        ax.add_patch(
+            plt.Rectangle((j - 0.5, i - 0.5), 1, 1, linewidth=0.5, **style)
+        )
+        if n:
+            ax.text(
+                j,
+                i,
+                f"{values[n - 1]:g}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="black",
+            )
+    ax.set_xlim(-0.5, ids.shape[1] - 0.5)
+    ax.set_ylim(ids.shape[0] - 0.5, -0.5)
+    ax.set_aspect("equal")
+    ax.tick_params(length=0, labelsize=7)
+    for side in ax.spines.values():
+        side.set_visible(False)
+
+
+def plot_conv_matrix(K, input_side, padding=0, stride=1):
+    """A one-channel ``k x k`` kernel ``K`` ``(1, 1, k, k)`` and the weight
+    matrix T of its convolution over an ``input_side`` square image.
+
+    Each kernel entry has its own colour, in the kernel and wherever it
+    sits in T; zeros of T are white and hatched.  Dotted lines cut T into
+    blocks: a block of rows per output row, a block of columns per input
+    row.
+    """
+    from fashionlib.convolution import conv_matrix, output_size
+
+    K = np.asarray(K, dtype=float)
+    k = K.shape[-1]
+    ids = np.arange(1, k * k + 1).reshape(1, 1, k, k)
+    T_ids = conv_matrix(ids, (1, input_side, input_side), padding, stride)
+    side_out = output_size(input_side, k, padding, stride)
+    fig, (ax_k, ax_t) = plt.subplots(
+        1,
+        2,
+        figsize=(0.3 * T_ids.shape[1] + 2.2, 0.3 * T_ids.shape[0] + 1.4),
+        gridspec_kw={"width_ratios": [k, T_ids.shape[1]]},
+    )
+    values = K.ravel()
+    draw_shared_weights(ax_k, ids[0, 0], values)
+    ax_k.set_xticks(range(k))
+    ax_k.set_yticks(range(k))
+    ax_k.set_title("kernel $K$", fontsize=9)
+    draw_shared_weights(ax_t, T_ids.astype(int), values)
+    for n in range(input_side, T_ids.shape[1], input_side):
+        ax_t.axvline(n - 0.5, color="black", linestyle=":", linewidth=1)
+    for n in range(side_out, T_ids.shape[0], side_out):
+        ax_t.axhline(n - 0.5, color="black", linestyle=":", linewidth=1)
+    ax_t.set_xticks(range(0, T_ids.shape[1], input_side))
+    ax_t.set_yticks(range(0, T_ids.shape[0], side_out))
+    ax_t.set_xlabel("input pixel (row by row)", fontsize=8)
+    ax_t.set_ylabel("output pixel", fontsize=8)
+    ax_t.set_title(
+        f"weight matrix $T$: {input_side} x {input_side} image, "
+        f"padding {padding}, stride {stride}",
+        fontsize=9,
+    )
+    return finish(fig)
+
+
+def plot_selection_matrix(U, S):
+    """The Jacobian ``S`` of max pooling at the image ``U`` ``(1, n, n)``.
+
+    Drawn as :func:`draw_jacobian` draws a Jacobian; each column is
+    labelled by its index and the value of ``U`` it belongs to (row by row).
+    """
+    values = np.ravel(U)
+    fig, ax = plt.subplots(
+        figsize=(0.42 * S.shape[1] + 1.2, 0.42 * S.shape[0] + 1.6)
+    )
+    draw_jacobian(ax, S)
+    ax.set_xticklabels(
+        [f"{n}\n{v:g}" for n, v in enumerate(values)], fontsize=7
+    )
+    ax.set_xlabel("input pixel (row by row) and its value", fontsize=8)
+    ax.set_ylabel("pooled output", fontsize=8)
+    for side in ax.spines.values():
+        side.set_visible(False)
     return finish(fig)

@@ -76,6 +76,8 @@ CHAPTERS = {
     "sgd": ("Stochastic gradient descent", ()),
     "regression": ("Regression", ()),
     "classification": ("Classification", ()),
+    # beyond the homework: optional points
+    "convolution": ("Convolution", ()),
 }
 
 #: Probe code shared by several records.
@@ -514,6 +516,94 @@ EXERCISES = {
                 (
                     "prediction_to_label_classification of 6 score vectors",
                     LABELS.format("A['scores']"),
+                ),
+            ),
+        ),
+        # beyond the homework: optional points
+        Exercise(
+            "conv2d",
+            "convolution",
+            points=6,
+            hacker=True,
+            contract=(
+                "U: image (C_in, n_h, n_w); K: kernel (C_out, C_in, k, k); "
+                "b: biases (C_out,); padding, stride: ints. Returns the "
+                "layer's output V, a float (C_out, n_h', n_w'), n' = (n + 2 "
+                "padding - k) // stride + 1."
+            ),
+            probes=(
+                (
+                    "conv2d(U (2, 6, 5), K (3, 2, 3, 3), b (3,))",
+                    "out = f(A['cU'], A['cK'], A['cb'])",
+                ),
+                (
+                    "conv2d(U (2, 6, 5), K (3, 2, 3, 3), b (3,), 1, 2)",
+                    "out = f(A['cU'], A['cK'], A['cb'], 1, 2)",
+                ),
+            ),
+        ),
+        Exercise(
+            "backprop_conv2d_U",
+            "convolution",
+            points=5,
+            hacker=True,
+            contract=(
+                "G: dE/dV (C_out, n_h', n_w'); K: kernel (C_out, C_in, k, "
+                "k); input_shape: (C_in, n_h, n_w); padding, stride: those "
+                "of the forward pass. Returns dE/dU, a float array of "
+                "input_shape."
+            ),
+            probes=(
+                (
+                    "backprop_conv2d_U(G (3, 3, 3), K, (2, 6, 5), 1, 2)",
+                    "out = f(A['cG'], A['cK'], (2, 6, 5), 1, 2)",
+                ),
+            ),
+        ),
+        Exercise(
+            "backprop_conv2d_K",
+            "convolution",
+            points=5,
+            hacker=True,
+            contract=(
+                "G: dE/dV (C_out, n_h', n_w'); U: the input (C_in, n_h, "
+                "n_w); K: kernel (C_out, C_in, k, k); padding, stride: those "
+                "of the forward pass. Returns dE/dK, a float array of K's "
+                "shape."
+            ),
+            probes=(
+                (
+                    "backprop_conv2d_K(G (3, 3, 3), U (2, 6, 5), K, 1, 2)",
+                    "out = f(A['cG'], A['cU'], A['cK'], 1, 2)",
+                ),
+            ),
+        ),
+        Exercise(
+            "max_pool",
+            "convolution",
+            points=2,
+            hacker=True,
+            contract=(
+                "U: image (C, n_h, n_w); size: an int that divides n_h and "
+                "n_w. Returns the maximum of each size x size block, a float "
+                "(C, n_h / size, n_w / size)."
+            ),
+            probes=(("max_pool(U (2, 4, 6), 2)", "out = f(A['pU'], 2)"),),
+        ),
+        Exercise(
+            "backprop_max_pool",
+            "convolution",
+            points=2,
+            hacker=True,
+            contract=(
+                "G: dE/d(output) (C, n_h / size, n_w / size); U: the input "
+                "(C, n_h, n_w); size: the block side. Returns dE/dU, a float "
+                "array of U's shape."
+            ),
+            probes=(
+                (
+                    "backprop_max_pool(G (2, 2, 3), U (2, 4, 6), 2)",
+                    "out = f(A['pG'], A['pU'], 2)",
                 ),
             ),
         ),

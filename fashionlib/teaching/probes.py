@@ -39,6 +39,13 @@ def make_inputs(seed):
         ),
         "scores": rng.standard_normal((6, 10)),
         "seed": rng.integers(2**31),
+        # the chapter "Convolution"
+        "cU": rng.standard_normal((2, 6, 5)),
+        "cK": rng.standard_normal((3, 2, 3, 3)),
+        "cb": rng.standard_normal(3),
+        "cG": rng.standard_normal((3, 3, 3)),  # padding 1, stride 2
+        "pU": rng.standard_normal((2, 4, 6)),
+        "pG": rng.standard_normal((2, 2, 3)),
     }
 
 
