@@ -1,5 +1,7 @@
 """Activation units: element-wise non-linearities after each affine layer.
 
+Defined for the chapter "Activation units" (book/activations.md).
+
 Every function takes a vector of shape ``(m,)`` (a list is converted) and
 returns a float vector of the same shape.  The ``*_array`` twins hold the
 element-wise formula itself and accept an array of any shape and float dtype

@@ -1,5 +1,7 @@
 """Backpropagation: pushing the loss gradient back through each layer.
 
+Defined for the chapter "Backpropagation" (book/backprop.md).
+
 Every ``backprop_*`` function takes the upstream gradient ``Jx_E``, a row of
 shape ``(1, m_out)`` holding dE/d(output), and returns the downstream row
 dE/d(input).  The activations' functions take the layer's pre-activation

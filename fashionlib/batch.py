@@ -1,5 +1,8 @@
 """The mini-batch engine: the per-sample network, vectorised over a batch.
 
+Defined for the chapter "Beyond the homework: mini-batches, cross-entropy
+and 90 %" (book/beyond.md).
+
 A batch is a matrix ``X`` of shape ``(B, m)``, one sample per row.  Weights
 keep the per-sample layout ``W`` ``(m_out, m_in + 1)`` with the bias in the
 last column; a batch gets a column of ones (homogeneous coordinates, as in
@@ -260,10 +263,23 @@ class SGD:
             W -= W.dtype.type(learning_rate) * G
 
 
+def adam_step(W, G, m, v, t, learning_rate, beta1=0.9, beta2=0.999,
+              eps=1e-8):
+    """Step ``t`` (from 1) of Adam (Kingma and Ba, 2015) on weights ``W``
+    with gradient ``G`` and running means ``m``, ``v`` (all one shape).
+
+    Returns the new ``(W, m, v)``."""
+    m = beta1 * m + (1 - beta1) * G
+    v = beta2 * v + (1 - beta2) * G**2
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return W - learning_rate * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
 class Adam:
     """Adam (Kingma and Ba, 2015): per-entry step sizes.
 
-    Running means of ``G`` and ``G**2``, bias-corrected.
+    Running means of ``G`` and ``G**2``, bias-corrected: :func:`adam_step`
+    computed in place, without temporaries per step.
     """
 
     def __init__(self, W_list, beta1=0.9, beta2=0.999, eps=1e-8):

@@ -1,7 +1,9 @@
 """Convolutional layers for the mini-batch engine.
 
-Defined for the chapter "A convolutional network on Fashion-MNIST".  A
-network is a list of layer tokens, read left to right:
+Defined for the chapter "A convolutional network on Fashion-MNIST"
+(book/cnn.md).
+
+A network is a list of layer tokens, read left to right:
 
 - ``conv32x3``: 32 output channels, 3 x 3 kernels, stride 1, "same"
   padding (``k // 2``); ``conv32x5p0s2`` sets the padding and the stride;

@@ -1,5 +1,7 @@
 """Fashion-MNIST: find the four IDX files, verify, split and cache them.
 
+Defined for the chapter "The data" (book/data.md).
+
 Search order for each file ``<name>.gz``: the data folder, then
 ``/usr/share/datasets/fashion-mnist`` (Debian package
 ``dataset-fashion-mnist``), then the official mirror where a network

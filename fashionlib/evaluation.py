@@ -1,4 +1,9 @@
-"""Turning network outputs into labels, and scoring them."""
+"""Turning network outputs into labels, and scoring them.
+
+Defined for the chapters "Regression: the label as a number"
+(book/regression.md) and "Classification and choosing an architecture"
+(book/classification.md).
+"""
 
 import numpy as np
 

@@ -1,5 +1,7 @@
 """Jacobian matrices of every layer, built explicitly.
 
+Defined for the chapter "Layer-wise Jacobians" (book/jacobians.md).
+
 A Jacobian of a function from ``R^n`` to ``R^m`` has shape ``(m, n)``: row
 ``i`` holds the partial derivatives of output ``i``.  Element-wise
 activations have diagonal Jacobians; the affine layer has a dense one with

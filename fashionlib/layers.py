@@ -1,5 +1,8 @@
 """A single neuron and an affine layer, both in homogeneous coordinates.
 
+Defined for the chapters "A single neuron" (book/neuron.md) and "Layers and
+the forward pass" (book/network.md).
+
 The bias is folded into the weights: an input ``x`` of shape ``(m,)`` is
 extended by a constant 1 to ``x~ = [x; 1]`` of shape ``(m + 1,)``, so that
 ``w @ x~`` is the weighted sum plus bias.  A layer's weights ``W_k``

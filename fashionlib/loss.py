@@ -1,5 +1,7 @@
 """The squared l2 objective and its gradient.
 
+Defined for the chapter "The objective" (book/objective.md).
+
 In the book's notation ``x`` is the prediction x_L and ``y`` the target;
 ``d_l2_d_x`` returns the row g_L = dE/dx_L where backpropagation starts.
 """

@@ -1,5 +1,8 @@
 """The forward pass of a fully connected network and its initialisation.
 
+Defined for the chapters "Layers and the forward pass" (book/network.md) and
+"Initialisation" (book/initialisation.md).
+
 Notation of the book: layers ``k = 1, ..., L``; layer 0 is the input
 ``x_0`` of width ``m_0``.  Layer ``k`` computes the pre-activation
 ``i_k = W_k [x_{k-1}; 1]`` and its output ``x_k = h_k(i_k)``.  In the code,

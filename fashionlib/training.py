@@ -1,5 +1,7 @@
 """Stochastic gradient descent, one training example at a time.
 
+Defined for the chapter "Stochastic gradient descent" (book/sgd.md).
+
 Notation of the book: example n is (x^(n), y^(n)); the network has layers
 k = 1..L with weights W_k; the learning rate eta is ``learning_rate``.
 """
@@ -63,9 +65,6 @@ def train(data_train, architecture, learning_rate, seed=None, progress=False):
         # W is W_k and JW_E the row dE/dW_k (flattened), for k = 1..L
         gradients = backprop_nn_W(x, labels[i], **architecture)
         for W, JW_E in zip(architecture["W_list"], gradients, strict=True):
-            # scale in place: a second large temporary per step made glibc
-            # hand memory back to the OS and fault it in again, five times
-            # slower at 784-200-10
             JW_E *= learning_rate
             W -= JW_E.reshape(W.shape)
     return losses

@@ -19,6 +19,7 @@ from fashionlib.batch import (
     Adam,
     EarlyStopping,
     TrainingConfig,
+    adam_step,
     affine_batch,
     backprop_batch_W,
     batch_accuracy,
@@ -90,6 +91,18 @@ def test_adam_step_follows_the_bias_corrected_formula():
     np.testing.assert_allclose(
         W_list[0], first - 0.1 * m_hat / (np.sqrt(v_hat) + 1e-8), rtol=1e-10
     )
+
+
+def test_the_in_place_adam_is_the_formula_of_adam_step():
+    rng = np.random.default_rng(13)
+    W = rng.standard_normal((3, 4))
+    W_list, adam = [W.copy()], Adam([W])
+    m, v = np.zeros_like(W), np.zeros_like(W)
+    for t in range(1, 4):
+        G = rng.standard_normal(W.shape)
+        adam.step(W_list, [G], 0.01)
+        W, m, v = adam_step(W, G, m, v, t, 0.01)
+        np.testing.assert_allclose(W_list[0], W, rtol=1e-12)
 
 
 def test_cross_entropy_is_stable_and_matches_the_definition():
