@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from fashionlib import data
+from fashionlib.backprop import architecture as make_architecture
 from fashionlib.batch import (
     TrainingConfig,
     batch_accuracy,
@@ -32,7 +33,6 @@ from fashionlib.batch import (
     epoch_flops,
     fit,
 )
-from fashionlib.network import architecture as make_architecture
 from fashionlib.training import train
 
 HERE = Path(__file__).resolve().parent

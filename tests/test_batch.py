@@ -12,7 +12,11 @@ import warnings
 import numpy as np
 import pytest
 
-from fashionlib.backprop import numerical_jacobian, relative_error
+from fashionlib.backprop import (
+    architecture,
+    numerical_jacobian,
+    relative_error,
+)
 from fashionlib.batch import (
     HISTORY_KEYS,
     OPTIMISERS,
@@ -46,7 +50,6 @@ from fashionlib.batch import (
     train_step,
 )
 from fashionlib.layers import affine
-from fashionlib.network import architecture
 from fashionlib.training import train
 
 
