@@ -161,7 +161,7 @@ def test_tiny_run_reports_epochs_and_test_accuracy(
     )
 
 
-# --- issue 13: nothing lost, nothing cryptic -------------------------------
+# --- nothing lost, nothing cryptic ----------------------------------------
 
 TINY = ["--layers", "784", "16", "10", "--batch-size", "32", "--no-progress"]
 

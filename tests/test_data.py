@@ -233,7 +233,7 @@ def test_command_reports_and_fails_clearly(tmp_path, monkeypatch, capsys):
     assert "dataset-fashion-mnist" in capsys.readouterr().err
 
 
-# --- issue 13: the cache validates itself, downloads are verified ----------
+# --- the cache validates itself, downloads are verified -------------------
 
 
 def write_npz(path, **arrays):
@@ -415,7 +415,7 @@ def test_command_reports_a_damaged_cache_in_one_line(tmp_path, source, capsys):
     assert "is damaged" in err and "python -m fashionlib data" in err
 
 
-# --- issue 14: every message, log line and default, in full ---------------
+# --- every message, log line and default, in full ------------------------
 
 REMEDY = (
     "the file is damaged or not Fashion-MNIST; delete it and run "

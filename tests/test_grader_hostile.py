@@ -1,4 +1,4 @@
-"""The grader treats everything a submission can touch as hostile (issue 20).
+"""The grader treats everything a submission can touch as hostile.
 
 Fast tests read hostile files, names, rows and messages directly; one slow
 course grades cheats and hostile notebooks through the command line, in

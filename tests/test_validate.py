@@ -1,5 +1,5 @@
 """The homework API rejects wrong input with a ValueError that says what
-was wrong and how to fix it (issue 13, fault 8)."""
+was wrong and how to fix it."""
 
 import numpy as np
 import pytest
