@@ -971,17 +971,17 @@ def plot_mistakes(images, predicted, true, per_row=10):
     return finish(fig)
 
 
-def plot_templates(W, labels=None, per_row=10):
+def plot_templates(W, captions=None, per_row=10):
     """Rows of a first-layer weight matrix W_1 ``(m_1, 785)`` as 28x28 images.
 
     The bias column is dropped; each image gets its own colour scale,
     symmetric about 0 (orange = positive weight, purple = negative,
     white = 0), so a template shows which pixels raise and which lower the
-    unit's input i_1.  ``labels`` (class labels ``(m_1,)``) are named
-    under the images.
+    unit's input i_1.  ``captions`` (``m_1`` strings) are written under the
+    images.
     """
     templates = np.asarray(W)[:, :-1]
-    fig, axes = image_grid(len(templates), per_row)
+    fig, axes = image_grid(len(templates), per_row, cell=1.25)
     for j, (ax, template) in enumerate(zip(axes, templates, strict=False)):
         limit = np.abs(template).max() or 1.0
         ax.imshow(
@@ -991,8 +991,8 @@ def plot_templates(W, labels=None, per_row=10):
             vmax=limit,
             interpolation="none",
         )
-        if labels is not None:
-            ax.set_xlabel(LABEL_NAMES[int(labels[j])], fontsize=7.5)
+        if captions is not None:
+            ax.set_xlabel(captions[j], fontsize=7)
     return finish(fig)
 
 

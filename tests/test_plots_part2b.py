@@ -98,10 +98,10 @@ def test_accuracy_by_width_rejects_a_chosen_width_not_in_the_sweep():
 
 def test_templates_draw_one_image_per_row_without_the_bias():
     W = np.arange(3 * 785, dtype=float).reshape(3, 785)
-    fig = plots.plot_templates(W, labels=[0, 7, 9])
+    fig = plots.plot_templates(W, captions=["a", "Sneaker\nr = -0.5", "c"])
     assert len(fig.axes) == 3
     assert fig.axes[0].images[0].get_array().shape == (28, 28)
-    assert [ax.get_xlabel() for ax in fig.axes][1] == "Sneaker"
+    assert [ax.get_xlabel() for ax in fig.axes][1] == "Sneaker\nr = -0.5"
 
 
 def test_train_validation_marks_the_chosen_epoch():
