@@ -935,6 +935,34 @@ def plot_step_losses(runs):
     return finish(fig)
 
 
+def plot_histogram(values, xlabel, edge, bins=60):
+    """Histogram of ``values`` ``(N,)``, the part below ``edge`` hatched.
+
+    A dashed vertical line marks ``edge``; the legend gives the share of
+    the values on each side of it.
+    """
+    values = np.asarray(values, dtype=float)
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    bins = np.linspace(values.min(), values.max(), bins + 1)
+    below = values < edge
+    for part, hatch, colour, side in [
+        (values[below], "///", "#d95f02", "below"),
+        (values[~below], None, "#1b9e77", "at or above"),
+    ]:
+        ax.hist(
+            part,
+            bins=bins,
+            color=colour,
+            hatch=hatch,
+            edgecolor="white" if hatch is None else "black",
+            linewidth=0.3,
+            label=f"{100 * len(part) / len(values):.1f} % {side} {edge:g}",
+        )
+    ax.axvline(edge, color="black", linestyle="--", linewidth=1)
+    label_axes(ax, xlabel, "number of images")
+    return finish(fig)
+
+
 # === Figures of the beyond-the-homework chapter (mini-batch engine) ===
 
 

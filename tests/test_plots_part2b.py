@@ -109,3 +109,11 @@ def test_train_validation_marks_the_chosen_epoch():
     ax = fig.axes[0]
     assert list(ax.lines[0].get_xdata()) == [1, 2, 3]
     assert "best validation: epoch 2" in ax.get_legend_handles_labels()[1]
+
+
+def test_histogram_hatches_the_part_below_the_edge():
+    fig = plots.plot_histogram([-2.0, -1.5, 0.0, 0.5], "factor", edge=-1)
+    ax = fig.axes[0]
+    below = [p for p in ax.patches if p.get_hatch() == "///"]
+    assert sum(p.get_height() for p in below) == 2
+    assert "50.0 % below -1" in ax.get_legend_handles_labels()[1]
