@@ -676,22 +676,22 @@ def plot_affine_W_jacobian(x, W):
 
 
 def plot_l2_of_one_prediction(label=8, half_width=6.0):
-    """The loss ``l2([p], [label])`` and its derivative over predictions ``p``
+    """The loss ``l2([x], [label])`` and its derivative over predictions ``x``
     in ``label +- half_width``.
     """
-    p = np.linspace(label - half_width, label + half_width, 121)
-    loss = [l2([value], [label]) for value in p]
-    slope = [d_l2_d_x([value], [label])[0, 0] for value in p]
+    x = np.linspace(label - half_width, label + half_width, 121)
+    loss = [l2([value], [label]) for value in x]
+    slope = [d_l2_d_x([value], [label])[0, 0] for value in x]
     fig, ax = plt.subplots(figsize=(5.2, 3.2))
     ax.plot(
-        p, loss, color="black", linewidth=2, label=f"loss $l_2(p, {label})$"
+        x, loss, color="black", linewidth=2, label=f"loss $l_2(x, {label})$"
     )
     ax.plot(
-        p,
+        x,
         slope,
         color="#555555",
         linestyle="--",
-        label=f"derivative $2\\,(p - {label:g})$",
+        label=f"derivative $2\\,(x - {label:g})$",
     )
     ax.axhline(0, color="#999999", linewidth=0.6)
     ax.plot(
@@ -700,9 +700,9 @@ def plot_l2_of_one_prediction(label=8, half_width=6.0):
         marker="o",
         color="black",
         linestyle="none",
-        label=f"minimum at $p = {label}$",
+        label=f"minimum at $x = {label}$",
     )
-    ax.set_xlabel("prediction $p$ of the network")
+    ax.set_xlabel("prediction $x$ of the network")
     ax.set_ylabel("value")
     ax.legend(fontsize=8, frameon=False, loc="upper center")
     return finish(fig)
