@@ -11,8 +11,8 @@ and collects its *symbols*: bold, calligraphic and blackboard letters
 "In this chapter" (an ``{admonition}`` titled so, one bullet per symbol:
 ``- $S$: meaning``).
 
-One meaning per symbol: the notation page lists each symbol in one row, and
-the way the page writes a symbol is its *form*: applied to an argument
+One meaning per symbol: each symbol on the notation page has one meaning,
+and the way the page writes a symbol is its *form*: applied to an argument
 (``\\sigma(z)``), with a subscript (``\\mathbf{x}_k``) or bare
 (``\\mu``).  A chapter that writes a listed symbol in a form the page never
 uses gives it another meaning (``\\sigma^2`` or ``\\sigma_j`` for a
