@@ -438,7 +438,7 @@ def plot_layer_stds(panels, ylabel="std of $\\mathbf{i}_k$"):
 # ===
 
 
-#: Diverging colour map of the Jacobian figures: blue negative, red positive.
+#: Diverging colour map of the Jacobian figures (blue negative, red positive).
 JACOBIAN_COLOURS = "RdBu_r"
 
 
