@@ -49,6 +49,7 @@ def make_inputs(seed):
         "cG": rng.standard_normal((3, 3, 3)),  # padding 1, stride 2
         "pU": rng.standard_normal((2, 4, 6)),
         "pG": rng.standard_normal((2, 2, 3)),
+        "cG1": rng.standard_normal((3, 4, 3)),  # no padding, stride 1
     }
 
 
@@ -192,13 +193,21 @@ PROBES = {
         (
             "backprop_conv2d_U(G (3, 3, 3), K, (2, 6, 5), 1, 2)",
             "out = f(A['cG'], A['cK'], (2, 6, 5), 1, 2)",
-        )
+        ),
+        (
+            "backprop_conv2d_U(G (3, 4, 3), K, (2, 6, 5))",
+            "out = f(A['cG1'], A['cK'], (2, 6, 5))",
+        ),
     ],
     "check_backprop_conv2d_K": [
         (
             "backprop_conv2d_K(G (3, 3, 3), U (2, 6, 5), K, 1, 2)",
             "out = f(A['cG'], A['cU'], A['cK'], 1, 2)",
-        )
+        ),
+        (
+            "backprop_conv2d_K(G (3, 4, 3), U (2, 6, 5), K)",
+            "out = f(A['cG1'], A['cU'], A['cK'])",
+        ),
     ],
     "check_max_pool": [("max_pool(U (2, 4, 6), 2)", "out = f(A['pU'], 2)")],
     "check_backprop_max_pool": [
