@@ -272,7 +272,7 @@ def own_work(name, found):
 def probe_job(found, parts):
     """The probe process's job: the graded definitions, the calls, and
     the library functions each check may call."""
-    names = [p.names[0] for p in parts]
+    names = [name for p in parts for name in p.names]
     graded = sorted(set(CONTRACTS) & set(found.bindings))
     return {
         "source": extract.source(found, [*names, *graded]),
