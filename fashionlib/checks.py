@@ -11,7 +11,7 @@ import functools
 
 import numpy as np
 
-from fashionlib import backprop
+from fashionlib import backprop, network
 from fashionlib.backprop import numerical_jacobian, relative_error
 from fashionlib.loss import l2
 
@@ -775,8 +775,8 @@ def check_backprop_nn_W(backprop_nn_W):
 
 @verifies("train")
 def check_train(train):
-    """One call makes one SGD step per sample (W -= lr * gradient) and fits a
-    separable toy problem.
+    """One call makes one SGD step per sample (W -= lr * gradient), returns
+    each sample's loss before its step, and fits a separable toy problem.
     """
     from fashionlib.backprop import backprop_nn_W
 
@@ -787,10 +787,16 @@ def check_train(train):
         "labels": np.array([[1.0, 0.0]]),
     }
     architecture = {**backprop.architecture([4, 2]), "W_list": [W0.copy()]}
-    gradient = backprop_nn_W(
-        data["images"][0].ravel(), data["labels"][0], **architecture
-    )[0].reshape(W0.shape)
-    train(data, architecture, 0.1)
+    x, y = data["images"][0].ravel(), data["labels"][0]
+    gradient = backprop_nn_W(x, y, **architecture)[0].reshape(W0.shape)
+    loss_before = l2(network.nn(x, [W0], architecture["h_list"]), y)
+    losses = train(data, architecture, 0.1)
+    expect_close(
+        "the losses train returns for one sample",
+        losses,
+        np.array([loss_before]),
+        hint="return an array (N,) of each sample's loss before its update",
+    )
     expect_close(
         "W after one train step on one sample",
         architecture["W_list"][0],

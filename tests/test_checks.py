@@ -685,3 +685,11 @@ def test_expect_architecture_chains_unchecked_widths():
     assert architecture_failure(architecture, [4, None, 2]) == (
         "W_2 has 31 columns but layer 1 has 20 outputs (plus 1 for the bias)"
     )
+
+
+def test_train_check_rejects_wrong_per_sample_losses():
+    def halves_the_losses(data_train, architecture, learning_rate):
+        return 0.5 * fl.train(data_train, architecture, learning_rate)
+
+    with pytest.raises(AssertionError, match="losses train returns"):
+        checks.check_train(halves_the_losses)

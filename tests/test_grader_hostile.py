@@ -23,6 +23,7 @@ from fashionlib.teaching import (
     exercises,
     extract,
     grading,
+    harness,
     hostile,
     probes,
     shards,
@@ -87,7 +88,12 @@ def notebook_json(cells):
 
 def hostile_notebooks(folder):
     """Notebooks that cannot be read or analysed: {student: reason}."""
-    code = {"cell_type": "code", "metadata": {}, "outputs": []}
+    code = {
+        "cell_type": "code",
+        "metadata": {},
+        "outputs": [],
+        "execution_count": None,
+    }
     texts = {
         "list": ("[]", "is not a valid notebook"),
         "integer_source": (
@@ -97,26 +103,16 @@ def hostile_notebooks(folder):
         "deep_json": ("[" * 100_000 + "]" * 100_000, "is not a valid"),
         "huge_cell": (
             notebook_json(
-                [
-                    {
-                        **code,
-                        "source": "x = 1\n" * 1_600_000,
-                        "execution_count": None,
-                    }
-                ]
+                [{**code, "source": "x=1\n" * 2_000_000, "outputs": []}]
             ),
+            "more than the 8388608 allowed",
+        ),
+        "long_cell": (
+            notebook_json([{**code, "source": "x=1\n" * 200_000}]),
             "more code than the grader reads",
         ),
         "chain": (
-            notebook_json(
-                [
-                    {
-                        **code,
-                        "source": "y = a" + ".b" * 45_000,
-                        "execution_count": None,
-                    }
-                ]
-            ),
+            notebook_json([{**code, "source": "y = a" + ".b" * 45_000}]),
             "cannot be analysed (RecursionError)",
         ),
         "not_json": ("{ not a notebook", "is not a valid notebook"),
@@ -589,3 +585,40 @@ def test_nothing_of_the_grader_reaches_a_students_feedback(course):
 @pytest.mark.slow
 def test_the_grader_stays_under_one_gibibyte(course):
     assert course["peak"] < 1024**2, f"{course['peak']} KiB"
+
+
+NETWORK = (
+    "import numpy as np\n"
+    "W1 = np.ones((5, 2))\n"
+    "W2 = np.ones((1, 6))\n"
+    "def affine(x, W):\n"
+    "    return W @ np.append(np.asarray(x, float), 1.0)\n"
+    "def nn(x, W_list, h_list):\n"
+    "    for W, h in zip(W_list, h_list):\n"
+    "        x = h(affine(x, W))\n"
+    "    return x\n"
+)
+
+
+def test_the_harness_results_decide_in_process():
+    parts = grading.chapter_rubric("network").parts
+    found = definitions(NETWORK + "print('not run')\n")
+    job = grading.probe_job(found, parts)
+    assert "print" not in job["source"]
+    arrays = hostile.load_npz(
+        grading.npz_bytes(harness.probe(job, INPUTS)), 1 << 20
+    )
+    results = grading.probe_results(arrays, job)
+    decisions = grading.decide(parts, found, results, INPUTS)
+    assert decisions == [(True, "passed")] * 3, decisions
+    forged = dict(arrays)
+    del forged["check_nn/0/0"]
+    assert (
+        "no result for call 0"
+        in grading.probe_results(forged, job)["check_nn"]
+    )
+    forged = {**arrays, "check_nn/7/0": np.zeros(2)}
+    assert (
+        "unexpected results"
+        in grading.probe_results(forged, job)["check_affine"]
+    )

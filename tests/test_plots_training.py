@@ -95,10 +95,10 @@ def test_accuracy_by_width_rejects_a_chosen_width_not_in_the_sweep():
 
 def test_templates_draw_one_image_per_row_without_the_bias():
     W = np.arange(3 * 785, dtype=float).reshape(3, 785)
-    fig = plots.plot_templates(W, labels=[0, 7, 9])
+    fig = plots.plot_templates(W, captions=["a", "Sneaker\nr = -0.5", "c"])
     assert len(fig.axes) == 3
     assert fig.axes[0].images[0].get_array().shape == (28, 28)
-    assert [ax.get_xlabel() for ax in fig.axes][1] == "Sneaker"
+    assert [ax.get_xlabel() for ax in fig.axes][1] == "Sneaker\nr = -0.5"
 
 
 def test_train_validation_marks_the_chosen_epoch():
@@ -130,3 +130,11 @@ def test_plot_mistakes_names_prediction_and_true_label():
         "\u2717 Shirt (6)\ntrue: T-shirt/top",
         "\u2717 T-shirt/top (0)\ntrue: Shirt",
     ]
+
+
+def test_histogram_hatches_the_part_below_the_edge():
+    fig = plots.plot_histogram([-2.0, -1.5, 0.0, 0.5], "factor", edge=-1)
+    ax = fig.axes[0]
+    below = [p for p in ax.patches if p.get_hatch() == "///"]
+    assert sum(p.get_height() for p in below) == 2
+    assert "50.0 % below -1" in ax.get_legend_handles_labels()[1]

@@ -558,6 +558,10 @@ EXERCISES = {
                     "backprop_conv2d_U(G (3, 3, 3), K, (2, 6, 5), 1, 2)",
                     "out = f(A['cG'], A['cK'], (2, 6, 5), 1, 2)",
                 ),
+                (
+                    "backprop_conv2d_U(G (3, 4, 3), K, (2, 6, 5))",
+                    "out = f(A['cG1'], A['cK'], (2, 6, 5))",
+                ),
             ),
         ),
         Exercise(
@@ -575,6 +579,10 @@ EXERCISES = {
                 (
                     "backprop_conv2d_K(G (3, 3, 3), U (2, 6, 5), K, 1, 2)",
                     "out = f(A['cG'], A['cU'], A['cK'], 1, 2)",
+                ),
+                (
+                    "backprop_conv2d_K(G (3, 4, 3), U (2, 6, 5), K)",
+                    "out = f(A['cG1'], A['cU'], A['cK'])",
                 ),
             ),
         ),

@@ -221,6 +221,12 @@ def reference_function(name):
 
 
 @functools.cache
+def reference_graph():
+    """Each core function -> the names it mentions, read once per process."""
+    return call_graph()
+
+
+@functools.cache
 def given_functions():
     """The library functions the student build ships as they are (every
     core function that is not graded)."""
@@ -232,7 +238,7 @@ def allowed_functions(name):
     """The given functions the reference of ``name`` reaches through the
     call graph (fallbacks of optional functions included): those a
     student's ``name`` may call too."""
-    graph = call_graph()
+    graph = reference_graph()
     todo, seen = list(graph.get(name, ())), set()
     while todo:
         other = todo.pop()
@@ -273,7 +279,7 @@ def own_work(name, found):
 def probe_job(found, parts):
     """The probe process's job: the graded definitions, the calls, and
     the library functions each check may call."""
-    names = [p.names[0] for p in parts]
+    names = [name for p in parts for name in p.names]
     graded = sorted(set(STUBBED) & set(found.bindings))
     return {
         "source": extract.source(found, [*names, *graded]),
@@ -533,8 +539,11 @@ def run_submission(submission, settings, lib, tools, inputs):
         (folder / "job" / "work").mkdir()
         prober = start(folder / "probe", lib, tools, settings, "harness.py")
         runner = start_notebook(folder / "job", lib, tools, settings)
-        arrays = probe_output(prober)
-        stopped = notebook_stopped(runner, settings)
+        try:
+            arrays = probe_output(prober)
+            stopped = notebook_stopped(runner, settings)
+        finally:
+            stop(runner)
         notes = runner_notes(folder / "job") + ([stopped] if stopped else [])
         executed, note = executed_notebook(folder / "job")
     decisions = decide(parts, found, probe_results(arrays, job), inputs)

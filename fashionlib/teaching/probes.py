@@ -46,6 +46,7 @@ def make_inputs(seed):
         "cG": rng.standard_normal((3, 3, 3)),  # padding 1, stride 2
         "pU": rng.standard_normal((2, 4, 6)),
         "pG": rng.standard_normal((2, 2, 3)),
+        "cG1": rng.standard_normal((3, 4, 3)),  # no padding, stride 1
     }
 
 
