@@ -693,3 +693,48 @@ def test_train_check_rejects_wrong_per_sample_losses():
 
     with pytest.raises(AssertionError, match="losses train returns"):
         checks.check_train(halves_the_losses)
+
+
+# --- the distribution checks the verify cells share with the grader ------
+
+A = np.sqrt(3 / 300)
+#: 60,000 evenly spaced values over [-A, A], endpoints included: uniform.
+GRID = np.linspace(-A, A, 60_000)
+
+
+def test_an_even_grid_over_the_whole_range_is_uniform():
+    assert checks.uniform_problem(GRID, A) is None
+    assert checks.uniform_problem(GRID.reshape(200, 300), A) is None
+
+
+@pytest.mark.parametrize(
+    ("values", "said"),
+    [
+        (GRID * 1.01, "has entries beyond +-0.1000"),
+        (GRID * 0.9 + 0.01, "has mean 0.0100, expected about 0"),
+        (
+            GRID / 2,
+            "has variance 0.00083, expected about 0.00333 (uniform on "
+            "+-sqrt(3 / inputs))",
+        ),
+        (
+            np.repeat([-A, A], 30_000) / np.sqrt(3),
+            "is not uniform on +-0.1000 (KS distance 0.289)",
+        ),
+    ],
+    ids=["range", "mean", "variance", "shape"],
+)
+def test_each_distribution_problem_is_named(values, said):
+    assert checks.uniform_problem(values, A) == said
+
+
+def test_a_layer_is_uniform_over_its_inputs_with_zero_biases():
+    # uniform on +-sqrt(3 / 3) together, each column alone a third of it
+    inputs = np.linspace(-1, 1, 3 * 20_000).reshape(3, 20_000).T
+    layer = np.hstack([inputs, np.zeros((20_000, 1))])
+    assert checks.layer_problem(layer) is None
+    layer[0, -1] = 0.1
+    assert checks.layer_problem(layer) == (
+        "the bias column (the last) must be zero"
+    )
+    assert checks.layer_problem(np.hstack([inputs / 2, layer[:, -1:] * 0]))
