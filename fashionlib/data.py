@@ -13,10 +13,8 @@ official training images, validation the last 10,000, test the official 10,000.
 import gzip
 import hashlib
 import http.client
-import io
 import math
 import os
-import shutil
 import urllib.request
 import zipfile
 import zlib
@@ -140,21 +138,29 @@ def idx_size(name, count):
     return 8 + count
 
 
+def gz_limit(limit):
+    """Most bytes a gzip file of ``limit`` bytes of data can hold: stored
+    blocks add 5 bytes per 16 KiB, the header and trailer some more."""
+    return limit + limit // 1000 + 1024
+
+
 def read_gz(path, limit):
     """Decompressed bytes of the gzip file ``path``, at most ``limit``.
 
-    DataError if it is truncated, not gzip, or larger (compressed or
-    decompressed) than ``limit`` bytes: the size is checked before and
-    while reading, so a small file of zeros cannot fill the memory.
+    DataError if it is truncated, not gzip, larger than
+    :func:`gz_limit` or decompresses to more than ``limit`` bytes: sizes
+    are checked before and while reading, so a small file of zeros cannot
+    fill the memory.
     """
     fresh = (
         " delete it and run `python -m fashionlib data` again to take a "
         "fresh copy"
     )
-    if os.stat(path).st_size > limit:
+    size = os.stat(path).st_size
+    if size > gz_limit(limit):
         raise DataError(
-            f"{path} holds {os.stat(path).st_size} bytes, more than the "
-            f"{limit} of its Fashion-MNIST file;{fresh}"
+            f"{path} holds {size} bytes, more than a gzip file of "
+            f"{limit} bytes can;{fresh}"
         )
     try:
         with gzip.open(path, "rb") as f:
@@ -239,7 +245,7 @@ def download(name, checksum, data_dir, log, limit):
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
             with atomic_file(target) as f:
-                shutil.copyfileobj(io.BytesIO(response.read(limit + 1)), f)
+                f.write(response.read(gz_limit(limit) + 1))
                 f.flush()
                 check_sha256(read_gz(f.name, limit), name, checksum, url)
     except (OSError, http.client.HTTPException, DataError) as error:
