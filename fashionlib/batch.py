@@ -461,9 +461,9 @@ def checked_data(data, widths, name):
         )
     try:
         y = _validate.labels(data[1], widths[1])
+        _validate.matching_lengths(**{"images X": X, "labels y": y})
     except ValueError as error:
         raise ValueError(f"{name}: {error}") from None
-    _validate.matching_lengths(**{"images X": X, "labels y": y})
     bad = X.size - np.count_nonzero(np.isfinite(X))
     if bad:
         raise ValueError(
