@@ -7,7 +7,6 @@ import sys
 import numpy as np
 import pytest
 
-from fashionlib import data
 from fashionlib.__main__ import main
 from fashionlib.batch import load_model
 
@@ -249,16 +248,16 @@ def test_ctrl_c_without_output_says_nothing_was_saved(
 
 
 #: A train command in a fresh process that accepts the tiny data.
-SIGINT_RUN = f"""
+SIGINT_RUN = """
 import sys
 from fashionlib import data
 from fashionlib.__main__ import main
-data.SPLIT_SIZES = {{"train": 300, "validation": 100, "test": 100}}
-data.SPLIT_SHA256 = {{
+data.SPLIT_SIZES = {"train": 300, "validation": 100, "test": 100}
+data.SPLIT_SHA256 = {
     split: data.split_digest(data.read_npz(
         data.npz_path(split, sys.argv[1]), 10**6,
     )) for split in data.SPLITS
-}}
+}
 sys.exit(main(sys.argv[2:]))
 """
 

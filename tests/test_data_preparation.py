@@ -107,7 +107,10 @@ def test_download_writes_the_file_or_says_why_not(monkeypatch, tmp_path):
         raise OSError("no route")
 
     monkeypatch.setattr(data.urllib.request, "urlopen", offline)
-    assert data.download("y-idx", checksum, tmp_path, messages.append, 10**6) is None
+    assert (
+        data.download("y-idx", checksum, tmp_path, messages.append, 10**6)
+        is None
+    )
     assert (
         messages[-1] == f"  could not download {data.MIRROR}y-idx.gz: no route"
     )
@@ -222,7 +225,10 @@ def test_a_wrong_download_is_logged_with_its_name_and_source(
         lambda url, timeout: io.BytesIO(gzip.compress(b"other")),
     )
     messages = []
-    assert data.download("x-idx", "0" * 64, tmp_path, messages.append, 10**6) is None
+    assert (
+        data.download("x-idx", "0" * 64, tmp_path, messages.append, 10**6)
+        is None
+    )
     url = data.MIRROR + "x-idx.gz"
     assert messages == [
         f"  could not download {url}: checksum mismatch for x-idx "
