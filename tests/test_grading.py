@@ -395,15 +395,38 @@ def test_every_check_of_the_rubric_has_probes():
 
 def test_command_line(tmp_path):
     examples.write_submission(tmp_path / "ada.ipynb", [RIGHT])
+    (tmp_path / "roster.csv").write_text(
+        "folder,Student,ID,SIS User ID,SIS Login ID,Section\n"
+        'ada,"Lovelace, Ada",101,S1,ada@uni,Mon\n'
+        'cy,"Young, Cy",103,S3,cy@uni,Tue\n'
+    )
+    (tmp_path / "grading").mkdir()
+    (tmp_path / "grading" / "gradebook.csv").write_text(KEPT)
     command = [sys.executable, "-m", "fashionlib", "grade"]
     result = subprocess.run(
-        [*command, "ada.ipynb", "--chapter", "activations", "--jobs", "1"],
+        [*command, "ada.ipynb", "--chapter", "activations", "--jobs", "1"]
+        + ["--roster", "roster.csv"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
     )
     assert result.returncode == 0, result.stderr
     assert re.search(r"ada\s+TOTAL\s+10/10", result.stdout)
+    assert "in the roster but no submission was graded: cy\n" in (
+        result.stdout
+    )
+    with open(tmp_path / "grading" / "canvas.csv", newline="") as f:
+        canvas = list(csv.reader(f))
+    assert canvas == [
+        [*CANVAS_COLUMNS, "neuron", "activations"],
+        ["Lovelace, Ada", "101", "S1", "ada@uni", "Mon", "10", "10"],
+        ["Young, Cy", "103", "S3", "cy@uni", "Tue", "", ""],
+    ]
+    book = (tmp_path / "grading" / "gradebook.csv").read_text()
+    assert book.splitlines() == [  # last week's neuron kept
+        "student,activations,neuron,total,max_total",
+        "ada,10,10,20,20",
+    ]
     grades = tmp_path / "grading" / "grades-activations.csv"
     assert grades.read_text().count("\n") == 4
     assert (

@@ -39,13 +39,6 @@ def run_grade(args):
     check_limits(args)
     csv_path = Path(args.csv or out / f"grades-{args.chapter}.csv")
     book_path = out / "gradebook.csv"
-    try:
-        check_writable(csv_path, book_path, out / "feedback" / "x.md")
-        if args.roster:
-            check_writable(out / "canvas.csv")
-    except OSError as error:
-        print(f"error: {describe(error)}", file=sys.stderr)
-        return 1
     settings = grading.Settings(
         cell_timeout=args.cell_timeout,
         notebook_timeout=args.notebook_timeout,
@@ -57,9 +50,14 @@ def run_grade(args):
         old = grading.read_gradebook(book_path)
         roster = lms.read_roster(args.roster) if args.roster else None
         submissions = grading.find_submissions(args.submissions, args.chapter)
+        outputs = [csv_path, book_path, out / "feedback" / "x.md"]
+        check_writable(*outputs, *([out / "canvas.csv"] if roster else []))
         rows = grading.grade(submissions, settings, jobs=args.jobs)
     except (GradingError, sandbox.SandboxError) as error:
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"error: {describe(error)}", file=sys.stderr)
         return 1
     print(grading.format_table(rows))
     grading.write_csv(rows, csv_path)

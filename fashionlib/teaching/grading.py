@@ -359,6 +359,7 @@ def run_submission(submission, settings, lib, tools, inputs):
 
     parts = chapter_rubric(submission.chapter).parts
     try:
+        check_size(submission.path)
         notebook = nbformat.read(submission.path, as_version=4)
     except (OSError, ValueError, UnicodeDecodeError) as error:
         message = f"could not read the notebook: {error}"
@@ -373,6 +374,21 @@ def run_submission(submission, settings, lib, tools, inputs):
         executed = folder / "executed.ipynb"
         executed = executed.read_bytes() if executed.is_file() else None
     return decisions, notes, executed
+
+
+#: Largest notebook the grader reads (bytes).
+NOTEBOOK_LIMIT = 50 * 1024**2
+
+
+def check_size(path):
+    """Raise ValueError if the file ``path`` is larger than
+    :data:`NOTEBOOK_LIMIT` (checked before it is read)."""
+    size = os.stat(path).st_size
+    if size > NOTEBOOK_LIMIT:
+        raise ValueError(
+            f"it holds {size} bytes, more than the {NOTEBOOK_LIMIT} a "
+            "notebook may have: clear its outputs and submit it again"
+        )
 
 
 def rows_of(submission, decisions, notes):
