@@ -418,7 +418,7 @@ def test_command_line(tmp_path):
     with open(tmp_path / "grading" / "canvas.csv", newline="") as f:
         canvas = list(csv.reader(f))
     assert canvas == [
-        [*CANVAS_COLUMNS, "neuron", "activations"],
+        [*CANVAS_COLUMNS, "activations", "neuron"],
         ["Lovelace, Ada", "101", "S1", "ada@uni", "Mon", "10", "10"],
         ["Young, Cy", "103", "S3", "cy@uni", "Tue", "", ""],
     ]

@@ -545,8 +545,7 @@ def scores(rows):
 def gradebook_lines(book):
     """The gradebook of ``book`` (as :func:`scores` makes it): a list of
     dicts with points per chapter, totals and maxima, and the columns."""
-    chapters = list(dict.fromkeys(c for line in book.values() for c in line))
-    chapters.sort(key=lambda c: list(RUBRIC).index(c) if c in RUBRIC else 0)
+    chapters = book_chapters(book)
     lines = []
     for student, line in book.items():
         lines.append(
@@ -558,6 +557,14 @@ def gradebook_lines(book):
             }
         )
     return lines, ["student", *chapters, "total", "max_total"]
+
+
+def book_chapters(book):
+    """The chapters graded in ``book``, in the rubric's order."""
+    chapters = dict.fromkeys(c for line in book.values() for c in line)
+    return sorted(
+        chapters, key=lambda c: list(RUBRIC).index(c) if c in RUBRIC else 0
+    )
 
 
 def gradebook(rows):

@@ -16,6 +16,7 @@ import csv
 import io
 from pathlib import Path
 
+from fashionlib.teaching.grading import book_chapters
 from fashionlib.teaching.rubric import GradingError
 
 #: Canvas's identity columns, in the order of its gradebook export.
@@ -61,8 +62,9 @@ def read_roster(path):
 def canvas_gradebook(book, roster):
     """``(lines, columns)`` of the Canvas import for the gradebook
     ``book`` ({student: {chapter: [points, max]}}): one line per roster
-    student, in roster order; a chapter without a grade stays empty."""
-    chapters = list(dict.fromkeys(c for line in book.values() for c in line))
+    student, in roster order, chapters in the rubric's order; a chapter
+    without a grade stays empty."""
+    chapters = book_chapters(book)
     lines = [
         {
             **identity,
