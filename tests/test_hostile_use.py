@@ -259,7 +259,7 @@ def saved_pair(tmp_path):
 def rewrite(npz, json_path, stored, **arrays):
     """Store ``arrays`` as the weights, and the JSON without a digest."""
     np.savez(npz, **arrays)
-    stored.pop("weights_sha256")
+    stored.pop("weights_sha256", None)
     json_path.write_text(json.dumps(stored))
 
 
