@@ -22,6 +22,8 @@ import math
 import os
 import resource
 import time
+import zipfile
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -30,6 +32,7 @@ from tqdm.auto import tqdm
 
 from fashionlib import _validate
 from fashionlib._files import atomic_files, sweep
+from fashionlib._npz import read_npz
 from fashionlib.activations import identity_array, relu_array, sigmoid_array
 from fashionlib.backprop import (
     backprop_affine_x,
@@ -865,8 +868,10 @@ def load_model(path):
     digest = stored.get("weights_sha256")
     if digest is not None and digest != hashlib.sha256(raw).hexdigest():
         raise ValueError(
-            f"{weights_path} and {history_path} are not from one save (a "
-            "run was stopped while saving): train and save the model again"
+            f"{weights_path} does not match the SHA-256 that "
+            f"{history_path} records: the two are not from one save (a run "
+            "stopped while saving, or a file changed since); train and save "
+            "the model again"
         )
     W_list = read_weights(weights_path, raw)
     check_weights(W_list, stored["config"]["network_shape"], str(weights_path))
@@ -907,12 +912,16 @@ def read_model_json(path):
 def read_weights(path, raw):
     """``[W0, W1, ...]`` from the npz bytes ``raw`` of file ``path``; each
     declared shape is checked before its array is read."""
-    from fashionlib._npz import read_npz
-
     try:
         arrays = read_npz(io.BytesIO(raw), limit=MODEL_LIMIT)
         return [arrays[f"W{i}"] for i in range(len(arrays))]
-    except (ValueError, KeyError) as error:
+    except (
+        ValueError,
+        KeyError,
+        EOFError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ) as error:
         raise ValueError(
             f"{path} does not hold the weights W0, W1, ... of a model "
             f"({error}): save the model again"

@@ -226,8 +226,16 @@ def test_a_kill_between_the_two_renames_leaves_a_pair_load_refuses(
         save_model(tmp_path / "m", second)
     monkeypatch.undo()
     assert renames == [tmp_path / "m.json"]  # the JSON goes first
-    with pytest.raises(ValueError, match="are not from one save"):
+    with pytest.raises(ValueError, match="the two are not from one save"):
         load_model(tmp_path / "m")
+    npz = tmp_path / "m.npz"
+    npz.write_bytes(b"not a zip")  # damaged, and no digest to compare
+    json_path = tmp_path / "m.json"
+    stored = json.loads(json_path.read_text())
+    stored.pop("weights_sha256")
+    json_path.write_text(json.dumps(stored))
+    with pytest.raises(ValueError, match="does not hold the weights W0"):
+        load_model(npz)
 
 
 def test_a_sweep_between_creation_and_lock_does_not_lose_the_write(
