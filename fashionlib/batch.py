@@ -697,8 +697,8 @@ def check_memory(config, available=None):
         raise MemoryError(
             f"training {config.network_shape} with {config.optimiser}, "
             f"batches of {config.batch_size} and {config.dtype} needs about "
-            f"{needed / 1e9:.3g} GB (weights, optimiser state, one batch) "
-            f"but {available / 1e9:.3g} GB are available: use narrower or "
+            f"{needed / 10**9:.3g} GB (weights, optimiser state, one batch) "
+            f"but {available / 10**9:.3g} GB are available: use narrower or "
             "fewer layers, or a smaller batch"
         )
 

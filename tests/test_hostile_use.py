@@ -513,3 +513,115 @@ def test_sigterm_and_sighup_save_what_ctrl_c_saves(
         f"{load_model(tmp_path / 'm')[1]['best_epoch']})\n"
     )
     assert f"wrote {tmp_path / 'm.npz'}" in out
+
+
+# --- the new checks' exact behaviour (mutation testing) ------------------
+
+
+@pytest.mark.parametrize("data", ["not a pair", (np.ones((2, 4)),)])
+def test_checked_data_names_what_is_not_a_pair(data):
+    with pytest.raises(ValueError) as error:
+        batch.checked_data(data, (4, 3), "training data")
+    assert str(error.value) == (
+        "training data must be a pair (X, y) of images (N, 4) and labels "
+        f"(N,), got {type(data).__name__}"
+    )
+
+
+def test_checked_data_messages_in_full():
+    X, y = blobs(20)
+    with pytest.raises(ValueError) as error:
+        batch.checked_data((X, y), (5, 3), "training data")
+    assert str(error.value) == (
+        "training data: X has shape (20, 4), expected (N, 5), one image per "
+        "row (design_matrix makes it)"
+    )
+    with pytest.raises(ValueError, match="^validation data: labels must be"):
+        batch.checked_data((X[:2], [0, 3]), (4, 3), "validation data")
+    W_list = tiny_result().W_list  # 3 outputs, 5 columns
+    with pytest.raises(ValueError, match="^scored data: labels .* 0..2,"):
+        batch_accuracy(X[:2], [0, 4], W_list, ["identity"])
+
+
+def test_divergence_and_memory_messages_in_full():
+    W_list = [np.ones((3, 5)), np.array([[1.0, np.inf]])]
+    config = TrainingConfig(network_shape=[4, 3, 1], learning_rate=0.5)
+    with pytest.raises(FloatingPointError) as error:
+        batch.check_finite_weights(W_list, config, "epoch 2, step 7")
+    assert str(error.value) == (
+        "training diverged in epoch 2, step 7: W_2 holds nan or inf after "
+        "the update, with learning rate 0.5: try a learning rate 10 times "
+        "smaller"
+    )
+    needed = batch.memory_estimate(config)
+    with pytest.raises(MemoryError) as error:
+        batch.check_memory(config, available=needed / 2)
+    assert str(error.value) == (
+        "training [4, 3, 1] with adam, batches of 128 and float32 needs "
+        f"about {needed / 10**9:.3g} GB (weights, optimiser state, one "
+        f"batch) but {needed / 2e9:.3g} GB are available: use narrower or "
+        "fewer layers, or a smaller batch"
+    )
+
+
+def test_available_memory_falls_back_and_heeds_the_soft_limit(
+    tmp_path, monkeypatch
+):
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal: 9000 kB\n")  # no MemAvailable line
+    free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    infinite = batch.resource.RLIM_INFINITY
+    monkeypatch.setattr(
+        batch.resource, "getrlimit", lambda kind: (infinite, infinite)
+    )
+    assert abs(batch.available_memory(str(meminfo)) - free) < 2**26
+    assert abs(batch.available_memory(str(tmp_path / "none")) - free) < 2**26
+    assert batch.available_memory() == batch.available_memory("/proc/meminfo")
+    monkeypatch.setattr(
+        batch.resource, "getrlimit", lambda kind: (10**6, infinite)
+    )
+    monkeypatch.setattr(batch, "address_space", lambda: 4 * 10**5)
+    assert batch.available_memory(str(meminfo)) == 6 * 10**5
+
+
+def test_save_model_sweeps_what_killed_runs_left_beside_both_files(
+    tmp_path,
+):
+    stale = [tmp_path / ".m.npz.dead1.part", tmp_path / ".m.json.dead2.part"]
+    for path in stale:
+        path.write_bytes(b"left by a killed run")
+    save_model(tmp_path / "m", tiny_result())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.npz"]
+
+
+def test_gzip_sizes_at_the_limit(tmp_path):
+    assert data.gz_limit(10**6) == 10**6 + 1000 + 1024
+    path = tmp_path / "x.gz"
+    path.write_bytes(bytes(data.gz_limit(100)))  # as large as allowed
+    with pytest.raises(data.DataError, match="not a gzip file"):
+        data.read_gz(path, 100)
+    path.write_bytes(bytes(data.gz_limit(100) + 1))
+    with pytest.raises(data.DataError, match="more than a gzip file of 100"):
+        data.read_gz(path, 100)
+
+
+def test_a_download_reads_no_more_than_the_limit(tmp_path, monkeypatch):
+    asked = []
+
+    class Response(io.BytesIO):
+        def read(self, size=-1):
+            asked.append(size)
+            return super().read(size)
+
+        def __enter__(self):
+            return self
+
+    monkeypatch.setattr(
+        data.urllib.request,
+        "urlopen",
+        lambda url, timeout: Response(bytes(10**6)),
+    )
+    messages = []
+    assert data.download("x", "0" * 64, tmp_path, messages.append, 100) is None
+    assert asked == [data.gz_limit(100) + 1]
+    assert "more than a gzip file of 100 bytes" in messages[-1]
