@@ -466,6 +466,7 @@ def train_command(folder, output, *options):
     ]
 
 
+@pytest.mark.slow  # a training run in a fresh process
 def test_a_full_stdout_does_not_lose_the_model(tiny_data, tmp_path):
     with open("/dev/full", "w") as full:
         run = subprocess.run(
@@ -481,6 +482,7 @@ def test_a_full_stdout_does_not_lose_the_model(tiny_data, tmp_path):
     assert load_model(tmp_path / "m")[1]["best_epoch"] >= 1
 
 
+@pytest.mark.slow  # a training run in a fresh process
 def test_a_closed_pipe_and_a_failing_stderr_do_not_lose_the_model(
     tiny_data, tmp_path
 ):
@@ -493,6 +495,7 @@ def test_a_closed_pipe_and_a_failing_stderr_do_not_lose_the_model(
     assert load_model(tmp_path / "m")[1]["best_epoch"] >= 1
 
 
+@pytest.mark.slow  # a training run in a fresh process
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_sigterm_and_sighup_save_what_ctrl_c_saves(
     tiny_data, tmp_path, signum
@@ -625,3 +628,12 @@ def test_a_download_reads_no_more_than_the_limit(tmp_path, monkeypatch):
     assert data.download("x", "0" * 64, tmp_path, messages.append, 100) is None
     assert asked == [data.gz_limit(100) + 1]
     assert "more than a gzip file of 100 bytes" in messages[-1]
+
+
+def test_relative_error_message_in_full():
+    with pytest.raises(ValueError) as error:
+        relative_error([np.nan, 1.0, np.inf], [1.0, 1.0, 1.0])
+    assert str(error.value) == (
+        "the analytic gradient holds 2 nan or inf entries: a relative error "
+        "needs finite numbers"
+    )
