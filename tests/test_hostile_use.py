@@ -637,3 +637,23 @@ def test_relative_error_message_in_full():
         "the analytic gradient holds 2 nan or inf entries: a relative error "
         "needs finite numbers"
     )
+
+
+@pytest.mark.parametrize("rate", [0.0, -1.0, np.inf, np.nan])
+def test_per_sample_training_refuses_each_bad_rate_in_full(rate):
+    one = {"images": np.ones((1, 2, 2)), "labels": np.eye(3)[[1]]}
+    with pytest.raises(ValueError) as error:
+        training.train(one, network.architecture([4, 3]), rate)
+    assert str(error.value) == (
+        f"learning rate {rate}: give a finite number > 0, e.g. 0.001"
+    )
+
+
+def test_per_sample_blow_up_message_in_full():
+    one = {"images": np.ones((1, 2, 2)), "labels": np.eye(3)[[1]]}
+    with pytest.raises(FloatingPointError) as error:
+        training.train(one, network.architecture([4, 3]), 1e308)
+    assert str(error.value) == (
+        "training diverged in step 1: W_1 holds nan or inf after its update "
+        "with learning rate 1e+308: try a learning rate 10 times smaller"
+    )
