@@ -657,3 +657,59 @@ def test_per_sample_blow_up_message_in_full():
         "training diverged in step 1: W_1 holds nan or inf after its update "
         "with learning rate 1e+308: try a learning rate 10 times smaller"
     )
+
+
+def test_idx_sizes_and_the_model_size_limit(tmp_path):
+    assert data.idx_size("t10k-images-idx3-ubyte", 3) == 16 + 3 * 784
+    assert data.idx_size("t10k-labels-idx1-ubyte", 3) == 8 + 3
+    path = tmp_path / "f"
+    path.write_bytes(bytes(10))
+    assert batch.read_limited(path, 10) == bytes(10)  # at the limit
+    with pytest.raises(ValueError) as error:
+        batch.read_limited(path, 9)
+    assert str(error.value) == (
+        f"{path} holds 10 bytes, more than the 9 a model may have: it is "
+        "not a model of this package"
+    )
+
+
+@pytest.mark.parametrize("shape", [[4], [4, 0], [4, 1]])
+def test_load_model_messages_in_full(tmp_path, shape):
+    npz, json_path, stored = saved_pair(tmp_path)
+    stored["config"]["network_shape"] = shape
+    json_path.write_text(json.dumps(stored))
+    if shape == [4, 1]:  # a valid shape the weights contradict
+        with pytest.raises(ValueError) as error:
+            load_model(npz)
+        assert str(error.value) == (
+            f"{npz}: W_1 is float32 (3, 5), expected floats of shape (1, 5) "
+            "for the widths [4, 1]"
+        )
+        return
+    with pytest.raises(ValueError) as error:
+        load_model(npz)
+    assert str(error.value) == (
+        f"{json_path} is not a model description (network_shape {shape}): "
+        "save the model again with save_model or `python -m fashionlib "
+        "train`"
+    )
+
+
+def test_load_model_digest_and_weights_messages_in_full(tmp_path):
+    npz, json_path, stored = saved_pair(tmp_path)
+    npz.write_bytes(b"not a zip")
+    with pytest.raises(ValueError) as error:
+        load_model(npz)
+    assert str(error.value) == (
+        f"{npz} does not match the SHA-256 that {json_path} records: the two "
+        "are not from one save (a run stopped while saving, or a file "
+        "changed since); train and save the model again"
+    )
+    stored.pop("weights_sha256")
+    json_path.write_text(json.dumps(stored))
+    with pytest.raises(ValueError) as error:
+        load_model(npz)
+    assert str(error.value) == (
+        f"{npz} does not hold the weights W0, W1, ... of a model (File is "
+        "not a zip file): save the model again"
+    )
