@@ -188,7 +188,6 @@ def parse_args():
     )
     parser.add_argument(
         "--num-epochs",
-        "--epochs",
         type=int,
         default=3,
         help="epochs per framework (median time reported)",

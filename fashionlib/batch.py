@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from fashionlib import _validate
+from fashionlib import _validate, cnn
 from fashionlib._files import atomic_files, sweep
 from fashionlib._npz import read_npz
 from fashionlib.activations import identity_array, relu_array, sigmoid_array
@@ -376,12 +376,16 @@ class TrainingConfig:
     patience: int = None  # early stopping: epochs without a better accuracy
     seed: int = 0  # weights, shuffling and dropout
     dtype: str = "float32"
+    layers: list = None  # a CNN as layer tokens (cnn.py), or None: an MLP
 
     def __post_init__(self):
-        if self.activations is None:
+        if self.layers is not None:
+            self.use_layers()
+        elif self.activations is None:
             hidden = len(self.network_shape) - 2
             self.activations = ["relu"] * hidden + ["identity"]
-        check_architecture(self.network_shape, self.activations)
+        if self.layers is None:
+            check_architecture(self.network_shape, self.activations)
         for name, choices in CHOICES.items():
             if getattr(self, name) not in choices:
                 raise ValueError(
@@ -394,6 +398,53 @@ class TrainingConfig:
                     f"TrainingConfig {name}={getattr(self, name)!r}: "
                     f"must be {description}"
                 )
+
+
+    def use_layers(self):
+        """Check ``layers`` and derive the widths in and out from them; the
+        MLP's ``activations`` and ``dropout`` do not apply."""
+        self.layers = [str(token) for token in self.layers]
+        _, shapes = cnn.parse_layers(self.layers)
+        if len(shapes[-1]) != 1:
+            raise ValueError(
+                f"layers {self.layers} end in images {shapes[-1]}: end with "
+                "a dense layer, e.g. dense10"
+            )
+        self.network_shape = [int(np.prod(shapes[0])), shapes[-1][0]]
+        self.activations, self.dropout = [], 0.0
+
+
+def network_init(config, dtype):
+    """Initial weights of the network that ``config`` describes."""
+    if config.layers is not None:
+        return cnn.init_weights(config.layers, config.seed, dtype)
+    return init_weights(
+        config.network_shape, config.activations, config.seed, dtype
+    )
+
+
+def network_forward(X, W_list, config, rng=None):
+    """``(output, cache)`` of ``config``'s network (MLP or CNN) on rows
+    ``X`` ``(B, m_0)``; training mode (dropout, flips) with a Generator
+    ``rng``."""
+    if config.layers is not None:
+        return cnn.forward(X, W_list, config.layers, rng)
+    return forward_batch(X, W_list, config.activations, config.dropout, rng)
+
+
+def network_backward(G, cache, W_list, config):
+    """Gradients for ``W_list`` from the output gradient ``G``."""
+    if config.layers is not None:
+        return cnn.backward(G, cache, W_list, config.layers)
+    return backprop_batch_W(G, cache, W_list, config.activations)
+
+
+def network_accuracy(X, y, W_list, config):
+    """Percentage of rows of ``X`` that ``config``'s network labels ``y``."""
+    if config.layers is None:
+        return batch_accuracy(X, y, W_list, config.activations)
+    scores = cnn.predict_scores(X, W_list, config.layers)
+    return 100.0 * float(np.mean(scores.argmax(axis=1) == y))
 
 
 @dataclass
@@ -490,12 +541,8 @@ def train_step(X, T, W_list, config, optimiser, learning_rate, rng):
     ``X`` ``(B, m_0)``, targets ``T`` ``(B, m_L)``; returns the batch loss.
     """
     loss, d_loss = LOSSES[config.loss]
-    output, cache = forward_batch(
-        X, W_list, config.activations, config.dropout, rng
-    )
-    grads = backprop_batch_W(
-        d_loss(output, T), cache, W_list, config.activations
-    )
+    output, cache = network_forward(X, W_list, config, rng)
+    grads = network_backward(d_loss(output, T), cache, W_list, config)
     if config.weight_decay:
         for W, G in zip(W_list, grads, strict=True):
             G[:, :-1] += W.dtype.type(config.weight_decay) * W[:, :-1]
@@ -639,17 +686,19 @@ def memory_estimate(config):
     The weights, their gradients, the best epoch's copy and the
     optimiser's state (:data:`OPTIMISER_COPIES`), plus four arrays per
     layer for a batch of ``max(batch_size, PREDICT_ROWS)`` rows (input,
-    pre-activation, output, dropout mask or gradient).
+    pre-activation, output, dropout mask or gradient; for a CNN,
+    :func:`fashionlib.cnn.values_per_image`).
     """
-    shape = config.network_shape
-    weights = sum(
-        (m_in + 1) * m_out
-        for m_in, m_out in zip(shape[:-1], shape[1:], strict=True)
-    )
-    rows = max(config.batch_size, PREDICT_ROWS)
+    weights = sum(m_out * m_in for m_out, m_in in weight_shapes(config))
     copies = 3 + OPTIMISER_COPIES[config.optimiser]
     itemsize = np.dtype(config.dtype).itemsize
-    return float(itemsize * (copies * weights + 4 * rows * sum(shape)))
+    if config.layers is not None:
+        rows = max(config.batch_size, cnn.PREDICT_ROWS)
+        per_row = cnn.values_per_image(config.layers)
+    else:
+        rows = max(config.batch_size, PREDICT_ROWS)
+        per_row = 4 * sum(config.network_shape)
+    return float(itemsize * (copies * weights + rows * per_row))
 
 
 def available_memory(meminfo="/proc/meminfo"):
@@ -733,7 +782,7 @@ def fit(
     if validation is not None:
         validation = checked_data(validation, widths, "validation data")
     if W_list is not None:
-        check_weights(W_list, config.network_shape, "W_list")
+        check_weights(W_list, weight_shapes(config), "W_list")
     check_memory(config)
     dtype = np.dtype(config.dtype).type
     X = np.asarray(train[0], dtype=dtype)
@@ -741,9 +790,7 @@ def fit(
         train[1], config.network_shape[-1], config.label_smoothing, dtype
     )
     if W_list is None:
-        W_list = init_weights(
-            config.network_shape, config.activations, config.seed, dtype
-        )
+        W_list = network_init(config, dtype)
     W_list = [np.array(W, dtype=dtype) for W in W_list]
     optimiser = OPTIMISERS[config.optimiser](W_list)
     rngs = make_rng(config.seed), np.random.default_rng([config.seed, 1])
@@ -760,7 +807,7 @@ def fit(
         seconds = time.perf_counter() - start
         accuracy = None
         if validation is not None:
-            accuracy = batch_accuracy(*validation, W_list, config.activations)
+            accuracy = network_accuracy(*validation, W_list, config)
         record(history, epoch, loss, accuracy, learning_rate, seconds)
         if log:
             log(epoch_summary(history))
@@ -795,27 +842,43 @@ def model_paths(path):
     )
 
 
-def check_weights(W_list, network_shape, where):
-    """Raise ValueError unless ``W_list`` holds, for the widths
-    ``network_shape`` ``[m_0, ..., m_L]``, one finite float matrix
-    ``(m_k, m_{k-1} + 1)`` per layer; the message names ``where``."""
-    shapes = [
+def weight_shapes(config):
+    """The shape ``(m_out, m_in + 1)`` of each weight matrix of the network
+    that ``config`` describes (MLP or CNN)."""
+    if config.layers is not None:
+        return cnn.weight_shapes(config.layers)
+    shape = config.network_shape
+    return [
         (m_out, m_in + 1)
-        for m_in, m_out in zip(
-            network_shape[:-1], network_shape[1:], strict=True
-        )
+        for m_in, m_out in zip(shape[:-1], shape[1:], strict=True)
     ]
+
+
+def stored_weight_shapes(config):
+    """:func:`weight_shapes` of a stored config dict, before any training
+    option in it is trusted."""
+    if config.get("layers") is not None:
+        return cnn.weight_shapes(config["layers"])
+    shape = [int(m) for m in config["network_shape"]]
+    pairs = zip(shape, shape[1:], strict=False)
+    return [(m_out, m_in + 1) for m_in, m_out in pairs]
+
+
+def check_weights(W_list, shapes, where):
+    """Raise ValueError unless ``W_list`` holds one finite float matrix of
+    each shape of ``shapes`` (:func:`weight_shapes`); the message names
+    ``where``."""
     if len(W_list) != len(shapes):
         raise ValueError(
-            f"{where}: {len(W_list)} weight matrices for the "
-            f"{len(shapes)} layers of {list(network_shape)}"
+            f"{where}: {len(W_list)} weight matrices for a network of "
+            f"{len(shapes)} weight matrices"
         )
     for k, (W, shape) in enumerate(zip(W_list, shapes, strict=True), 1):
         W = np.asarray(W)
-        if W.dtype.kind != "f" or W.shape != shape:
+        if W.dtype.kind != "f" or W.shape != tuple(shape):
             raise ValueError(
                 f"{where}: W_{k} is {W.dtype} {W.shape}, expected floats "
-                f"of shape {shape} for the widths {list(network_shape)}"
+                f"of shape {tuple(shape)}"
             )
         if not np.all(np.isfinite(W)):
             raise ValueError(f"{where}: W_{k} holds nan or inf values")
@@ -836,7 +899,7 @@ def save_model(path, result):
     the two paths.
     """
     check_weights(
-        result.W_list, result.config.network_shape, "the model to save"
+        result.W_list, weight_shapes(result.config), "the model to save"
     )
     weights_path, history_path = model_paths(path)
     weights = io.BytesIO()
@@ -874,7 +937,7 @@ def load_model(path):
             "the model again"
         )
     W_list = read_weights(weights_path, raw)
-    check_weights(W_list, stored["config"]["network_shape"], str(weights_path))
+    check_weights(W_list, stored_weight_shapes(stored["config"]), weights_path)
     return W_list, stored
 
 
@@ -895,8 +958,6 @@ def read_model_json(path):
     try:
         stored = json.loads(read_limited(path, MODEL_LIMIT))
         config = stored["config"]
-        if "epochs" in config:  # written before the rename
-            config["num_epochs"] = config.pop("epochs")
         shape = [int(m) for m in config["network_shape"]]
         if len(shape) < 2 or min(shape) < 1:
             raise ValueError(f"network_shape {shape}")

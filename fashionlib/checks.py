@@ -751,8 +751,8 @@ def check_backprop_nn_W(backprop_nn_W):
 
 @verifies("train")
 def check_train(train):
-    """One call makes one SGD step per sample (W -= lr * gradient) and fits a
-    separable toy problem.
+    """One call makes one SGD step per sample (W -= lr * gradient), returns
+    each sample's loss before its step, and fits a separable toy problem.
     """
     from fashionlib.backprop import backprop_nn_W
 
@@ -763,10 +763,16 @@ def check_train(train):
         "labels": np.array([[1.0, 0.0]]),
     }
     architecture = {**network.architecture([4, 2]), "W_list": [W0.copy()]}
-    gradient = backprop_nn_W(
-        data["images"][0].ravel(), data["labels"][0], **architecture
-    )[0].reshape(W0.shape)
-    train(data, architecture, 0.1)
+    x, y = data["images"][0].ravel(), data["labels"][0]
+    gradient = backprop_nn_W(x, y, **architecture)[0].reshape(W0.shape)
+    loss_before = l2(network.nn(x, [W0], architecture["h_list"]), y)
+    losses = train(data, architecture, 0.1)
+    expect_close(
+        "the losses train returns for one sample",
+        losses,
+        np.array([loss_before]),
+        hint="return an array (N,) of each sample's loss before its update",
+    )
     expect_close(
         "W after one train step on one sample",
         architecture["W_list"][0],
@@ -1041,3 +1047,209 @@ def check_architecture_design(
         f"{max_seconds} s: try a smaller network",
     )
     return run.accuracy[-1], seconds
+
+
+# --- Convolution -------------------------------------------------------------
+
+
+def direct_conv2d(U, K, b, padding=0, stride=1):
+    """The convolution layer by its definition, one sum per output entry.
+
+    ``U`` ``(C_in, n_h, n_w)``, ``K`` ``(C_out, C_in, k, k)``, ``b``
+    ``(C_out,)``; the checks' own formula, slow and plain.
+    """
+    p, s, k = padding, stride, K.shape[-1]
+    U = np.pad(np.asarray(U, float), ((0, 0), (p, p), (p, p)))
+    rows, columns = ((n - k) // s + 1 for n in U.shape[1:])
+    V = np.zeros((len(K), rows, columns))
+    for o, i, j in np.ndindex(V.shape):
+        window = U[:, i * s : i * s + k, j * s : j * s + k]
+        V[o, i, j] = b[o] + np.sum(K[o] * window)
+    return V
+
+
+def direct_max_pool(U, size):
+    """Max pooling by its definition: the maximum of each block."""
+    C, n_h, n_w = np.shape(U)
+    P = np.zeros((C, n_h // size, n_w // size))
+    for c, i, j in np.ndindex(P.shape):
+        P[c, i, j] = np.max(
+            U[c, i * size : (i + 1) * size, j * size : (j + 1) * size]
+        )
+    return P
+
+
+#: (input shape, output channels, kernel side, padding, stride) of the
+#: convolution checks; the last one leaves the bottom row out of every
+#: window.
+CONV_CASES = (
+    ((2, 5, 5), 3, 3, 0, 1),
+    ((2, 6, 5), 2, 3, 1, 2),
+    ((1, 6, 6), 2, 3, 0, 2),
+)
+
+
+def conv_case(case, rng):
+    """Random ``U``, ``K``, ``b`` and an upstream ``G`` for ``case``."""
+    shape, C_out, k, padding, stride = case
+    U, K = (
+        rng.standard_normal(shape),
+        rng.standard_normal((C_out, shape[0], k, k)),
+    )
+    b = rng.standard_normal(C_out)
+    G = rng.standard_normal(direct_conv2d(U, K, b, padding, stride).shape)
+    return U, K, b, G
+
+
+def conv_label(name, case, *arguments):
+    """How a check names one call: ``conv2d(U (2, 5, 5), ..., stride=1)``."""
+    shape, C_out, k, padding, stride = case
+    return (
+        f"{name}({', '.join(arguments)}, U {shape}, K ({C_out}, {shape[0]}, "
+        f"{k}, {k}), padding={padding}, stride={stride})"
+    )
+
+
+@verifies("conv2d")
+def check_conv2d(conv2d):
+    """A worked example by hand, then random images with padding and
+    stride against the definition."""
+    U = np.arange(9.0).reshape(1, 3, 3)
+    K = np.array([[[[1.0, 0.0], [0.0, -1.0]]]])
+    expect_close(
+        "conv2d(U = [[0..8]] (1, 3, 3), K = [[1, 0], [0, -1]], b = [0.5])",
+        conv2d(U, K, np.array([0.5])),
+        np.full((1, 2, 2), -3.5),
+        hint="a 2 x 2 kernel fits 2 x 2 times in a 3 x 3 image; each "
+        "output is 0.5 + top-left - bottom-right of its window",
+    )
+    rng = np.random.default_rng(RNG_SEED)
+    for case in CONV_CASES:
+        U, K, b, _ = conv_case(case, rng)
+        expect_close(
+            conv_label("conv2d", case, "b"),
+            expect_unchanged("conv2d", conv2d, U, K, b, *case[3:]),
+            direct_conv2d(U, K, b, *case[3:]),
+            hint="pad with zeros on every side, move the window by `stride`"
+            " pixels, and do not flip the kernel",
+        )
+
+
+def numerical_conv_gradients(U, K, b, G, padding, stride):
+    """dE/dU and dE/dK of ``E = sum(G * V)`` for the convolution ``V`` of
+    the definition, by finite differences."""
+
+    def loss(U, K):
+        return np.sum(G * direct_conv2d(U, K, b, padding, stride))
+
+    G_U = numerical_jacobian(lambda X: loss(X, K), U).reshape(U.shape)
+    G_K = numerical_jacobian(lambda L: loss(U, L), K).reshape(K.shape)
+    return G_U, G_K
+
+
+@verifies("backprop_conv2d_U")
+def check_backprop_conv2d_U(backprop_conv2d_U):
+    """dE/dU for E = sum(G * conv2d(U, K, b)), against finite differences
+    of the definition."""
+    rng = np.random.default_rng(RNG_SEED)
+    for case in CONV_CASES:
+        U, K, b, G = conv_case(case, rng)
+        padding, stride = case[3:]
+        expect_close(
+            conv_label("backprop_conv2d_U", case, "G", "K", "U.shape"),
+            expect_unchanged(
+                "backprop_conv2d_U",
+                backprop_conv2d_U,
+                G,
+                K,
+                U.shape,
+                padding,
+                stride,
+            ),
+            numerical_conv_gradients(U, K, b, G, padding, stride)[0],
+            tol=1e-5,
+            hint="the full correlation of G (spread out by the stride) with"
+            " the flipped kernel, without the padding's pixels; input pixels"
+            " in no window get 0",
+        )
+
+
+@verifies("backprop_conv2d_K")
+def check_backprop_conv2d_K(backprop_conv2d_K):
+    """dE/dK for E = sum(G * conv2d(U, K, b)), against finite differences
+    of the definition."""
+    rng = np.random.default_rng(RNG_SEED)
+    for case in CONV_CASES:
+        U, K, b, G = conv_case(case, rng)
+        padding, stride = case[3:]
+        expect_close(
+            conv_label("backprop_conv2d_K", case, "G", "U", "K"),
+            expect_unchanged(
+                "backprop_conv2d_K",
+                backprop_conv2d_K,
+                G,
+                U,
+                K,
+                padding,
+                stride,
+            ),
+            numerical_conv_gradients(U, K, b, G, padding, stride)[1],
+            tol=1e-5,
+            hint="dK[o, q, u, v] sums G[o, i, j] times the padded "
+            "U[q, stride i + u, stride j + v] over the output pixels",
+        )
+
+
+@verifies("max_pool")
+def check_max_pool(max_pool):
+    """A 4 x 4 example by hand, then random images, sizes 2 and 3."""
+    U = np.array([[[1.0, 5, 2, 0], [3, 4, 8, 1], [0, 0, 1, 1], [9, 2, 1, 1]]])
+    expect_close(
+        "max_pool(U (1, 4, 4), 2)",
+        max_pool(U, 2),
+        [[[5, 8], [9, 1]]],
+        shape_hint="each 2 x 2 block gives one output: (C, n_h/2, n_w/2)",
+    )
+    rng = np.random.default_rng(RNG_SEED)
+    for shape, size in (((3, 4, 6), 2), ((2, 6, 3), 3)):
+        U = rng.standard_normal(shape)
+        expect_close(
+            f"max_pool(random U {shape}, {size})",
+            expect_unchanged("max_pool", max_pool, U, size),
+            direct_max_pool(U, size),
+        )
+
+
+@verifies("backprop_max_pool")
+def check_backprop_max_pool(backprop_max_pool):
+    """G goes to each block's maximum: by hand, then finite differences."""
+    U = np.array([[[1.0, 5, 2, 0], [3, 4, 8, 1], [0, 0, 1, 2], [9, 2, 1, 1]]])
+    G = np.array([[[1.0, 2.0], [3.0, 4.0]]])
+    expected = np.zeros((1, 4, 4))
+    expected[0, 0, 1], expected[0, 1, 2] = 1.0, 2.0
+    expected[0, 3, 0], expected[0, 2, 3] = 3.0, 4.0
+    expect_close(
+        "backprop_max_pool(G (1, 2, 2), U (1, 4, 4), 2)",
+        backprop_max_pool(G, U, 2),
+        expected,
+        hint="each entry of G goes to the position of its block's maximum;"
+        " the other entries of the block get 0",
+    )
+    rng = np.random.default_rng(RNG_SEED)
+    for shape, size in (((3, 4, 6), 2), ((2, 6, 3), 3)):
+        U = rng.standard_normal(shape)
+        G = rng.standard_normal(direct_max_pool(U, size).shape)
+        expect_close(
+            f"backprop_max_pool(G, random U {shape}, {size})",
+            expect_unchanged(
+                "backprop_max_pool", backprop_max_pool, G, U, size
+            ),
+            numerical_pool_gradient(U, G, size),
+            tol=1e-5,
+        )
+
+
+def numerical_pool_gradient(U, G, size):
+    """dE/dU of ``E = sum(G * max_pool(U, size))`` by finite differences."""
+    J = numerical_jacobian(lambda X: direct_max_pool(X, size), U)
+    return (G.reshape(1, -1) @ J).reshape(U.shape)

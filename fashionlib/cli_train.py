@@ -19,12 +19,13 @@ from fashionlib._signals import exit_status, interrupted_by
 from fashionlib.batch import (
     OPTIMISERS,
     TrainingConfig,
-    batch_accuracy,
     design_matrix,
     fit,
     model_paths,
+    network_accuracy,
     save_model,
 )
+from fashionlib.cnn import TOKEN_SYNTAX
 
 
 def number(kind, rule, test):
@@ -73,6 +74,14 @@ def add_train_command(commands):
         help="layer widths, from the 784 pixels to the 10 classes",
     )
     train.add_argument(
+        "--cnn",
+        nargs="+",
+        metavar="LAYER",
+        help="a convolutional network as layer tokens, in place of --layers "
+        f"and --dropout: {TOKEN_SYNTAX}; e.g. --cnn conv32x3 relu pool2 "
+        "dense10",
+    )
+    train.add_argument(
         "--optimiser",
         choices=sorted(OPTIMISERS),
         default="adam",
@@ -93,7 +102,6 @@ def add_train_command(commands):
     )
     train.add_argument(
         "--num-epochs",
-        "--epochs",
         type=POSITIVE_INT,
         default=40,
         help="passes over the training set",
@@ -165,7 +173,16 @@ def config_from(args):
             "must be 784 (the pixels) and the last 10 (the classes), e.g. "
             "--layers 784 512 512 10"
         )
+    try:
+        return training_config(args)
+    except ValueError as error:
+        args.parser.error(str(error))
+
+
+def training_config(args):
+    """The TrainingConfig of ``args``; ValueError for a bad one."""
     return TrainingConfig(
+        layers=args.cnn,
         network_shape=args.layers,
         optimiser=args.optimiser,
         learning_rate=args.learning_rate,
@@ -232,7 +249,7 @@ def run_train(args):
     print(f"best validation accuracy in epoch {result.best_epoch}")
     if paths:
         save(paths, result)
-    accuracy = batch_accuracy(*test, result.W_list, config.activations)
+    accuracy = network_accuracy(*test, result.W_list, config)
     print(f"test accuracy: {accuracy:.2f} %")
     return 0
 

@@ -438,73 +438,83 @@ def plot_layer_stds(panels, ylabel="std of $\\mathbf{i}_k$"):
 # ===
 
 
-def draw_jacobian(ax, J, annotate=None):
+#: Diverging colour map of the Jacobian figures (blue negative, red positive).
+JACOBIAN_COLOURS = "RdBu_r"
+
+
+def jacobian_scale(*matrices):
+    """The largest magnitude over ``matrices``: one colour scale for all.
+
+    The entries of every panel drawn with it map to ``[-scale, scale]``, so
+    equal values get equal colours across the panels of a figure.
+    """
+    return max(max(float(np.abs(M).max()) for M in matrices), 1e-12)
+
+
+def draw_jacobian(ax, J, scale=None, annotate=None):
     """Draw the matrix ``J`` ``(m_out, m_in)`` as a grid of cells in ``ax``,
     row 0 at the top.
 
-    A non-zero entry is a grey cell, darker for a larger magnitude; a zero
-    entry is white and hatched, so zeros and non-zeros differ without colour.
-    With ``annotate`` (default: when ``J`` has at most 150 entries) every cell
-    shows its value.
+    A non-zero entry is coloured by its value on the diverging map
+    ``JACOBIAN_COLOURS`` over ``[-scale, scale]`` (default: the largest
+    magnitude in ``J``; pass ``jacobian_scale`` of all panels to share it);
+    a zero entry is white and hatched, so zeros and non-zeros differ without
+    colour.  With ``annotate`` (default: when ``J`` has at most 150
+    entries) every cell shows its value.
     """
     J = np.atleast_2d(np.asarray(J, dtype=float))
     rows, columns = J.shape
-    largest = max(float(np.abs(J).max()), 1e-12)
+    scale = jacobian_scale(J) if scale is None else scale
+    colours = matplotlib.colormaps[JACOBIAN_COLOURS]
     annotate = J.size <= 150 if annotate is None else annotate
-    for i in range(rows):
-        for j in range(columns):
-            value = J[i, j] + 0.0  # + 0.0 turns -0.0 into 0.0
-            if value == 0:
-                cell = plt.Rectangle(
-                    (j - 0.5, i - 0.5),
-                    1,
-                    1,
-                    facecolor="white",
-                    edgecolor="#bbbbbb",
-                    hatch="///",
-                    linewidth=0.5,
-                )
-            else:
-                shade = (
-                    0.85 - 0.7 * abs(value) / largest
-                )  # 0.85 (light) .. 0.15 (dark)
-                cell = plt.Rectangle(
-                    (j - 0.5, i - 0.5),
-                    1,
-                    1,
-                    facecolor=str(shade),
-                    edgecolor="#888888",
-                    linewidth=0.5,
-                )
-            ax.add_patch(cell)
-            if annotate:
-                text_colour = (
-                    "white"
-                    if value != 0 and abs(value) / largest > 0.5
-                    else "black"
-                )
-                ax.text(
-                    j,
-                    i,
-                    f"{value:.3g}",
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    color=text_colour,
-                    bbox=None
-                    if value != 0
-                    else {
-                        "facecolor": "white",
-                        "edgecolor": "none",
-                        "pad": 0.5,
-                    },
-                )
+    for i, j in itertools.product(range(rows), range(columns)):
+        value = J[i, j] + 0.0  # + 0.0 turns -0.0 into 0.0
+        zero = {"facecolor": "white", "edgecolor": "#bbbbbb", "hatch": "///"}
+        filled = {
+            "facecolor": colours(0.5 + 0.5 * value / scale),
+            "edgecolor": "#888888",
+        }
+        ax.add_patch(
+            plt.Rectangle(
+                (j - 0.5, i - 0.5),
+                1,
+                1,
+                linewidth=0.5,
+                **(zero if value == 0 else filled),
+            )
+        )
+        if annotate:
+            ax.text(
+                j,
+                i,
+                f"{value:.3g}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if abs(value) / scale > 0.6 else "black",
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5}
+                if value == 0
+                else None,
+            )
     ax.set_xlim(-0.5, columns - 0.5)
     ax.set_ylim(rows - 0.5, -0.5)
     ax.set_aspect("equal")
     ax.set_xticks(range(columns))
     ax.set_yticks(range(rows))
     ax.tick_params(length=0, labelsize=8)
+
+
+def finish_jacobians(fig, axes, scale):
+    """``finish`` with one colour bar beside the Jacobian panels ``axes``,
+    all drawn with the colour ``scale``.
+    """
+    fig.tight_layout()
+    shown = matplotlib.cm.ScalarMappable(
+        matplotlib.colors.Normalize(-scale, scale), JACOBIAN_COLOURS
+    )
+    fig.colorbar(shown, ax=axes, label="entry value (0: hatched)", shrink=0.8)
+    plt.close(fig)
+    return fig
 
 
 def plot_elementwise_jacobians(x, jacobians):
@@ -518,11 +528,13 @@ def plot_elementwise_jacobians(x, jacobians):
     fig, axes = plt.subplots(
         1,
         len(jacobians),
-        figsize=(2.6 * len(jacobians) + 0.6, 3.2),
+        figsize=(2.6 * len(jacobians) + 1.4, 3.2),
         squeeze=False,
     )
-    for ax, (name, d_f) in zip(axes[0], jacobians.items(), strict=True):
-        draw_jacobian(ax, d_f(x))
+    matrices = {name: d_f(x) for name, d_f in jacobians.items()}
+    scale = jacobian_scale(*matrices.values())
+    for ax, (name, J) in zip(axes[0], matrices.items(), strict=True):
+        draw_jacobian(ax, J, scale)
         # outline the diagonal, where an element-wise Jacobian may be non-zero
         for j in range(x.size):
             ax.add_patch(
@@ -539,7 +551,7 @@ def plot_elementwise_jacobians(x, jacobians):
         ax.set_title(name, fontsize=10)
         ax.set_xlabel("input index $j$ and value $x_j$", fontsize=8)
     axes[0][0].set_ylabel("output index $i$")
-    return finish(fig)
+    return finish_jacobians(fig, list(axes[0]), scale)
 
 
 def plot_affine_x_jacobian(W):
@@ -551,8 +563,9 @@ def plot_affine_x_jacobian(W):
     """
     W = np.asarray(W, dtype=float)
     m_out, m_in = W.shape[0], W.shape[1] - 1
-    fig, ax = plt.subplots(figsize=(0.6 * (m_in + 1) + 2.6, 0.6 * m_out + 1.5))
-    draw_jacobian(ax, W[:, :-1])
+    fig, ax = plt.subplots(figsize=(0.6 * (m_in + 1) + 3.4, 0.6 * m_out + 1.5))
+    scale = jacobian_scale(W[:, :-1])
+    draw_jacobian(ax, W[:, :-1], scale)
     for i in range(m_out):
         ax.add_patch(
             plt.Rectangle(
@@ -594,28 +607,30 @@ def plot_affine_x_jacobian(W):
     )
     ax.set_ylabel("output index $i$")
     ax.set_xlabel("input index $j$")
-    return finish(fig)
+    return finish_jacobians(fig, ax, scale)
 
 
 def plot_affine_W_jacobian(x, W):
     """The ``(m_out, m_out (m_in + 1))`` Jacobian of ``affine(x, W)`` with
     respect to ``W`` flattened row by row.
 
-    Each block of ``m_in + 1`` columns belongs to one row ``k`` of ``W``;
+    Each block of ``m_in + 1`` columns belongs to one row ``r`` of ``W``;
     blocks are outlined and labelled, columns are labelled by the flattened
-    index and by ``W_{k,l}``.
+    index and by ``W_{r,l}`` (``r``, not ``k``: the book's ``k`` counts
+    layers).
     """
     W = np.asarray(W, dtype=float)
     m_out, width = W.shape
     J = d_affine_d_W(x, W)  # the Kronecker product I (x) [x; 1]^T
     fig, ax = plt.subplots(
-        figsize=(0.55 * J.shape[1] + 1.6, 0.55 * m_out + 2.0)
+        figsize=(0.55 * J.shape[1] + 2.4, 0.55 * m_out + 2.0)
     )
-    draw_jacobian(ax, J)
-    for k in range(m_out):
+    scale = jacobian_scale(J)
+    draw_jacobian(ax, J, scale)
+    for r in range(m_out):
         ax.add_patch(
             plt.Rectangle(
-                (k * width - 0.5, -0.5),
+                (r * width - 0.5, -0.5),
                 width,
                 m_out,
                 facecolor="none",
@@ -626,7 +641,7 @@ def plot_affine_W_jacobian(x, W):
         )
         ax.add_patch(
             plt.Rectangle(
-                (k * width - 0.5, k - 0.5),
+                (r * width - 0.5, r - 0.5),
                 width,
                 1,
                 facecolor="none",
@@ -635,9 +650,9 @@ def plot_affine_W_jacobian(x, W):
             )
         )
         ax.text(
-            k * width + (width - 1) / 2,
+            r * width + (width - 1) / 2,
             -0.75,
-            f"row {k} of $W$",
+            f"row {r} of $W$",
             ha="center",
             va="bottom",
             fontsize=8,
@@ -654,29 +669,29 @@ def plot_affine_W_jacobian(x, W):
         fontsize=10,
     )
     ax.set_ylabel("output index $i$")
-    ax.set_xlabel("flattened index of $W_{k,l}$, that is $k\\,(m_{in}+1) + l$")
+    ax.set_xlabel("flattened index of $W_{r,l}$, that is $r\\,(m_{in}+1) + l$")
     for side in ax.spines.values():
         side.set_visible(False)
-    return finish(fig)
+    return finish_jacobians(fig, ax, scale)
 
 
 def plot_l2_of_one_prediction(label=8, half_width=6.0):
-    """The loss ``l2([p], [label])`` and its derivative over predictions ``p``
+    """The loss ``l2([x], [label])`` and its derivative over predictions ``x``
     in ``label +- half_width``.
     """
-    p = np.linspace(label - half_width, label + half_width, 121)
-    loss = [l2([value], [label]) for value in p]
-    slope = [d_l2_d_x([value], [label])[0, 0] for value in p]
+    x = np.linspace(label - half_width, label + half_width, 121)
+    loss = [l2([value], [label]) for value in x]
+    slope = [d_l2_d_x([value], [label])[0, 0] for value in x]
     fig, ax = plt.subplots(figsize=(5.2, 3.2))
     ax.plot(
-        p, loss, color="black", linewidth=2, label=f"loss $l_2(p, {label})$"
+        x, loss, color="black", linewidth=2, label=f"loss $l_2(x, {label})$"
     )
     ax.plot(
-        p,
+        x,
         slope,
         color="#555555",
         linestyle="--",
-        label=f"derivative $2\\,(p - {label:g})$",
+        label=f"derivative $2\\,(x - {label:g})$",
     )
     ax.axhline(0, color="#999999", linewidth=0.6)
     ax.plot(
@@ -685,9 +700,9 @@ def plot_l2_of_one_prediction(label=8, half_width=6.0):
         marker="o",
         color="black",
         linestyle="none",
-        label=f"minimum at $p = {label}$",
+        label=f"minimum at $x = {label}$",
     )
-    ax.set_xlabel("prediction $p$ of the network")
+    ax.set_xlabel("prediction $x$ of the network")
     ax.set_ylabel("value")
     ax.legend(fontsize=8, frameon=False, loc="upper center")
     return finish(fig)
@@ -920,6 +935,34 @@ def plot_step_losses(runs):
     return finish(fig)
 
 
+def plot_histogram(values, xlabel, edge, bins=60):
+    """Histogram of ``values`` ``(N,)``, the part below ``edge`` hatched.
+
+    A dashed vertical line marks ``edge``; the legend gives the share of
+    the values on each side of it.
+    """
+    values = np.asarray(values, dtype=float)
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    bins = np.linspace(values.min(), values.max(), bins + 1)
+    below = values < edge
+    for part, hatch, colour, side in [
+        (values[below], "///", "#d95f02", "below"),
+        (values[~below], None, "#1b9e77", "at or above"),
+    ]:
+        ax.hist(
+            part,
+            bins=bins,
+            color=colour,
+            hatch=hatch,
+            edgecolor="white" if hatch is None else "black",
+            linewidth=0.3,
+            label=f"{100 * len(part) / len(values):.1f} % {side} {edge:g}",
+        )
+    ax.axvline(edge, color="black", linestyle="--", linewidth=1)
+    label_axes(ax, xlabel, "number of images")
+    return finish(fig)
+
+
 # === Figures of the beyond-the-homework chapter (mini-batch engine) ===
 
 
@@ -956,17 +999,17 @@ def plot_mistakes(images, predicted, true, per_row=10):
     return finish(fig)
 
 
-def plot_templates(W, labels=None, per_row=10):
+def plot_templates(W, captions=None, per_row=10):
     """Rows of a first-layer weight matrix W_1 ``(m_1, 785)`` as 28x28 images.
 
     The bias column is dropped; each image gets its own colour scale,
     symmetric about 0 (orange = positive weight, purple = negative,
     white = 0), so a template shows which pixels raise and which lower the
-    unit's input i_1.  ``labels`` (class labels ``(m_1,)``) are named
-    under the images.
+    unit's input i_1.  ``captions`` (``m_1`` strings) are written under the
+    images.
     """
     templates = np.asarray(W)[:, :-1]
-    fig, axes = image_grid(len(templates), per_row)
+    fig, axes = image_grid(len(templates), per_row, cell=1.25)
     for j, (ax, template) in enumerate(zip(axes, templates, strict=False)):
         limit = np.abs(template).max() or 1.0
         ax.imshow(
@@ -976,8 +1019,8 @@ def plot_templates(W, labels=None, per_row=10):
             vmax=limit,
             interpolation="none",
         )
-        if labels is not None:
-            ax.set_xlabel(LABEL_NAMES[int(labels[j])], fontsize=7.5)
+        if captions is not None:
+            ax.set_xlabel(captions[j], fontsize=7)
     return finish(fig)
 
 
@@ -1003,4 +1046,210 @@ def plot_train_validation(train_accuracy, validation_accuracy, chosen_epoch):
         label=f"best validation: epoch {chosen_epoch}",
     )
     label_axes(ax, "epoch", "accuracy (%)")
+    return finish(fig)
+
+
+def plot_im2col(image, kernel=3, windows=((0, 0), (0, 1), (5, 9))):
+    """An image ``(H, W)`` with a few ``kernel x kernel`` windows outlined,
+    beside its window matrix (im2col, no padding) for the first rows.
+
+    Each row of the matrix is one window's pixels in reading order; the
+    outlined windows' rows are marked by arrows in the same colours, at the
+    right of the matrix.  Both
+    panels share one grey scale (the image's).
+    """
+    image = np.asarray(image, dtype=float)
+    height, width = image.shape
+    side = width - kernel + 1
+    cols = np.lib.stride_tricks.sliding_window_view(image, (kernel, kernel))
+    cols = cols.reshape(-1, kernel * kernel)
+    last_row = max(i * side + j for i, j in windows) + 3
+    fig, (ax_image, ax_cols) = plt.subplots(
+        1, 2, figsize=(8, 4.2), gridspec_kw={"width_ratios": [1, 0.6]}
+    )
+    limits = {"vmin": image.min(), "vmax": image.max(), "cmap": "gray_r"}
+    ax_image.imshow(image, interpolation="none", **limits)
+    ax_cols.imshow(
+        cols[:last_row], aspect="auto", interpolation="none", **limits
+    )
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for (i, j), colour in zip(windows, colours, strict=False):
+        ax_image.add_patch(
+            plt.Rectangle(
+                (j - 0.5, i - 0.5),
+                kernel,
+                kernel,
+                fill=False,
+                edgecolor=colour,
+                linewidth=2,
+            )
+        )
+        row = i * side + j
+        ax_cols.annotate(
+            f"window ({i}, {j})",
+            xy=(kernel * kernel - 0.4, row),
+            xytext=(kernel * kernel + 0.8, row),
+            color=colour,
+            fontsize=8,
+            va="center",
+            annotation_clip=False,
+            arrowprops={"arrowstyle": "->", "color": colour},
+        )
+    ax_image.set_title(f"image, {height} x {width}", fontsize=9)
+    ax_cols.set_title(
+        f"window matrix: first {last_row} of {len(cols)} rows", fontsize=9
+    )
+    ax_cols.set_xlabel("pixel of the window (reading order)", fontsize=8)
+    ax_cols.set_ylabel("row = window", fontsize=8)
+    return finish(fig)
+
+
+def plot_kernels(kernels, per_row=8):
+    """Kernels ``(n, k, k)`` as small images on one shared colour scale,
+    symmetric about 0 (orange = positive, purple = negative, white = 0),
+    with a colour bar."""
+    kernels = np.asarray(kernels, dtype=float)
+    rows = -(-len(kernels) // per_row)
+    fig, axes = plt.subplots(
+        rows, per_row, figsize=(1.0 * per_row + 1, 1.05 * rows)
+    )
+    limit = float(np.abs(kernels).max()) or 1.0
+    for n, ax in enumerate(np.ravel(axes)):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if n >= len(kernels):
+            ax.axis("off")
+            continue
+        shown = ax.imshow(
+            kernels[n], cmap="PuOr_r", vmin=-limit, vmax=limit,
+            interpolation="none",
+        )  # fmt: skip
+        ax.set_xlabel(f"{n}", fontsize=7)
+    fig.colorbar(shown, ax=list(np.ravel(axes)), shrink=0.8)
+    plt.close(fig)
+    return fig
+
+
+def plot_feature_maps(images, maps, channels):
+    """Each image ``(N, H, W)`` beside its maps ``(N, H', W', C)`` for the
+    listed ``channels``; every map has its own grey scale from 0 (white)
+    to its largest value (black)."""
+    fig, axes = plt.subplots(
+        len(images),
+        len(channels) + 1,
+        figsize=(1.25 * (len(channels) + 1), 1.3 * len(images)),
+        squeeze=False,
+    )
+    for n, image in enumerate(images):
+        axes[n, 0].imshow(image, cmap="gray_r", interpolation="none")
+        for col, channel in enumerate(channels, start=1):
+            axes[n, col].imshow(
+                maps[n, :, :, channel], cmap="gray_r", vmin=0,
+                interpolation="none",
+            )  # fmt: skip
+            if n == 0:
+                axes[n, col].set_title(f"channel {channel}", fontsize=7)
+    axes[0, 0].set_title("image", fontsize=7)
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+
+
+def draw_shared_weights(ax, ids, values):
+    """Draw the matrix ``ids`` (ints, 0 = zero entry) as a grid: entry
+    ``n > 0`` is a cell in colour ``n`` of tab10 showing ``values[n - 1]``;
+    a zero is white and hatched as in :func:`draw_jacobian`."""
+    colours = plt.get_cmap("tab10").colors
+    for (i, j), n in np.ndenumerate(ids):
+        if n == 0:
+            style = {
+                "facecolor": "white",
+                "edgecolor": "#bbbbbb",
+                "hatch": "///",
+            }
+        else:
+            style = {"facecolor": colours[(n - 1) % 10], "edgecolor": "white"}
+        ax.add_patch(
+            plt.Rectangle((j - 0.5, i - 0.5), 1, 1, linewidth=0.5, **style)
+        )
+        if n:
+            ax.text(
+                j,
+                i,
+                f"{values[n - 1]:g}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="black",
+            )
+    ax.set_xlim(-0.5, ids.shape[1] - 0.5)
+    ax.set_ylim(ids.shape[0] - 0.5, -0.5)
+    ax.set_aspect("equal")
+    ax.tick_params(length=0, labelsize=7)
+    for side in ax.spines.values():
+        side.set_visible(False)
+
+
+def plot_conv_matrix(K, input_side, padding=0, stride=1):
+    """A one-channel ``k x k`` kernel ``K`` ``(1, 1, k, k)`` and the weight
+    matrix T of its convolution over an ``input_side`` square image.
+
+    Each kernel entry has its own colour, in the kernel and wherever it
+    sits in T; zeros of T are white and hatched.  Dotted lines cut T into
+    blocks: a block of rows per output row, a block of columns per input
+    row.
+    """
+    from fashionlib.convolution import conv_matrix, output_size
+
+    K = np.asarray(K, dtype=float)
+    k = K.shape[-1]
+    ids = np.arange(1, k * k + 1).reshape(1, 1, k, k)
+    T_ids = conv_matrix(ids, (1, input_side, input_side), padding, stride)
+    side_out = output_size(input_side, k, padding, stride)
+    fig, (ax_k, ax_t) = plt.subplots(
+        1,
+        2,
+        figsize=(0.3 * T_ids.shape[1] + 2.2, 0.3 * T_ids.shape[0] + 1.4),
+        gridspec_kw={"width_ratios": [k, T_ids.shape[1]]},
+    )
+    values = K.ravel()
+    draw_shared_weights(ax_k, ids[0, 0], values)
+    ax_k.set_xticks(range(k))
+    ax_k.set_yticks(range(k))
+    ax_k.set_title("kernel $K$", fontsize=9)
+    draw_shared_weights(ax_t, T_ids.astype(int), values)
+    for n in range(input_side, T_ids.shape[1], input_side):
+        ax_t.axvline(n - 0.5, color="black", linestyle=":", linewidth=1)
+    for n in range(side_out, T_ids.shape[0], side_out):
+        ax_t.axhline(n - 0.5, color="black", linestyle=":", linewidth=1)
+    ax_t.set_xticks(range(0, T_ids.shape[1], input_side))
+    ax_t.set_yticks(range(0, T_ids.shape[0], side_out))
+    ax_t.set_xlabel("input pixel (row by row)", fontsize=8)
+    ax_t.set_ylabel("output pixel", fontsize=8)
+    ax_t.set_title(
+        f"weight matrix $T$: {input_side} x {input_side} image, "
+        f"padding {padding}, stride {stride}",
+        fontsize=9,
+    )
+    return finish(fig)
+
+
+def plot_selection_matrix(U, S):
+    """The Jacobian ``S`` of max pooling at the image ``U`` ``(1, n, n)``.
+
+    Drawn as :func:`draw_jacobian` draws a Jacobian; each column is
+    labelled by its index and the value of ``U`` it belongs to (row by row).
+    """
+    values = np.ravel(U)
+    fig, ax = plt.subplots(
+        figsize=(0.42 * S.shape[1] + 1.2, 0.42 * S.shape[0] + 1.6)
+    )
+    draw_jacobian(ax, S)
+    ax.set_xticklabels(
+        [f"{n}\n{v:g}" for n, v in enumerate(values)], fontsize=7
+    )
+    ax.set_xlabel("input pixel (row by row) and its value", fontsize=8)
+    ax.set_ylabel("pooled output", fontsize=8)
+    for side in ax.spines.values():
+        side.set_visible(False)
     return finish(fig)

@@ -1,4 +1,7 @@
-"""Shared fixtures: a seeded Generator and the built book."""
+"""Shared fixtures: the book's folder, a seeded Generator, the built book.
+
+Every test draws off-screen: matplotlib's Agg backend, chosen here once.
+"""
 
 import functools
 import subprocess
@@ -8,6 +11,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 
+import matplotlib
 import numpy as np
 import pytest
 from hypothesis import settings
@@ -19,6 +23,7 @@ settings.register_profile(
     "fashionlib", derandomize=True, deadline=None, max_examples=60
 )
 settings.load_profile("fashionlib")
+matplotlib.use("Agg")
 
 # Tests in forked processes (mutmut forks one per mutant) must not share a
 # lock: no tqdm monitor thread, and a per-process lock in place of tqdm's
@@ -46,6 +51,16 @@ def notebook_client():
     return make
 
 
+#: The book's folder: the checkout holding _toc.yml, book/ and fashionlib/.
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def root():
+    """The book's folder (the checkout's root)."""
+    return ROOT
+
+
 @pytest.fixture
 def rng():
     """A fresh seeded Generator per test."""
@@ -53,9 +68,6 @@ def rng():
 
 
 # --- the built site, shared by every test marked "book" ----------------------
-
-ROOT = Path(__file__).resolve().parent.parent
-
 
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory):
@@ -89,10 +101,11 @@ def built_book(tmp_path_factory):
     returncode, log = result.returncode, result.stdout + result.stderr
     if returncode == 0:  # the JupyterLite site the chapters' buttons open
         lite = subprocess.run(
-            [sys.executable, str(ROOT / "lite" / "build.py")]
+            [sys.executable, "-m", "publish.lite"]
             + [str(out / "_build" / "html" / "_lite")],
             capture_output=True,
             text=True,
+            cwd=ROOT,
         )
         returncode, log = lite.returncode, log + lite.stdout + lite.stderr
     return SimpleNamespace(
@@ -130,13 +143,6 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, format, *args):
         pass
-
-
-def pytest_configure(config):
-    """Register the ``slow`` marker (about a minute, e.g. a fresh venv)."""
-    config.addinivalue_line(
-        "markers", "slow: takes about a minute (a fresh virtual environment)"
-    )
 
 
 @pytest.fixture

@@ -396,53 +396,6 @@ def test_momentum_and_adam_learn(tmp_path):
     ] == [1, 2, 3, 4, 5, 6]
 
 
-def test_plot_epoch_history_draws_loss_and_accuracy_per_run():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from fashionlib import plots
-
-    histories = {
-        f"run {k}": {
-            "epoch": [1, 2, 3],
-            "train_loss": [1.0, 0.5, 0.4],
-            "validation_accuracy": [80.0, 85.0, 86.0 + k],
-        }
-        for k in range(2)
-    }
-    ax_loss, ax_accuracy = plots.plot_epoch_history(histories).axes
-    assert len(ax_loss.lines) == 2 and len(ax_accuracy.lines) == 2
-    assert list(ax_accuracy.lines[1].get_ydata()) == [80.0, 85.0, 87.0]
-    assert ax_loss.get_yscale() == "log"
-
-
-def test_plot_mistakes_names_prediction_and_true_label():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from fashionlib import plots
-
-    fig = plots.plot_mistakes(np.zeros((2, 28, 28)), [6, 0], [0, 6])
-    labels = [ax.get_xlabel() for ax in fig.axes]
-    assert labels == [
-        "\u2717 Shirt (6)\ntrue: T-shirt/top",
-        "\u2717 T-shirt/top (0)\ntrue: Shirt",
-    ]
-
-
-def test_load_model_reads_the_old_epochs_key(tmp_path):
-    X, y = blobs(30, 6, 3)
-    result = fit((X, y), TrainingConfig(network_shape=[6, 3], num_epochs=1))
-    save_model(tmp_path / "m.npz", result)
-    stored = json.loads((tmp_path / "m.json").read_text())
-    stored["config"]["epochs"] = stored["config"].pop("num_epochs")
-    (tmp_path / "m.json").write_text(json.dumps(stored))
-    _, loaded = load_model(tmp_path / "m.npz")
-    assert loaded["config"]["num_epochs"] == 1
-    assert "epochs" not in loaded["config"]
-    assert TrainingConfig(**loaded["config"]) == result.config
-
-
 def test_targets_mix_the_one_hot_rows_with_the_uniform_row():
     T = targets([2, 0], 4, label_smoothing=0.2)
     np.testing.assert_allclose(
@@ -742,11 +695,8 @@ def test_shape_messages_in_full():
     assert str(error.value).endswith(
         "expected (B, 5), the inputs plus a column of ones"
     )
-    with pytest.raises(ValueError) as error:
+    with pytest.raises(ValueError, match=r"2 layers .* got \['relu'\]"):
         TrainingConfig(network_shape=[4, 3, 2], activations=["relu"])
-    assert str(error.value) == (
-        "2 layers in [4, 3, 2] need as many activations, got ['relu']"
-    )
 
 
 # --- the contracts the mutation run showed unchecked -----------------------
@@ -802,19 +752,19 @@ def test_divergence_starts_above_100_times_the_first_loss_or_1():
             check_divergence(loss, 1.0, config, 0.1, "here")
 
 
-def test_divergence_message_in_full():
+def test_divergence_message_names_where_and_what_to_try():
     with pytest.raises(FloatingPointError) as error:
         check_divergence(
             250.0, 2.0, divergence_config(), 0.5, "epoch 3, step 7"
         )
-    assert str(error.value) == (
-        "training diverged in epoch 3, step 7 (loss 250, first step 2) "
-        "with learning rate 0.5 and weight decay 0.25: try a learning "
-        "rate 10 times smaller, or a smaller weight decay"
-    )
+    message = str(error.value)
+    for part in ("diverged in epoch 3, step 7", "loss 250", "first step 2"):
+        assert part in message
+    assert "learning rate 0.5" in message and "weight decay 0.25" in message
+    assert "10 times smaller" in message and "smaller weight decay" in message
 
 
-def test_model_paths_messages_in_full(tmp_path):
+def test_model_paths_messages_say_what_to_name(tmp_path):
     assert model_paths(tmp_path / "m") == (
         tmp_path / "m.npz",
         tmp_path / "m.json",
@@ -822,27 +772,11 @@ def test_model_paths_messages_in_full(tmp_path):
     assert model_paths(tmp_path / "m.npz")[1] == tmp_path / "m.json"
     with pytest.raises(ValueError) as error:
         model_paths(tmp_path / "m.json")
-    assert str(error.value) == (
-        f"model file {tmp_path / 'm.json'}: give a name ending in .npz, or "
-        "no suffix; the weights go to NAME.npz and the history to NAME.json"
-    )
+    assert str(tmp_path / "m.json") in str(error.value)
+    assert "a name ending in .npz, or no suffix" in str(error.value)
     with pytest.raises(ValueError) as error:
         model_paths(tmp_path)
-    assert str(error.value) == (
-        f"model file {tmp_path} is a folder: give a file name, "
-        f"e.g. {tmp_path / 'model'}"
-    )
-
-
-def test_stored_json_is_indented_by_one_space(tmp_path):
-    X, y = blobs(30, 4, 3)
-    result = fit((X, y), TrainingConfig(network_shape=[4, 3], num_epochs=1))
-    npz_path, json_path = save_model(tmp_path / "m", result)
-    text = json_path.read_text()
-    digest = hashlib.sha256(npz_path.read_bytes()).hexdigest()
-    stored = {**result.to_json(), "weights_sha256": digest}
-    assert text == json.dumps(stored, indent=1)
-    assert text.splitlines()[1].startswith(' "config": {')
+    assert f"{tmp_path} is a folder: give a file name" in str(error.value)
 
 
 def test_init_weights_default_seed_is_zero():
@@ -993,15 +927,16 @@ def test_dropout_draws_from_its_own_stream_of_the_seed(monkeypatch):
     ]
 
 
-def test_predict_scores_works_in_chunks_of_2000_rows_by_default():
-    # the chunk size changes the rounding of the matrix products (BLAS),
-    # so the default is visible in the last bits of the scores
+def test_predict_scores_in_chunks_equal_one_forward_pass():
     X = np.random.default_rng(0).standard_normal((2001, 20), np.float32)
     W_list = init_weights([20, 32, 10], ["relu", "identity"])
     activations = ["relu", "identity"]
     default = predict_scores(X, W_list, activations)
-    np.testing.assert_array_equal(
-        default, predict_scores(X, W_list, activations, batch_size=2000)
+    np.testing.assert_allclose(
+        predict_scores(X, W_list, activations, batch_size=7),
+        default,
+        rtol=1e-5,
+        atol=1e-5,
     )
     np.testing.assert_allclose(
         default,

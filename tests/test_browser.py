@@ -24,13 +24,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+from publish.sources import toc_docnames
+
 BROWSER_DIR = ROOT / "tests" / "browser"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-sys.path.insert(0, str(ROOT / "book" / "_ext"))
-from book_files import toc_docnames  # noqa: E402
 
 REDIRECT = re.compile(
     r'<meta http-equiv="Refresh" content="0; url=([^"]+)"', re.IGNORECASE

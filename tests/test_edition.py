@@ -18,11 +18,14 @@ import sys
 
 import nbformat
 import pytest
+from conftest import ROOT
 from nbclient.exceptions import CellExecutionError
 
-from fashionlib.teaching import build, contracts, edition
+from fashionlib.teaching import build, contracts
+from publish import edition, sources, student
+from publish.notebook import read_chapter
 
-CHAPTERS = edition.chapter_files()
+CHAPTERS = edition.chapter_files(ROOT)
 SITE_CHAPTERS = [
     "warmup",
     "activations",
@@ -53,8 +56,8 @@ def visible_text(chapter):
     kept = []
     for cell in chapter.cells:
         if cell.cell_type == "markdown":
-            kept.append(edition.without_solutions(cell.source))
-        elif not {"reference", "exercise-answer"} & set(edition.tags(cell)):
+            kept.append(sources.without_solutions(cell.source))
+        elif not {"reference", "exercise-answer"} & set(sources.tags(cell)):
             kept.append(cell.source)
     return " ".join(" ".join(kept).split())
 
@@ -62,18 +65,18 @@ def visible_text(chapter):
 def secret_fragments(path):
     """Pieces of a chapter that must not reach students: solution text,
     hidden function bodies, answer cells."""
-    chapter = edition.read_chapter(path)
+    chapter = read_chapter(path)
     secrets = set()
-    for _, block in edition.solution_blocks(chapter):
+    for _, block in sources.solution_blocks(chapter):
         secrets |= fragments("\n".join(block.splitlines()[1:-1]))
     for cell in chapter.cells:
-        if "exercise-answer" in edition.tags(cell):
+        if "exercise-answer" in sources.tags(cell):
             secrets |= {
                 " ".join(line.split())
                 for line in cell.source.splitlines()
                 if line.strip()
             }
-    for name, module in edition.hidden_functions(chapter).items():
+    for name, module in student.hidden_functions(chapter).items():
         function = getattr(importlib.import_module(module), name)
         docstring = inspect.getdoc(function) or ""
         body = inspect.getsource(function).split('"""')[-1]
@@ -91,7 +94,7 @@ def reference_source(chapter):
     return "\n".join(
         cell.source
         for cell in chapter.cells
-        if "reference" in edition.tags(cell)
+        if "reference" in sources.tags(cell)
     )
 
 
@@ -117,7 +120,7 @@ def leaks(secrets, haystack):
 def student_dir(tmp_path_factory):
     """The student notebooks of every chapter (no site), made once."""
     out = tmp_path_factory.mktemp("student")
-    made = edition.make_student_edition(out_dir=out, site=False)
+    made = edition.make_student_edition(ROOT, out_dir=out, site=False)
     assert [p.stem for p in made["notebooks"]] == list(CHAPTERS)
     return out
 
@@ -136,7 +139,7 @@ def test_every_chapter_with_exercises_is_in_the_edition():
 
 def test_the_leak_finder_finds_the_solutions_in_the_original_chapters():
     for name, path in CHAPTERS.items():
-        chapter = edition.read_chapter(path)
+        chapter = read_chapter(path)
         original = notebook_haystack(chapter)
         secrets = secret_fragments(path)
         assert secrets, f"{name}: no solution text found to look for"
@@ -154,7 +157,7 @@ def test_no_solution_reaches_the_student_notebook(student_dir, name):
         == []
     )
     haystack = notebook_haystack(notebook)
-    shown = visible_text(edition.read_chapter(CHAPTERS[name]))
+    shown = visible_text(read_chapter(CHAPTERS[name]))
     bodies = {
         function: sorted(
             line for line in lines if line in haystack and line not in shown
@@ -162,9 +165,9 @@ def test_no_solution_reaches_the_student_notebook(student_dir, name):
         for function, lines in graded_lines().items()
     }
     assert {f: hits for f, hits in bodies.items() if hits} == {}
-    hidden = edition.hidden_functions(edition.read_chapter(CHAPTERS[name]))
+    hidden = student.hidden_functions(read_chapter(CHAPTERS[name]))
     for cell in notebook.cells:
-        assert not {"reference", "exercise-answer"} & set(edition.tags(cell))
+        assert not {"reference", "exercise-answer"} & set(sources.tags(cell))
         assert "{solution}" not in cell.source
         assert (
             cell.get("outputs", []) == []
@@ -172,24 +175,24 @@ def test_no_solution_reaches_the_student_notebook(student_dir, name):
         )
         if cell.cell_type == "code":
             assert not hidden.keys() & {
-                n for _, n in edition.imported_names(cell.source)
+                n for _, n in student.imported_names(cell.source)
             }, cell.source
 
 
 @pytest.mark.slow  # writes the student edition
 @pytest.mark.parametrize("name", list(CHAPTERS))
 def test_stubs_keep_signature_and_state_the_contract(student_dir, name):
-    chapter = edition.read_chapter(CHAPTERS[name])
+    chapter = read_chapter(CHAPTERS[name])
     namespace = {"fashionlib": FakeFashionlib()}
     stubs = [
         cell.source
         for cell in student_notebook(student_dir, name).cells
-        if "stub" in edition.tags(cell)
+        if "stub" in sources.tags(cell)
     ]
     for source in stubs:
-        assert edition.STUB_MARKER in source
+        assert student.STUB_MARKER in source
         exec(source.replace("import fashionlib\n", ""), namespace)
-    for module, function_name in edition.imported_names(
+    for module, function_name in student.imported_names(
         reference_source(chapter)
     ):
         if function_name not in contracts.CONTRACTS:
@@ -215,18 +218,18 @@ class FakeFashionlib:
 
 @pytest.mark.slow  # writes the student edition
 def test_prose_solutions_become_answer_cells(student_dir):
-    chapter = edition.read_chapter(CHAPTERS["warmup"])
+    chapter = read_chapter(CHAPTERS["warmup"])
     notebook = student_notebook(student_dir, "warmup")
     answers = [
-        cell for cell in notebook.cells if "answer" in edition.tags(cell)
+        cell for cell in notebook.cells if "answer" in sources.tags(cell)
     ]
     prose = [
         block
-        for _, block in edition.solution_blocks(chapter)
+        for _, block in sources.solution_blocks(chapter)
         if "{literalinclude}" not in block
     ]
     assert len(answers) == len(prose) >= 5
-    assert all(edition.ANSWER_TEXT in cell.source for cell in answers)
+    assert all(student.ANSWER_TEXT in cell.source for cell in answers)
 
 
 @pytest.mark.slow  # writes the student edition
@@ -234,30 +237,29 @@ def test_exercise_answer_cell_becomes_a_stub(student_dir):
     sources = [
         cell.source for cell in student_notebook(student_dir, "network").cells
     ]
-    assert edition.STUB_MARKER + "\nW1 = None\nW2 = None\n" in sources
+    assert student.STUB_MARKER + "\nW1 = None\nW2 = None\n" in sources
     assert not any("np.ones((5, 2))" in source for source in sources)
 
 
 def test_unclosed_solution_is_reported():
-    with pytest.raises(edition.EditionError, match="no closing"):
-        edition.split_solutions(
+    with pytest.raises(sources.PublishError, match="no closing"):
+        sources.split_solutions(
             "text\n````{solution} ex-a\n:class: dropdown\nanswer\n"
         )
 
 
 def test_unknown_chapter_lists_the_valid_ones():
-    with pytest.raises(edition.EditionError, match="choose from data, warmup"):
-        edition.select_chapters(["nope"])
+    with pytest.raises(sources.PublishError, match="choose from data, warmup"):
+        edition.select_chapters(["nope"], ROOT)
     result = subprocess.run(
         [sys.executable, "-m", "fashionlib", "student", "--chapter", "nope"],
         capture_output=True,
         text=True,
+        cwd=ROOT,
     )
-    assert (
-        result.returncode == 2
-        and "invalid choice: 'nope'" in result.stderr
-        and "warmup" in result.stderr
-    )
+    assert result.returncode == 1
+    assert "unknown chapter nope" in result.stderr
+    assert "warmup" in result.stderr
 
 
 def with_references(notebook, chapter):
@@ -266,22 +268,22 @@ def with_references(notebook, chapter):
     originals = [
         cell.source
         for cell in chapter.cells
-        if {"reference", "exercise-answer"} & set(edition.tags(cell))
+        if {"reference", "exercise-answer"} & set(sources.tags(cell))
     ]
     stubs = [
         cell
         for cell in notebook.cells
-        if {"stub", "given"} & set(edition.tags(cell))
+        if {"stub", "given"} & set(sources.tags(cell))
     ]
     assert len(stubs) == len(originals)
     for cell, source in zip(stubs, originals, strict=True):
         cell.source = source
     notebook.cells = [
-        cell for cell in notebook.cells if "earlier" not in edition.tags(cell)
+        cell for cell in notebook.cells if "earlier" not in sources.tags(cell)
     ]
     for cell in notebook.cells:
         first, _, rest = cell.source.partition("\n")
-        if first.endswith(edition.WAITING):
+        if first.endswith(student.WAITING):
             cell.source = rest
     return notebook
 
@@ -298,9 +300,9 @@ def test_student_notebook_with_the_references_is_the_chapter(
 ):
     """Put back, the reference cells give the chapter's code cells, which
     the book build executes: so the notebook runs clean with them."""
-    chapter = edition.read_chapter(CHAPTERS[name])
+    chapter = read_chapter(CHAPTERS[name])
     restored = with_references(student_notebook(student_dir, name), chapter)
-    expected = [c for c in chapter.cells if "claim" not in edition.tags(c)]
+    expected = [c for c in chapter.cells if "claim" not in sources.tags(c)]
     assert code_cells(restored) == [
         c.source for c in expected if c.cell_type == "code"
     ]
@@ -318,7 +320,7 @@ def test_student_notebook_with_stubs_stops_naming_what_to_write(
     written = {
         n
         for cell in notebook.cells
-        if {"stub", "earlier"} & set(edition.tags(cell))
+        if {"stub", "earlier"} & set(sources.tags(cell))
         for n in re.findall(r"^def (\w+)", cell.source, re.M)
     }
     with pytest.raises(CellExecutionError) as failure:
@@ -422,6 +424,18 @@ def test_student_build_stubs_raise_until_handed_over(tmp_path):
     assert "d_relu_d_x is not written yet" in result.stderr
 
 
+def test_student_command_reads_the_book_it_is_given(tmp_path):
+    """The installed package finds no chapters of its own: the book is
+    the current folder, or --book."""
+    command = [sys.executable, "-m", "fashionlib", "student", "--no-site"]
+    result = subprocess.run(
+        command, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert f"no chapters found under {tmp_path.resolve()}" in result.stderr
+    assert "--book" in result.stderr
+
+
 def test_core_package_imports_nothing_of_teaching():
     core = [f"fashionlib.{m}" for m in contracts.core_modules()]
     code = (
@@ -440,7 +454,7 @@ def test_core_package_imports_nothing_of_teaching():
 def student_site(tmp_path_factory):  # slow: builds and executes 4 chapters
     """The student site of SITE_CHAPTERS, built (executed) once."""
     out = tmp_path_factory.mktemp("student-site")
-    made = edition.make_student_edition(SITE_CHAPTERS, out_dir=out)
+    made = edition.make_student_edition(ROOT, SITE_CHAPTERS, out_dir=out)
     return made
 
 
@@ -495,7 +509,7 @@ def test_no_solution_reaches_the_student_site(student_site):
 
 
 def test_instructors_chapter_documents_every_teaching_module():
-    page = (edition.REPOSITORY / "book" / "instructors.md").read_text()
+    page = (ROOT / "book" / "instructors.md").read_text()
     documented = set(
         re.findall(r"automodule:: fashionlib\.teaching\.(\w+)", page)
     )
@@ -505,5 +519,5 @@ def test_instructors_chapter_documents_every_teaching_module():
         if p.stem != "__init__"
     }
     assert documented == modules
-    api = (edition.REPOSITORY / "book" / "api.md").read_text()
+    api = (ROOT / "book" / "api.md").read_text()
     assert "teaching" not in api

@@ -240,10 +240,8 @@ def test_he_matrix_is_random_matrix_scaled_by_sqrt_2():
 def test_nn_layer_count_message_says_what_to_do():
     with pytest.raises(ValueError) as error:
         fl.nn([1.0], [np.ones((5, 2)), np.ones((1, 6))], [fl.relu])
-    assert str(error.value) == (
-        "2 weight matrices but 1 activation functions: give one activation "
-        "per layer"
-    )
+    assert "2 weight matrices but 1 activation" in str(error.value)
+    assert "give one activation per layer" in str(error.value)
 
 
 def test_as_weights_gives_a_float_matrix_or_names_the_shapes():
@@ -254,10 +252,9 @@ def test_as_weights_gives_a_float_matrix_or_names_the_shapes():
     np.testing.assert_array_equal(W, [[1.0, 2.0, 3.0]])
     with pytest.raises(ValueError) as error:
         as_weights(np.ones((2, 3)), 3)
-    assert str(error.value) == (
-        "weights of shape (2, 3) do not fit an input of length 3: expected "
-        "(m_out, 4), one column per input plus the bias column"
-    )
+    message = str(error.value)
+    assert "weights of shape (2, 3)" in message and "length 3" in message
+    assert "expected (m_out, 4)" in message
     with pytest.raises(ValueError, match=r"weights of shape \(4,\)"):
         as_weights(np.ones(4), 3)
 
@@ -265,10 +262,9 @@ def test_as_weights_gives_a_float_matrix_or_names_the_shapes():
 def test_as_vector_message_names_the_shape_and_the_fix():
     with pytest.raises(ValueError) as error:
         fl.sigmoid(np.zeros((2, 3)))
-    assert str(error.value) == (
-        "expected a vector of shape (m,), got an array of shape (2, 3); "
-        "flatten an image with .ravel() before passing it in"
-    )
+    message = str(error.value)
+    assert "vector of shape (m,)" in message and "shape (2, 3)" in message
+    assert ".ravel()" in message
 
 
 def test_residual_is_float64_whatever_the_target_dtype():

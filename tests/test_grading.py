@@ -378,11 +378,16 @@ def test_missing_bwrap_is_refused_with_the_install_command(monkeypatch):
 
 
 def test_rubric_points_follow_the_homework():
-    assert rubric.rubric_totals() == (100, 10)
+    # the homework's 100 required and 10 hacker points, and 20 optional
+    # points of the chapter "Convolution", beyond the homework
+    assert rubric.rubric_totals() == (100, 30)
+    convolution = rubric.RUBRIC["convolution"].parts
+    assert all(p.hacker for p in convolution)
+    assert sum(p.points for p in convolution) == 20
     table = rubric.rubric_markdown()
     assert (
         table.count("\n") == len(rubric.rubric_rows()) + 2
-        and "**100** + 10" in table
+        and "**100** + 30" in table
     )
 
 
@@ -499,6 +504,45 @@ def test_an_installed_reference_is_masked(monkeypatch, tmp_path):
     masked = command.index(str(sandbox.PACKAGE))
     assert command[masked - 1] == "--tmpfs"
     assert command.index(root) < masked
+
+
+CONVOLUTION = """
+import numpy as np
+
+def conv2d(U, K, b, padding=0, stride=1):
+    p, s, k = padding, stride, K.shape[-1]
+    U = np.pad(np.asarray(U, float), ((0, 0), (p, p), (p, p)))
+    rows, cols = ((n - k) // s + 1 for n in U.shape[1:])
+    V = np.zeros((len(K), rows, cols))
+    for o, i, j in np.ndindex(V.shape):
+        V[o, i, j] = b[o] + np.sum(K[o] * U[:, i*s:i*s + k, j*s:j*s + k])
+    return V
+
+def max_pool(U, size=2):
+    C, h, w = np.shape(U)
+    blocks = np.reshape(U, (C, h // size, size, w // size, size))
+    return blocks.max(axis=(2, 4))
+
+def backprop_max_pool(G, U, size=2):  # wrong: spreads G like an average
+    return np.kron(G, np.ones((size, size))) / size**2
+"""
+
+
+def test_the_convolution_chapter_is_graded(tmp_path):
+    examples.write_submission(
+        tmp_path / "ada" / "convolution.ipynb", [CONVOLUTION]
+    )
+    found = grading.find_submissions([tmp_path], "all")
+    settings = grading.Settings(cell_timeout=20, notebook_timeout=60, seed=3)
+    rows = grading.grade(found, settings, jobs=1)
+    points = {r["check"]: r["points"] for r in rows}
+    assert points == {
+        "check_conv2d": 6,
+        "check_backprop_conv2d_U": 0,
+        "check_backprop_conv2d_K": 0,
+        "check_max_pool": 2,
+        "check_backprop_max_pool": 0,
+    }, rows
 
 
 # --- issue 21: the grader's own faults -----------------------------------

@@ -169,7 +169,7 @@ def test_available_memory_reads_memavailable_and_the_address_limit(
 def test_the_command_refuses_a_huge_layer_in_one_line(tiny_data, capsys):
     status = main(
         ["train", "--data-dir", str(tiny_data), "--no-progress"]
-        + ["--layers", "784", "100000000", "10", "--epochs", "1"]
+        + ["--layers", "784", "100000000", "10", "--num-epochs", "1"]
     )
     err = capsys.readouterr().err
     assert status == 1 and err.count("\n") == 1
@@ -320,9 +320,8 @@ def test_the_stored_models_still_load():
     models = Path(__file__).resolve().parent.parent / "models"
     for npz in models.glob("*.npz"):
         W_list, stored = load_model(npz)
-        assert [W.shape[0] for W in W_list] == stored["config"][
-            "network_shape"
-        ][1:]
+        shapes = batch.weight_shapes(TrainingConfig(**stored["config"]))
+        assert [W.shape for W in W_list] == shapes
 
 
 # --- 13, 16: sizes before reading, and the cache's content --------------
@@ -470,7 +469,7 @@ def train_command(folder, output, *options):
 def test_a_full_stdout_does_not_lose_the_model(tiny_data, tmp_path):
     with open("/dev/full", "w") as full:
         run = subprocess.run(
-            train_command(tiny_data, tmp_path / "m", "--epochs", "2"),
+            train_command(tiny_data, tmp_path / "m", "--num-epochs", "2"),
             stdout=full,
             stderr=subprocess.PIPE,
             text=True,
@@ -486,7 +485,7 @@ def test_a_full_stdout_does_not_lose_the_model(tiny_data, tmp_path):
 def test_a_closed_pipe_and_a_failing_stderr_do_not_lose_the_model(
     tiny_data, tmp_path
 ):
-    command = train_command(tiny_data, tmp_path / "m", "--epochs", "2")
+    command = train_command(tiny_data, tmp_path / "m", "--num-epochs", "2")
     with open("/dev/full", "w") as full:
         run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=full)
         run.stdout.readline()
@@ -500,7 +499,9 @@ def test_a_closed_pipe_and_a_failing_stderr_do_not_lose_the_model(
 def test_sigterm_and_sighup_save_what_ctrl_c_saves(
     tiny_data, tmp_path, signum
 ):
-    command = train_command(tiny_data, tmp_path / "m", "--epochs", "100000")
+    command = train_command(
+        tiny_data, tmp_path / "m", "--num-epochs", "100000"
+    )
     run = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

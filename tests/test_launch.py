@@ -1,12 +1,13 @@
 """The Binder and Colab buttons lead to notebooks that exist and start.
 
 The services cannot be reached from here, so the notebooks branch is built
-locally with the deploy workflow's command (tools/notebooks_branch.py), every
+locally with the deploy workflow's command (publish/branch.py), every
 launch URL of the built site is mapped to a file of that branch, and the first
 cell of the notebooks runs offline in a fresh virtual environment that clones
 the branch from a local git repository.
 """
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -19,12 +20,22 @@ from urllib.parse import parse_qs, urlsplit
 import nbformat
 import pytest
 import yaml
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
+from publish.sources import toc_docnames
 
-import notebooks_branch  # noqa: E402
-from book_files import toc_docnames  # noqa: E402  (tools put it on the path)
+
+def load_extension(name):
+    """The Sphinx extension book/_ext/NAME.py (a folder Sphinx, not Python,
+    puts on the path)."""
+    path = ROOT / "book" / "_ext" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+notebooks_branch = load_extension("notebooks_branch")
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 BRANCH = CONFIG["sphinx"]["config"]["launch_notebooks_branch"]
@@ -37,7 +48,7 @@ LAUNCH_BLOCK = re.compile(
 def write_branch(out, *options):
     """Run the deploy workflow's command; the notebooks it reports writing."""
     run = subprocess.run(
-        [sys.executable, "tools/notebooks_branch.py", "--out", str(out)]
+        [sys.executable, "-m", "publish.branch", "--out", str(out)]
         + list(options),
         cwd=ROOT,
         capture_output=True,

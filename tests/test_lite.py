@@ -10,7 +10,6 @@ left 127.0.0.1.  Without a runtime the test fails with the reason.
 """
 
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -22,27 +21,16 @@ import nbformat
 import pytest
 from test_browser import CHROMIUM, require_browser_tools
 
-ROOT = Path(__file__).resolve().parent.parent
-BROWSER_DIR = ROOT / "tests" / "browser"
-DEFAULT_RUNTIME = ROOT / "_build" / "lite-runtime" / "pyodide"
+from publish import lite as build
+from publish import lite_runtime as runtime
+from publish.sources import is_claim
+
+BROWSER_DIR = Path(__file__).parent / "browser"
+DEFAULT_RUNTIME = Path("_build") / "lite-runtime" / "pyodide"
 #: Where the site loads a self-hosted Pyodide from (jupyter-lite.json).
 SELF_HOSTED_URL = "./static/pyodide/pyodide.js"
 #: The chapters the browser test runs.
 BROWSER_CHAPTERS = ("book/data", "book/activations")
-
-
-def load_script(name):
-    """The module lite/NAME.py (the lite folder is not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        f"lite_{name}", ROOT / "lite" / f"{name}.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build = load_script("build")
-runtime = load_script("runtime")
 
 
 # --- fast: the pieces ---------------------------------------------------
@@ -54,18 +42,16 @@ def code_cell(source, tags=()):
     return cell
 
 
-def test_hidden_assertions_are_left_out_and_setup_cells_kept():
-    assert build.asserts_a_claim(code_cell("assert x == 1", ["remove-cell"]))
-    assert build.asserts_a_claim(code_cell("glue('a', 1)", ["claim"]))
-    assert not build.asserts_a_claim(
-        code_cell("import numpy", ["remove-cell"])
-    )
-    assert not build.asserts_a_claim(code_cell("assert f(1) == 2", []))
+def test_a_claim_is_a_code_cell_tagged_claim():
+    assert is_claim(code_cell("glue('a', 1)", ["claim", "remove-cell"]))
+    assert not is_claim(code_cell("import numpy", ["remove-cell"]))
+    assert not is_claim(code_cell("assert f(1) == 2", []))
+    assert not is_claim(nbformat.v4.new_markdown_cell("a claim"))
 
 
-def test_browser_notebook_starts_with_the_setup_and_drops_claims():
+def test_browser_notebook_starts_with_the_setup_and_drops_claims(root):
     notebook = build.browser_notebook(
-        ROOT / "book" / "data.md", "book", "tqdm-1-py3-none-any.whl"
+        root, "book/data", "book", "tqdm-1-py3-none-any.whl"
     )
     first_code = next(c for c in notebook.cells if c.cell_type == "code")
     assert "browser-setup" in first_code.metadata["tags"]
@@ -78,8 +64,8 @@ def test_browser_notebook_starts_with_the_setup_and_drops_claims():
     assert any("checks." in s for s in sources)  # the verify cells stay
 
 
-def test_instructors_chapter_has_no_browser_notebook():
-    chapters = build.lite_chapters()
+def test_instructors_chapter_has_no_browser_notebook(root):
+    chapters = build.lite_chapters(root)
     assert "book/data" in chapters and "book/activations" in chapters
     assert "book/instructors" not in chapters
 
@@ -104,16 +90,17 @@ def test_runtime_refuses_a_file_whose_sha256_differs(tmp_path):
 # --- slow: the built site in Chromium -----------------------------------
 
 
-def self_hosted_runtime():
+def self_hosted_runtime(root):
     """``PYODIDE_DIR``, else the default runtime assembled now; else fail."""
     if os.environ.get("PYODIDE_DIR"):
         folder = Path(os.environ["PYODIDE_DIR"])
     else:
-        folder = DEFAULT_RUNTIME
+        folder = root / DEFAULT_RUNTIME
         result = subprocess.run(
-            [sys.executable, str(ROOT / "lite" / "runtime.py"), str(folder)],
+            [sys.executable, "-m", "publish.lite_runtime", str(folder)],
             capture_output=True,
             text=True,
+            cwd=root,
         )
         if result.returncode != 0:
             pytest.fail(
@@ -126,19 +113,19 @@ def self_hosted_runtime():
 
 
 @pytest.fixture(scope="module")
-def lite_site(site):
+def lite_site(site, root):
     """The built site, its _lite folder using the self-hosted Pyodide."""
-    folder = self_hosted_runtime()
+    folder = self_hosted_runtime(root)
     config = json.loads(
         (site.html / "_lite" / "jupyter-lite.json").read_text()
     )
     settings = config["jupyter-config-data"]["litePluginSettings"]
     if settings[build.KERNEL_PLUGIN].get("pyodideUrl") != SELF_HOSTED_URL:
         result = subprocess.run(
-            [sys.executable, str(ROOT / "lite" / "build.py")]
-            + [str(site.html / "_lite")],
+            [sys.executable, "-m", "publish.lite", str(site.html / "_lite")],
             capture_output=True,
             text=True,
+            cwd=root,
             env={**os.environ, "PYODIDE_DIR": str(folder)},
         )
         assert result.returncode == 0, result.stdout + result.stderr
@@ -146,8 +133,8 @@ def lite_site(site):
 
 
 @pytest.mark.book
-def test_every_browser_chapter_has_a_button_to_its_notebook(site):
-    for docname in build.lite_chapters():
+def test_every_browser_chapter_has_a_button_to_its_notebook(site, root):
+    for docname in build.lite_chapters(root):
         page = (site.html / f"{docname}.html").read_text()
         match = re.search(r'class="lite-launch"><a [^>]*href="([^"]+)"', page)
         assert match, f"{docname}: no 'Run this chapter in your browser'"

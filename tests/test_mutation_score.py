@@ -1,12 +1,8 @@
-"""tools/mutation_score.py: the score sets equivalent survivors aside."""
+"""tests/mutation_score.py: the score sets equivalent survivors aside."""
 
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-
-import mutation_score  # noqa: E402
+import mutation_score
 
 
 def test_equivalent_survivors_leave_the_denominator(tmp_path):

@@ -1,16 +1,28 @@
-"""Every symbol a chapter's mathematics uses is defined on the notation page.
+"""Every symbol a chapter's mathematics uses is defined, with one meaning.
 
 The test reads the MyST sources (no build): it extracts the math of a
 chapter (``$...$``, ``$$...$$``, ``{math}`` blocks and roles, outside code)
 and collects its *symbols*: bold, calligraphic and blackboard letters
 (``\\mathbf{x}``, ``\\boldsymbol{\\delta}``, ``\\mathcal{L}``,
-``\\mathbb{R}``), decorated ones (``\\tilde{\\mathbf{x}}``,
-``\\bar{\\mathbf{W}}``), Greek letters and named operators
+``\\mathbb{R}``), decorated ones, bold or plain (``\\tilde{\\mathbf{x}}``,
+``\\bar{I}``, ``\\bar{\\imath}``), Greek letters and named operators
 (``\\operatorname{relu}``).  Each must occur in the math of
-``book/notation.md``, or in the chapter's entry of ``LOCAL_SYMBOLS``.
+``book/notation.md``, or be declared in the chapter's visible note
+"In this chapter" (an ``{admonition}`` titled so, one bullet per symbol:
+``- $S$: meaning``).
+
+One meaning per symbol: each symbol on the notation page has one meaning,
+and the way the page writes a symbol is its *form*: applied to an argument
+(``\\sigma(z)``), with a subscript (``\\mathbf{x}_k``) or bare
+(``\\mu``).  A chapter that writes a listed symbol in a form the page never
+uses gives it another meaning (``\\sigma^2`` or ``\\sigma_j`` for a
+spread, ``\\mu_{k,j}`` for a neuron's mean) and must declare it in its
+note.  A clash of the same form (one letter, two meanings, both bare) is
+beyond what a text search can see: the note is then the author's duty.
 """
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,16 +34,6 @@ CHAPTERS_CHECKED = sorted(
     path.stem for path in BOOK.glob("*.md") if path.stem != "references"
 )
 
-# Symbols a chapter may use locally, without an entry on the notation page,
-# because it defines them where it uses them.
-LOCAL_SYMBOLS = {
-    # N: the numerical estimate of a Jacobian, compared with the analytic A
-    "jacobians": {r"\mathbf{N}"},
-    # Z: a mini-batch's pre-activations, one row per example; t: the target
-    # distribution of cross-entropy (one-hot or smoothed)
-    "beyond": {r"\mathbf{Z}", r"\mathbf{t}"},
-}
-
 GREEK = (
     "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota "
     "kappa lambda mu nu xi pi varpi rho varrho sigma varsigma tau upsilon "
@@ -41,11 +43,13 @@ GREEK = (
 
 FONT = r"\\(?:mathbf|boldsymbol|bm|mathcal|mathbb)\s*"
 ARGUMENT = r"(?:\{\s*[^{}]*?\s*\}|\\[A-Za-z]+|[A-Za-z0-9])"
+DECORATION = r"\\(?:tilde|bar|hat|overline|widetilde|widehat)\s*"
 DECORATED = re.compile(
-    r"\\(?:tilde|bar|hat|overline|widetilde|widehat)\s*\{\s*"
+    DECORATION
+    + r"(?:\{\s*(?:"
     + FONT
     + ARGUMENT
-    + r"\s*\}"
+    + r"|\\[A-Za-z]+|[A-Za-z])\s*\}|\\[A-Za-z]+|[A-Za-z])"
 )
 FONTED = re.compile(FONT + ARGUMENT)
 GREEK_LETTER = re.compile(r"\\(" + "|".join(GREEK) + r")(?![A-Za-z])")
@@ -58,13 +62,17 @@ CODE_FENCES = {"", "{code-cell}", "{code}", "{code-block}", "{literalinclude}"}
 
 
 def normalise(symbol):
-    """A symbol without spaces, its argument always in braces."""
+    """A symbol without spaces, its arguments always in braces."""
+    symbol = re.sub(r"(\\[A-Za-z]+)\s+(?=[A-Za-z])", r"\1{", symbol + " ")
     symbol = re.sub(r"\s+", "", symbol)
-    return re.sub(
-        r"(\\(?:mathbf|boldsymbol|bm|mathcal|mathbb))(\\[A-Za-z]+|\w)(?=$|\})",
+    symbol = symbol + "}" * (symbol.count("{") - symbol.count("}"))
+    symbol = re.sub(
+        r"(\\(?:mathbf|boldsymbol|bm|mathcal|mathbb|tilde|bar|hat|overline"
+        r"|widetilde|widehat))(\\[A-Za-z]+|\w)(?=$|\})",
         r"\1{\2}",
         symbol,
-    ).replace(r"\bm{", r"\boldsymbol{")
+    )
+    return symbol.replace(r"\bm{", r"\boldsymbol{")
 
 
 def prose_and_math_blocks(text):
@@ -111,8 +119,72 @@ def symbols_of(math):
     return found
 
 
+SYMBOL = re.compile(
+    "|".join(
+        f"(?:{p.pattern})"
+        for p in (DECORATED, FONTED, OPERATOR)
+    )
+    + r"|\\(?:" + "|".join(GREEK) + r")(?![A-Za-z])"
+)
+# what may stand between a symbol and its argument or subscript: primes,
+# superscripts (powers, transposes, example indices), thin spaces
+BETWEEN = re.compile(
+    r"(?:[ \t]|'|\\[, ]|\^[ \t]*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))*"
+)
+APPLIED = re.compile(r"(?:\\(?:left|bigl|Bigl|big|Big)\s*)?\(")
+
+
+def symbol_forms(math):
+    """``{symbol: {forms}}``: how a string of mathematics writes each symbol.
+
+    A form is ``"applied"`` (an argument in parentheses follows),
+    ``"indexed"`` (a subscript follows), ``"named"`` (the symbol closes a
+    group, as ``relu`` in ``\\mathbf{J}^{\\operatorname{relu}}``) or
+    ``"bare"``; primes, superscripts and spaces in between are skipped.
+    """
+    forms = {}
+    for match in SYMBOL.finditer(math):
+        rest = math[match.end():]
+        rest = rest[BETWEEN.match(rest).end():]
+        form = (
+            "applied" if APPLIED.match(rest)
+            else "indexed" if rest.startswith("_")
+            else "named" if rest.startswith("}")
+            else "bare"
+        )
+        symbol = normalise(match.group(0))
+        forms.setdefault(symbol, set()).add(form)
+    return forms
+
+
+NOTE_TITLE = re.compile(r"^(`{3,}|:{3,})\{admonition\}\s*In this chapter")
+NOTE_ENTRY = re.compile(r"^\s*[-*]\s+((?:\$[^$]+\$\s*,?\s*)+):")
+
+
+def local_notes(text):
+    """Symbols a chapter declares in its notes "In this chapter".
+
+    A note is an ``{admonition}`` whose title begins "In this chapter"; each
+    entry is a bullet ``- $S$: meaning`` (or ``- $S$, $T$: meaning``).
+    """
+    declared, fence = set(), None
+    for line in text.splitlines():
+        if fence is None:
+            title = NOTE_TITLE.match(line)
+            fence = title.group(1) if title else None
+        elif line.strip() == fence:
+            fence = None
+        elif entry := NOTE_ENTRY.match(line):
+            declared |= symbols_of(entry.group(1).replace("$", " "))
+    return declared
+
+
+def source(name):
+    return (BOOK / f"{name}.md").read_text()
+
+
 def chapter_symbols(name):
-    return symbols_of(math_of((BOOK / f"{name}.md").read_text()))
+    return symbols_of(math_of(source(name)))
 
 
 def defined_symbols():
@@ -121,9 +193,42 @@ def defined_symbols():
 
 def undefined_symbols(name):
     """Symbols of a chapter that neither the notation page nor the
-    chapter's local list defines."""
-    allowed = defined_symbols() | LOCAL_SYMBOLS.get(name, set())
+    chapter's notes "In this chapter" define."""
+    allowed = defined_symbols() | local_notes(source(name))
     return sorted(chapter_symbols(name) - allowed)
+
+
+def meaning_clashes(name):
+    """``[(symbol, form)]``: listed symbols a chapter writes in a form the
+    notation page never uses, without declaring them in a note."""
+    page = symbol_forms(math_of(source("notation")))
+    declared = local_notes(source(name))
+    used = symbol_forms(math_of(source(name)))
+    return sorted(
+        (symbol, form)
+        for symbol, forms in used.items()
+        if symbol in page and symbol not in declared
+        for form in forms
+        if not same_meaning(form, page[symbol])
+    )
+
+
+def same_meaning(form, page_forms):
+    """Whether writing a symbol in ``form`` keeps the meaning it has where
+    the notation page writes it in ``page_forms``.
+
+    A function (the page only applies it, ``\\sigma(z)``) written as a
+    quantity (``\\sigma^2``, ``\\sigma_j``) means something else; so does
+    a constant (the page never indexes it, ``\\mu``) written with an index
+    (``\\mu_{k,j}``).  A symbol the page indexes may drop its index
+    (``\\mathbf{W}`` for ``\\mathbf{W}_k``); a name (``J^{relu}``) and a
+    parenthesis (an argument, or a product: text cannot tell) pass.
+    """
+    if form in ("named", "applied"):
+        return True
+    if form == "bare":
+        return bool(page_forms & {"bare", "indexed"})
+    return "indexed" in page_forms
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS_CHECKED)
@@ -142,7 +247,20 @@ def test_chapter_uses_only_defined_symbols(chapter):
     assert not undefined, (
         f"book/{chapter}.md uses {undefined}, which book/notation.md does "
         "not define: add them to the notation page, use the book's symbol, "
-        "or (for a symbol defined and used only there) to LOCAL_SYMBOLS"
+        "or (for a symbol defined and used only there) declare them in a "
+        "note 'In this chapter' ({admonition} In this chapter, one bullet "
+        "'- $S$: meaning' per symbol)"
+    )
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS_CHECKED)
+def test_chapter_gives_no_listed_symbol_another_meaning(chapter):
+    clashes = meaning_clashes(chapter)
+    assert not clashes, (
+        f"book/{chapter}.md writes {clashes}: (symbol, form) pairs that "
+        "book/notation.md never uses, so the symbol means something else "
+        "there. Use the notation page's symbol, or declare the local "
+        "meaning in a note 'In this chapter' (one bullet '- $S$: meaning')"
     )
 
 
@@ -214,3 +332,48 @@ def test_an_undefined_symbol_is_reported():
     chapter = r"We write $\mathbf{Q}_k$ and $\omega$, then $\mathbf{x}_0$."
     used = symbols_of(math_of(chapter))
     assert sorted(used - defined_symbols()) == [r"\mathbf{Q}", r"\omega"]
+
+
+def test_decorated_plain_letters_are_symbols():
+    math = math_of(r"The mean $\bar I(u, v)$, $\bar{\imath}_k$ and $\hat y$.")
+    assert symbols_of(math) == {r"\bar{I}", r"\bar{\imath}", r"\hat{y}"}
+
+
+def test_a_function_written_as_a_quantity_is_a_clash():
+    page = symbol_forms(math_of(r"$\sigma(z)$ and $\mathbf{W}_k$, $\mu$"))
+    chapter = symbol_forms(
+        math_of(r"$\sigma = 3$, $\sigma^2_j$, $\sigma'(z)$, $J^{\sigma}$")
+    )
+    assert chapter[r"\sigma"] == {"bare", "indexed", "applied", "named"}
+    assert not same_meaning("bare", page[r"\sigma"])
+    assert not same_meaning("indexed", page[r"\sigma"])
+    assert same_meaning("named", page[r"\sigma"])
+    assert same_meaning("applied", page[r"\sigma"])
+    assert same_meaning("bare", page[r"\mathbf{W}"])  # W for W_k
+    assert not same_meaning("indexed", page[r"\mu"])  # mu_{k,j}
+
+
+def test_a_declared_local_meaning_passes_and_an_undeclared_one_fails(
+    monkeypatch, tmp_path
+):
+    notation = (BOOK / "notation.md").read_text()
+    chapter = r"The spread $\sigma_j$ of neuron $j$, its mean $\bar{\imath}$."
+    note = "\n".join(
+        [
+            "```{admonition} In this chapter",
+            r"- $\sigma_j$: the spread of neuron $j$ (not the sigmoid).",
+            r"- $\bar{\imath}$: the mean of the pre-activations.",
+            "```",
+        ]
+    )
+    (tmp_path / "notation.md").write_text(notation)
+    (tmp_path / "plain.md").write_text(chapter)
+    (tmp_path / "noted.md").write_text(note + "\n\n" + chapter)
+    monkeypatch.setattr(sys.modules[__name__], "BOOK", tmp_path)
+    assert meaning_clashes("plain") == [(r"\sigma", "indexed")]
+    assert undefined_symbols("plain") == [r"\bar{\imath}"]
+    assert local_notes((tmp_path / "noted.md").read_text()) == {
+        r"\sigma",
+        r"\bar{\imath}",
+    }
+    assert meaning_clashes("noted") == [] and undefined_symbols("noted") == []

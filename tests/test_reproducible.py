@@ -5,12 +5,11 @@ so two executions give byte-identical outputs.  Two cheap chapters are
 executed twice each and every glued output is compared.
 """
 
-from pathlib import Path
-
 import jupytext
 import pytest
+from conftest import ROOT
 
-BOOK = Path(__file__).resolve().parent.parent / "book"
+BOOK = ROOT / "book"
 CHAPTERS = ["activations.md", "neuron.md"]
 
 

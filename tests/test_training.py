@@ -114,12 +114,11 @@ def test_divergence_message_says_what_to_try():
     for loss in (np.inf, np.nan):
         with pytest.raises(FloatingPointError) as error:
             check_finite(loss, 3, 0.5)
-        assert str(error.value) == (
-            f"training diverged at step 3 (loss {loss}) with learning rate "
-            "0.5: try a learning rate 10 times smaller; if that diverges "
-            "too, check that the update steps against the gradient "
-            "(W -= ...)"
-        )
+        message = str(error.value)
+        assert f"diverged at step 3 (loss {loss})" in message
+        assert "learning rate 0.5" in message
+        assert "10 times smaller" in message
+        assert "update steps against the gradient" in message
 
 
 def test_regression_labels_are_rounded_and_clipped():

@@ -1,7 +1,7 @@
 """The "Run this chapter in your browser" button at the top of each chapter.
 
 It opens the chapter as a notebook in the JupyterLite site that
-``lite/build.py`` (``make lite``) writes into the ``_lite`` folder of the
+:mod:`publish.lite` (``make lite``) writes into the ``_lite`` folder of the
 built HTML.  Chapters are not edited: the button is added here, to every
 page whose source is a notebook, except those listed in the configuration
 value ``lite_exclude`` (docnames such as ``book/instructors``).
@@ -9,8 +9,9 @@ value ``lite_exclude`` (docnames such as ``book/instructors``).
 
 from pathlib import Path
 
-from book_files import is_notebook_source
 from docutils import nodes
+
+from publish.sources import is_notebook
 
 #: The folder of the built HTML that holds the JupyterLite site.
 LITE_FOLDER = "_lite"
@@ -21,7 +22,7 @@ def runs_in_browser(source, docname, excluded):
     """True if the page ``docname`` (MyST file ``source``) gets the button."""
     if docname in excluded or not Path(source).is_file():
         return False
-    return is_notebook_source(source)
+    return is_notebook(source)
 
 
 def button_html(page_uri, notebook):

@@ -7,17 +7,31 @@ from pathlib import Path
 from fashionlib.__main__ import describe
 from fashionlib._files import check_writable
 from fashionlib.cli_train import POSITIVE, POSITIVE_INT
-from fashionlib.teaching import edition, grading, lms, sandbox
+from fashionlib.teaching import grading, lms, sandbox
 from fashionlib.teaching.rubric import RUBRIC, GradingError
 
 
 def run_student(args):
-    """Write the student edition; exit status 1 with the reason on failure."""
+    """Write the student edition of the book in ``--book`` (``publish``,
+    beside the chapters in a checkout); exit status 1 with the reason on
+    failure."""
+    try:
+        from publish import edition
+    except ImportError:
+        print(
+            "error: the student edition is made from a checkout of the "
+            "book: run `make venv` there, then this command in it",
+            file=sys.stderr,
+        )
+        return 1
     try:
         made = edition.make_student_edition(
-            args.chapter or (), args.out, site=not args.no_site
+            Path(args.book).resolve(),
+            args.chapter or (),
+            args.out,
+            not args.no_site,
         )
-    except edition.EditionError as error:
+    except edition.PublishError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     for path in made["notebooks"]:
@@ -46,10 +60,15 @@ def run_grade(args):
         memory=int(args.memory * 1024**3),
         feedback_dir=str(out / "feedback"),
     )
+    refused = []
     try:
         old = grading.read_gradebook(book_path)
         roster = lms.read_roster(args.roster) if args.roster else None
-        submissions = grading.find_submissions(args.submissions, args.chapter)
+        submissions = grading.find_submissions(
+            args.submissions, args.chapter, refused
+        )
+        for message in refused:
+            print(grading.shorten(message, 300), file=sys.stderr)
         outputs = [csv_path, book_path, out / "feedback" / "x.md"]
         check_writable(*outputs, *([out / "canvas.csv"] if roster else []))
         rows = grading.grade(submissions, settings, jobs=args.jobs)
@@ -103,26 +122,25 @@ def check_limits(args):
 
 def add_student_command(commands):
     """The ``student`` sub-command."""
-    try:
-        chapters = list(edition.chapter_files())
-    except edition.EditionError:  # no book tools: the command says so
-        chapters = []
     student = commands.add_parser(
         "student",
         help="make the student edition: build, notebooks, site",
     )
     student.add_argument(
+        "--book",
+        default=".",
+        help="the book's folder, with _toc.yml (default: this folder)",
+    )
+    student.add_argument(
         "--chapter",
         action="append",
-        choices=chapters or None,
         metavar="NAME",
-        help="a chapter to include (repeatable; default: all): "
-        + ", ".join(chapters),
+        help="a chapter with exercises to include (repeatable; default: "
+        "all); an unknown name lists the chapters",
     )
     student.add_argument(
         "--out",
-        default=str(edition.STUDENT_DIR),
-        help="output folder (default: _build/student)",
+        help="output folder (default: _build/student in the book's folder)",
     )
     student.add_argument(
         "--no-site", action="store_true", help="skip the site"

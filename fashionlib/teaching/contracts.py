@@ -131,6 +131,33 @@ CONTRACTS = {
         "x: class scores (10,) or a one-hot label. Returns its label, an "
         "int in 0..9."
     ),
+    # the chapter "Convolution"
+    "conv2d": (
+        "U: image (C_in, n_h, n_w); K: kernel (C_out, C_in, k, k); b: "
+        "biases (C_out,); padding, stride: ints. Returns the layer's output "
+        "V, a float (C_out, n_h', n_w'), n' = (n + 2 padding - k) // "
+        "stride + 1."
+    ),
+    "backprop_conv2d_U": (
+        "G: dE/dV (C_out, n_h', n_w'); K: kernel (C_out, C_in, k, k); "
+        "input_shape: (C_in, n_h, n_w); padding, stride: those of the "
+        "forward pass. Returns dE/dU, a float array of input_shape."
+    ),
+    "backprop_conv2d_K": (
+        "G: dE/dV (C_out, n_h', n_w'); U: the input (C_in, n_h, n_w); K: "
+        "kernel (C_out, C_in, k, k); padding, stride: those of the forward "
+        "pass. Returns dE/dK, a float array of K's shape."
+    ),
+    "max_pool": (
+        "U: image (C, n_h, n_w); size: an int that divides n_h and n_w. "
+        "Returns the maximum of each size x size block, a float "
+        "(C, n_h / size, n_w / size)."
+    ),
+    "backprop_max_pool": (
+        "G: dE/d(output) (C, n_h / size, n_w / size); U: the input "
+        "(C, n_h, n_w); size: the block side. Returns dE/dU, a float array "
+        "of U's shape."
+    ),
 }
 
 #: Optional (hacker) functions -> the given function a stub falls back to.
@@ -139,18 +166,6 @@ FALLBACKS = {
     "backprop_identity_x": "backprop_identity_x_naive",
     "backprop_affine_x": "backprop_affine_x_naive",
 }
-
-
-def rubric_functions():
-    """The functions the rubric awards points for (names, homework order)."""
-    return [
-        name
-        for chapter in RUBRIC.values()
-        for p in chapter.parts
-        if p.points > 0
-        for name in p.names
-        if name not in ("W1", "W2")
-    ]
 
 
 def chapter_of(name):
@@ -204,4 +219,24 @@ def graded_functions(package=PACKAGE):
         name: module
         for name, (module, _) in core_functions(package).items()
         if name in CONTRACTS
+    }
+
+
+def referenced(tree):
+    """Every name and attribute a syntax tree mentions."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, ast.alias):
+            names.add(node.name.rsplit(".", 1)[-1])
+    return names
+
+
+def call_graph():
+    """Each core function -> the names its body mentions."""
+    return {
+        name: referenced(node) for name, (_, node) in core_functions().items()
     }

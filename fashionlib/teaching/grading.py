@@ -1,28 +1,34 @@
-"""Grading student notebooks: run each in a sandbox, decide outside it.
+"""Grading student notebooks: probe each in a sandbox, decide outside it.
 
-For each submission the grader makes a private job folder with a copy of
-the notebook, the grader's inputs (drawn afresh from a secret seed) and the
-list of calls to make. :mod:`fashionlib.teaching.runner` executes the
-notebook in a kernel that can import only the student build, then calls
-the notebook's graded functions on those inputs and saves the raw results.
-Back in the grader's process, the results are compared with the reference
-implementation's; nothing the notebook prints, patches or defines can turn
-a failure into a pass. A graded function the notebook does not define
-itself, or whose code is the reference's, gets no points.
+Everything a submission can touch is hostile input. The grader reads each
+notebook under caps (:mod:`fashionlib.teaching.hostile`) and extracts the
+graded functions' definitions (:mod:`fashionlib.teaching.extract`). A
+fresh process in the sandbox (:mod:`fashionlib.teaching.harness`) runs
+those definitions alone on the grader's inputs (drawn afresh from a secret
+seed) and writes the raw results to a pipe the grader reads up to a cap;
+the grader checks them against its own copy of the job and compares them
+with the reference implementation's. The whole notebook runs separately
+(:mod:`fashionlib.teaching.runner`), for the feedback only. A graded
+function the notebook does not define itself, whose code is the
+reference's, or that calls a library implementation gets no points; a
+submission that cannot be read is one row per check naming the file.
 """
 
-import ast
 import csv
 import functools
 import importlib
 import io
 import json
 import os
+import re
 import secrets
+import selectors
 import shutil
 import signal
 import subprocess
 import tempfile
+import time
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +36,20 @@ from pathlib import Path
 import numpy as np
 
 from fashionlib.data import atomic_file, default_data_dir
-from fashionlib.teaching import build, preflight, probes, sandbox
-from fashionlib.teaching.contracts import core_functions, parse
+from fashionlib.teaching import (
+    build,
+    extract,
+    hostile,
+    preflight,
+    probes,
+    sandbox,
+)
+from fashionlib.teaching.contracts import (
+    CONTRACTS,
+    FALLBACKS,
+    call_graph,
+    core_functions,
+)
 from fashionlib.teaching.rubric import (
     RUBRIC,
     GradingError,
@@ -50,6 +68,12 @@ CHECK_TIMEOUT = 60
 REFERENCE_VALUES = {"W1": np.ones((5, 2)), "W2": np.ones((1, 6))}
 #: The message of a function that is not the student's own.
 REFERENCE_USED = "uses the reference implementation"
+#: The message of a function that calls the library's version of itself.
+LIBRARY_USED = "uses a library implementation"
+#: Bytes of the probes' results, of the runner's notes, of the executed
+#: notebook that the grader reads back.
+RESULTS_LIMIT, NOTES_LIMIT = 32 * 1024**2, 1024**2
+EXECUTED_LIMIT = 32 * 1024**2
 
 
 @dataclass(frozen=True)
@@ -83,7 +107,7 @@ def student_names(paths):
     Files with the same stem in different folders keep their folders in
     the name (``a/ada`` and ``b/ada``), so their rows never merge.
     """
-    paths = [Path(p).resolve() for p in paths]
+    paths = [Path(p).absolute() for p in paths]
     stems = [p.stem for p in paths]
     if len(set(stems)) == len(stems):
         return stems
@@ -91,20 +115,57 @@ def student_names(paths):
     return [str(p.relative_to(common).with_suffix("")) for p in paths]
 
 
-def find_submissions(paths, chapter):
+def name_problem(name):
+    """Why ``name`` (``/``-separated parts) is not a safe student name, or
+    None: no part may be empty, ``.`` or ``..``, or hold a control
+    character or a backslash."""
+    if any(part in ("", ".", "..") for part in name.split("/")):
+        return f"its student name {name!r} is empty, '.' or '..'"
+    if any(c == "\\" or unicodedata.category(c) in ("Cc", "Cf") for c in name):
+        return f"its student name {name!r} holds a control character"
+    return None
+
+
+def refuse(refused, message):
+    """Append ``message`` to the list ``refused``; GradingError if None."""
+    if refused is None:
+        raise GradingError(message)
+    refused.append(message)
+
+
+def safe_submissions(found, refused):
+    """Those of ``found`` whose student names are safe; the others are
+    refused (:func:`refuse`), one line each naming the file."""
+    kept = []
+    for s in found:
+        problem = name_problem(s.student)
+        if problem:
+            refuse(refused, f"skipped {s.path!r}: {problem}; rename it")
+        else:
+            kept.append(s)
+    return kept
+
+
+def find_submissions(paths, chapter, refused=None):
     """The submissions among ``paths`` (files or folders) for ``chapter``.
 
     A folder holds either one folder per student (``STUDENT/CHAPTER.ipynb``)
     or notebooks named after students (``STUDENT.ipynb``, for the chapter
     given). ``chapter`` "all" takes every chapter of the rubric found in
-    per-student folders. GradingError when nothing fits.
+    per-student folders. GradingError when nothing fits. Unsafe student
+    names and linked student folders are refused (see
+    :func:`safe_submissions`).
     """
     found, loose = [], []
     for path in map(Path, paths):
         if path.is_file():
             loose.append(path)
         elif path.is_dir():
-            for student in sorted(p for p in path.iterdir() if p.is_dir()):
+            folders = sorted(p for p in path.iterdir() if p.is_dir())
+            for student in folders:
+                if student.is_symlink():
+                    refuse(refused, f"skipped {str(student)!r}: a link")
+                    continue
                 for notebook in sorted(student.glob("*.ipynb")):
                     named = chapter_named(notebook)
                     if named and chapter in ("all", named):
@@ -126,6 +187,7 @@ def find_submissions(paths, chapter):
         Submission(name, chapter, str(path))
         for name, path in zip(student_names(loose), loose, strict=True)
     ]
+    found = safe_submissions(found, refused)
     taken = {}
     for s in found:
         taken.setdefault((s.student, s.chapter), []).append(s.path)
@@ -156,42 +218,6 @@ def chapter_named(notebook):
 # --- What the notebook defines -----------------------------------------------
 
 
-def cell_python(source):
-    """A code cell's source as Python (IPython magics turned into calls)."""
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    return TransformerManager().transform_cell(source)
-
-
-def without_docstring(function):
-    """The ``ast.dump`` of a function's body without its docstring."""
-    body = function.body
-    if (
-        body
-        and isinstance(body[0], ast.Expr)
-        and isinstance(body[0].value, ast.Constant)
-        and isinstance(body[0].value.value, str)
-    ):
-        body = body[1:]
-    return ast.dump(ast.Module(body=body, type_ignores=[]))
-
-
-def notebook_functions(notebook):
-    """Functions defined at the top of code cells: {name: body dump}."""
-    defined = {}
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
-        try:
-            tree = parse(cell_python(cell.source))
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef):
-                defined[node.name] = without_docstring(node)
-    return defined
-
-
 @functools.cache
 def reference_functions():
     """The core modules' functions, read once per process:
@@ -203,7 +229,7 @@ def reference_functions():
 def reference_bodies():
     """The reference's functions: {name: body dump}, from the core modules."""
     return {
-        name: without_docstring(node)
+        name: extract.without_docstring(node)
         for name, (_, node) in reference_functions().items()
     }
 
@@ -216,47 +242,92 @@ def reference_function(name):
     return getattr(importlib.import_module(f"fashionlib.{module}"), name)
 
 
-def own_work(name, defined, origin, references):
+@functools.cache
+def reference_graph():
+    """Each core function -> the names it mentions, read once per process."""
+    return call_graph()
+
+
+@functools.cache
+def given_functions():
+    """The library functions the student build ships as they are (every
+    core function that is not graded)."""
+    return frozenset(set(reference_functions()) - set(CONTRACTS))
+
+
+@functools.cache
+def allowed_functions(name):
+    """The given functions the reference of ``name`` reaches through the
+    call graph (fallbacks of optional functions included): those a
+    student's ``name`` may call too."""
+    graph = reference_graph()
+    todo, seen = list(graph.get(name, ())), set()
+    while todo:
+        other = todo.pop()
+        if other in seen or other == name:
+            continue
+        seen.add(other)
+        todo += list(graph.get(other, ())) + [FALLBACKS.get(other, other)]
+    return frozenset(seen & given_functions())
+
+
+def own_work(name, found):
     """Why the graded ``name`` is not the student's own work, or None."""
     if name in REFERENCE_VALUES:
         return None
-    if name not in defined:
+    body = extract.function_body(found, name)
+    index = found.bindings.get(name)
+    if (
+        body is None
+        and index is not None
+        and not extract.imports(found.statements[index])
+    ):
+        return f"{name} is not a function the notebook defines with def"
+    if body is None:
         return f"{name} is not defined by the notebook: {REFERENCE_USED}"
-    if origin.get("module") != "__main__":
-        return (
-            f"{name} comes from {origin.get('module')}, not from the "
-            f"notebook: {REFERENCE_USED}"
-        )
-    if defined[name] == references.get(name):
+    if body == reference_bodies().get(name):
         return f"{name} is the reference's code: {REFERENCE_USED}"
+    forbidden = given_functions() - allowed_functions(name)
+    used = extract.library_used(found, name, forbidden)
+    if used:
+        return f"{name} calls {', '.join(used)}: {LIBRARY_USED}"
     return None
 
 
 # --- Running one submission --------------------------------------------------
 
 
-def job_calls(parts):
-    """The calls of the chapter's checks, for the job file."""
+def probe_job(found, parts):
+    """The probe process's job: the graded definitions, the calls, and
+    the library functions each check may call."""
+    names = [name for p in parts for name in p.names]
+    graded = sorted(set(CONTRACTS) & set(found.bindings))
     return {
-        p.check: {"name": p.names[0], "calls": probes.PROBES[p.check]}
-        for p in parts
+        "source": extract.source(found, [*names, *graded]),
+        "graded": graded,
+        "given": sorted(given_functions()),
+        "allowed": {
+            p.check: sorted(allowed_functions(p.names[0])) for p in parts
+        },
+        "calls": {
+            p.check: {"name": p.names[0], "calls": probes.PROBES[p.check]}
+            for p in parts
+        },
     }
 
 
-def prepare_job(folder, submission, parts, settings, inputs):
-    """Fill the job ``folder``: notebook copy, inputs, calls, limits."""
-    (folder / "work").mkdir(parents=True)
-    shutil.copy(submission.path, folder / "submission.ipynb")
-    np.savez(folder / "inputs.npz", **inputs)
-    job = {
-        "cell_timeout": settings.cell_timeout,
-        "notebook_timeout": settings.notebook_timeout,
-        "output_limit": settings.output_limit,
-        "check_timeout": CHECK_TIMEOUT,
-        "sandboxed": settings.sandboxed,
-        "calls": job_calls(parts),
-    }
-    (folder / "job.json").write_text(json.dumps(job))
+def write_folder(folder, files):
+    """Make ``folder`` holding ``files`` ({name: bytes})."""
+    folder.mkdir(parents=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+
+
+def npz_bytes(arrays):
+    """``arrays`` ({name: array}) as the bytes of an npz file."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
 
 
 def tools_folder(folder):
@@ -268,83 +339,179 @@ def tools_folder(folder):
     return folder
 
 
-def run_job(folder, lib, tools, settings):
-    """Run the runner on job ``folder``; returns a note if it was stopped."""
-    data = default_data_dir()
-    data = data if data.is_dir() else None
+def start(folder, lib, tools, settings, program, data=None):
+    """Start ``program`` of ``tools`` on job ``folder`` (in the sandbox)."""
     if settings.sandboxed:
-        command = sandbox.command(folder, lib, tools, data, settings.memory)
+        command = sandbox.command(
+            folder, lib, tools, data, settings.memory, program
+        )
         env = None
     else:
-        command = sandbox.unsandboxed_command(folder, tools)
+        command = sandbox.unsandboxed_command(folder, tools, program)
         env = sandbox.unsandboxed_environment(lib, data)
-    limit = settings.notebook_timeout + CHECK_TIMEOUT + 60
-    process = subprocess.Popen(
+    return subprocess.Popen(
         command,
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE
+        if program == "harness.py"
+        else subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+
+
+def stop(process):
+    """Kill ``process`` and everything it started; wait for it."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def capped_output(process, cap, seconds):
+    """(bytes, None) of ``process``'s standard output read to its end, or
+    (None, why not) when it exceeds ``cap`` bytes or ``seconds``."""
+    deadline = time.monotonic() + seconds
+    chunks, size = [], 0
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while (left := deadline - time.monotonic()) > 0:
+            if not selector.select(left):
+                continue
+            chunk = os.read(process.stdout.fileno(), 1 << 16)
+            if not chunk:
+                return b"".join(chunks), None
+            size += len(chunk)
+            if size > cap:
+                return None, f"returned more than {cap} bytes"
+            chunks.append(chunk)
+    return None, f"ran longer than {seconds} s"
+
+
+def probe_output(process):
+    """The probe ``process``'s results ({key: array}), or why there are
+    none; the process is stopped."""
+    try:
+        data, problem = capped_output(process, RESULTS_LIMIT, CHECK_TIMEOUT)
+    finally:
+        process.stdout.close()
+        stop(process)
+    if problem is None and not data:
+        problem = "stopped before returning any result"
+    if problem:
+        return f"the graded functions {problem}"
+    try:
+        return hostile.load_npz(data, RESULTS_LIMIT)
+    except hostile.HostileInput as error:
+        return f"the graded functions' results are unreadable: {error}"
+
+
+def start_notebook(folder, lib, tools, settings):
+    """Start executing the notebook of job ``folder``, for the feedback."""
+    data = default_data_dir()
+    data = data if data.is_dir() else None
+    return start(folder, lib, tools, settings, "runner.py", data)
+
+
+def notebook_stopped(process, settings):
+    """Wait for the notebook's run; a note if it had to be stopped."""
+    limit = settings.notebook_timeout + 60
     try:
         process.wait(timeout=limit)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        stop(process)
         return f"the run was stopped after {limit:.0f} s"
     return None
 
 
-def kernel_results(folder, parts):
-    """The raw results the kernel saved: {check: (origin, [results])}.
-
-    A check without results (the kernel never got there) is missing.
-    """
-    try:
-        summary = json.loads((folder / "results.json").read_text())
-        with np.load(folder / "results.npz", allow_pickle=False) as saved:
-            arrays = dict(saved)
-    except (OSError, ValueError):
-        return {}
-    found = {}
-    for p in parts:
-        entry = summary.get(p.check)
-        if not isinstance(entry, dict):
+def results_of(check, calls, arrays):
+    """The results of ``check``'s ``calls`` in ``arrays``, strictly: a
+    list (one entry per call: arrays, or an error text) and the keys
+    used; ValueError when one is missing or not what the harness writes."""
+    results, used = [], set()
+    for i in range(len(calls)):
+        error = f"{check}/{i}/error"
+        if error in arrays:
+            if arrays[error].dtype.kind != "U" or arrays[error].ndim:
+                raise ValueError(f"{error} is not a text")
+            results.append(str(arrays[error]))
+            used.add(error)
             continue
-        results = []
-        for i, item in enumerate(entry.get("results", [])):
-            if isinstance(item, int):
-                keys = [f"{p.check}/{i}/{j}" for j in range(item)]
-                results.append([arrays.get(k, np.array(np.nan)) for k in keys])
-            else:
-                results.append(str(item))
-        found[p.check] = (entry.get("origin", {}), results)
+        items = []
+        while (key := f"{check}/{i}/{len(items)}") in arrays:
+            if arrays[key].dtype != np.float64:
+                raise ValueError(f"{key} is not a float array")
+            items.append(arrays[key])
+            used.add(key)
+        if not items:
+            raise ValueError(f"no result for call {i} of {check}")
+        results.append(items)
+    return results, used
+
+
+def probe_results(arrays, job):
+    """{check: results or the reason there are none} from the harness's
+    ``arrays``, checked against the grader's own ``job`` (a missing, extra
+    or mis-typed entry fails its check)."""
+    if isinstance(arrays, str):
+        return dict.fromkeys(job["calls"], arrays)
+    found, used = {}, set()
+    for check, spec in job["calls"].items():
+        library = f"{check}/library"
+        try:
+            found[check], keys = results_of(check, spec["calls"], arrays)
+            used |= keys | {library}
+        except ValueError as error:
+            found[check] = (
+                f"the graded functions' results are malformed: {error}"
+            )
+            continue
+        if library in arrays:
+            found[check] = (
+                f"{spec['name']} calls {clean(str(arrays[library]))}: "
+                f"{LIBRARY_USED}"
+            )
+    extra = sorted(set(arrays) - used)
+    if extra:
+        return dict.fromkeys(
+            job["calls"], f"the probes returned unexpected results: {extra[0]}"
+        )
     return found
 
 
 def runner_notes(folder):
     """The notes the runner wrote (what the notebook did wrong)."""
     try:
-        notes = json.loads((folder / "runner.json").read_text())["notes"]
-        return [str(note) for note in notes]
-    except (OSError, ValueError, KeyError, TypeError):
-        return ["the notebook did not finish running (no report from it)"]
+        notes = hostile.read_json(folder / "runner.json", NOTES_LIMIT)
+    except hostile.HostileInput as error:
+        return [f"the notebook did not finish running ({error})"]
+    if not isinstance(notes, dict) or not isinstance(notes.get("notes"), list):
+        return ["the notebook's run left a malformed report"]
+    return [clean(str(note))[:300] for note in notes["notes"][:20]]
 
 
-def decide(parts, notebook, found, inputs):
-    """(passed, message) per part from the kernel's raw results."""
-    defined = notebook_functions(notebook)
-    references = reference_bodies()
+def executed_notebook(folder):
+    """The executed notebook's bytes for the feedback, validated; or None
+    and a note."""
+    path = folder / "executed.ipynb"
+    try:
+        data = hostile.read_capped(path, EXECUTED_LIMIT)
+        hostile.parse_notebook(data, path.name)
+    except hostile.HostileInput as error:
+        return None, f"the executed notebook is not in the feedback: {error}"
+    return data, None
+
+
+def decide(parts, found, results, inputs):
+    """(passed, message) per part from the probes' ``results``."""
     decisions = []
     for p in parts:
         name = p.names[0]
-        if p.check not in found:
-            decisions.append((False, "not checked: the kernel stopped first"))
-            continue
-        origin, got = found[p.check]
-        problem = own_work(name, defined, origin, references)
-        if problem:
-            decisions.append((False, problem))
+        problem, got = own_work(name, found), results[p.check]
+        if problem or isinstance(got, str):
+            decisions.append((False, problem or got))
             continue
         expected = probes.reference_results(
             p.check, reference_function(name), inputs, REFERENCE_VALUES
@@ -353,42 +520,65 @@ def decide(parts, notebook, found, inputs):
     return decisions
 
 
+def read_submission(submission):
+    """(notebook, definitions) of a submission read as hostile input;
+    HostileInput names the file and what is wrong with it."""
+    try:
+        notebook = hostile.read_notebook(submission.path)
+        return notebook, extract.definitions(notebook)
+    except (RecursionError, MemoryError) as error:
+        raise hostile.HostileInput(
+            f"{Path(submission.path).name} cannot be analysed "
+            f"({type(error).__name__}): simplify its code"
+        ) from None
+
+
 def run_submission(submission, settings, lib, tools, inputs):
-    """Grade one submission: ([(passed, message)] per part, notes)."""
+    """Grade one submission: ([(passed, message)] per part, notes, the
+    executed notebook's bytes or None)."""
     import nbformat
 
     parts = chapter_rubric(submission.chapter).parts
     try:
-        check_size(submission.path)
-        notebook = nbformat.read(submission.path, as_version=4)
-    except (OSError, ValueError, UnicodeDecodeError) as error:
-        message = f"could not read the notebook: {error}"
+        notebook, found = read_submission(submission)
+        job = probe_job(found, parts)
+    except (hostile.HostileInput, RecursionError) as error:
+        message = f"could not grade {submission.path}: {clean(str(error))}"
         return [(False, message)] * len(parts), [], None
     with tempfile.TemporaryDirectory(prefix="fashionlib-grade-") as folder:
         folder = Path(folder)
-        prepare_job(folder, submission, parts, settings, inputs)
-        stopped = run_job(folder, lib, tools, settings)
-        notes = runner_notes(folder) + ([stopped] if stopped else [])
-        found = kernel_results(folder, parts)
-        decisions = decide(parts, notebook, found, inputs)
-        executed = folder / "executed.ipynb"
-        executed = executed.read_bytes() if executed.is_file() else None
-    return decisions, notes, executed
-
-
-#: Largest notebook the grader reads (bytes).
-NOTEBOOK_LIMIT = 50 * 1024**2
-
-
-def check_size(path):
-    """Raise ValueError if the file ``path`` is larger than
-    :data:`NOTEBOOK_LIMIT` (checked before it is read)."""
-    size = os.stat(path).st_size
-    if size > NOTEBOOK_LIMIT:
-        raise ValueError(
-            f"it holds {size} bytes, more than the {NOTEBOOK_LIMIT} a "
-            "notebook may have: clear its outputs and submit it again"
+        probe = {"job.json": json.dumps(job).encode()}
+        probe["inputs.npz"] = npz_bytes(inputs)
+        write_folder(folder / "probe", probe)
+        write_folder(
+            folder / "job",
+            {
+                "submission.ipynb": nbformat.writes(notebook).encode(),
+                "job.json": json.dumps(notebook_job(settings)).encode(),
+            },
         )
+        (folder / "job" / "work").mkdir()
+        prober = start(folder / "probe", lib, tools, settings, "harness.py")
+        runner = start_notebook(folder / "job", lib, tools, settings)
+        try:
+            arrays = probe_output(prober)
+            stopped = notebook_stopped(runner, settings)
+        finally:
+            stop(runner)
+        notes = runner_notes(folder / "job") + ([stopped] if stopped else [])
+        executed, note = executed_notebook(folder / "job")
+    decisions = decide(parts, found, probe_results(arrays, job), inputs)
+    return decisions, notes + ([note] if note else []), executed
+
+
+def notebook_job(settings):
+    """The limits of the notebook's run, for the runner."""
+    return {
+        "cell_timeout": settings.cell_timeout,
+        "notebook_timeout": settings.notebook_timeout,
+        "output_limit": settings.output_limit,
+        "sandboxed": settings.sandboxed,
+    }
 
 
 def rows_of(submission, decisions, notes):
@@ -464,10 +654,35 @@ COLUMNS = (
 )
 
 
+def clean(text):
+    """``text`` without control and format characters (terminal escapes,
+    bidirectional overrides); line breaks are kept."""
+    return "".join(
+        c
+        for c in str(text)
+        if c == "\n" or unicodedata.category(c) not in ("Cc", "Cf")
+    )
+
+
 def shorten(text, width):
-    """``text`` on one line, cut to ``width`` characters."""
-    text = " ".join(str(text).split())
+    """``text`` on one clean line, cut to ``width`` characters."""
+    text = " ".join(clean(text).split())
     return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def csv_cell(value):
+    """A CSV cell that no spreadsheet runs as a formula (OWASP's advice:
+    a text starting with = + - @ tab or CR gets a leading quote)."""
+    if not isinstance(value, str):
+        return value
+    value = clean(value.replace("\t", " ").replace("\r", " "))
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def fence(text):
+    """A code fence longer than any run of backticks in ``text``."""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def format_table(rows, width=70):
@@ -494,6 +709,7 @@ def format_table(rows, width=70):
                 f"{points}/{sum(r['max_points'] for r in mine)}",
             )
         )
+    lines = [[shorten(cell, 200) for cell in line] for line in lines]
     header = ("student", "chapter", "check", "result", "points")
     widths = [
         max(len(str(row[i])) for row in [header, *lines]) for i in range(5)
@@ -511,7 +727,10 @@ def format_table(rows, width=70):
     return "\n".join(
         [render(header), render(["-" * w for w in widths])]
         + [render(line) for line in lines]
-        + [f"note on {s} ({c}): {note}" for (s, c), note in notes.items()]
+        + [
+            shorten(f"note on {s} ({c}): {note}", 2000)
+            for (s, c), note in notes.items()
+        ]
     )
 
 
@@ -520,7 +739,9 @@ def csv_text(rows, columns):
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=columns)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(
+        {key: csv_cell(value) for key, value in row.items()} for row in rows
+    )
     return text.getvalue()
 
 
@@ -643,7 +864,7 @@ def feedback_text(rows):
     title = RUBRIC[first["chapter"]].title
     points = sum(r["points"] for r in rows)
     lines = [
-        f"# Feedback for {first['student']}: {title}",
+        f"# Feedback for {shorten(first['student'], 200)}: {title}",
         "",
         f"Points: {points} of {sum(r['max_points'] for r in rows)}. Your "
         f"executed notebook is `{first['chapter']}.ipynb`, beside this file.",
@@ -657,10 +878,11 @@ def feedback_text(rows):
             "",
         ]
         if not r["passed"]:
-            lines += ["```text", r["message"], "```", ""]
+            message = clean(r["message"])
+            lines += [f"{fence(message)}text", message, fence(message), ""]
     if first["notes"]:
-        lines += ["## Notes", ""]
-        lines += [f"- {note}" for note in first["notes"].split("; ")]
+        notes = clean("\n".join(first["notes"].split("; ")))
+        lines += ["## Notes", "", f"{fence(notes)}text", notes, fence(notes)]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -101,6 +101,17 @@ RUBRIC = {
         "Classification",
         (part("check_prediction_to_label_classification", points=10),),
     ),
+    # beyond the homework: optional points
+    "convolution": Chapter(
+        "Convolution",
+        (
+            part("check_conv2d", points=6, hacker=True),
+            part("check_backprop_conv2d_U", points=5, hacker=True),
+            part("check_backprop_conv2d_K", points=5, hacker=True),
+            part("check_max_pool", points=2, hacker=True),
+            part("check_backprop_max_pool", points=2, hacker=True),
+        ),
+    ),
 }
 
 

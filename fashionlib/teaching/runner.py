@@ -1,14 +1,17 @@
-"""Run one submission: execute the notebook, then the probes, in one kernel.
+"""Execute one submitted notebook, for the student's feedback only.
 
 Started by the grader as ``python runner.py JOB_FOLDER`` (inside the
 sandbox when there is one). It imports no ``fashionlib``: the kernel sees
 only the student build. It writes into JOB_FOLDER ``executed.ipynb`` (the
-notebook with its outputs), ``runner.json`` (notes on what went wrong) and,
-through ``harness.probe_kernel`` in the kernel, the raw results.
+notebook with its outputs) and ``runner.json`` (notes on what went wrong).
+Nothing here decides a point: the probes run in a process of their own
+(:mod:`fashionlib.teaching.harness`), and the grader reads these files
+back as hostile input.
 """
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -57,7 +60,8 @@ def kernel_answers(client, seconds=10):
 
 
 def run_cells(client, cells, job, notes):
-    """Execute the submission's code cells; False if the kernel is lost."""
+    """Execute the submission's code cells; stop early if the kernel is
+    lost."""
     deadline = time.monotonic() + job["notebook_timeout"]
     for index, cell in cells:
         remaining = deadline - time.monotonic()
@@ -66,7 +70,7 @@ def run_cells(client, cells, job, notes):
                 f"stopped after {job['notebook_timeout']} s: cells from "
                 f"{index} on were not run"
             )
-            return True
+            return
         if cell.cell_type != "code":
             continue
         client.timeout = max(1, int(min(job["cell_timeout"], remaining)))
@@ -88,17 +92,20 @@ def run_cells(client, cells, job, notes):
                 notes.append(
                     "the kernel ignored the interrupt and was stopped"
                 )
-                return False
-    return True
+                return
 
 
-def harness_cell(folder):
-    """Code that loads the harness and probes the notebook's namespace."""
-    harness = Path(__file__).with_name("harness.py")
-    return (
-        f"exec(open({str(harness)!r}).read(), _grader := {{}})\n"
-        f"_grader['probe_kernel'](globals(), {str(folder / 'job.json')!r})"
-    )
+def replace(path, text):
+    """Write ``text`` to a new file that takes the place of ``path``
+    (whatever the notebook left there: a link, a pipe, a folder)."""
+    temporary = path.with_name(f".{path.name}.new")
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.unlink(missing_ok=True)
+    with open(temporary, "x") as f:
+        f.write(text)
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    os.replace(temporary, path)
 
 
 def leftover_processes():
@@ -136,16 +143,12 @@ def run(folder):
         with client.setup_kernel(
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         ):
-            alive = run_cells(client, cells, job, notes)
+            run_cells(client, cells, job, notes)
             if client.output_dropped:
                 notes.append(
                     f"output beyond {job['output_limit']} characters was "
                     "discarded"
                 )
-            if alive:
-                client.output_limit = float("inf")
-                client.timeout = job["check_timeout"]
-                execute_extra(client, harness_cell(folder))
     except DeadKernelError:
         notes.append(
             "the kernel died (the submission ended its own process or ran "
@@ -155,7 +158,7 @@ def run(folder):
         notes.append(
             "left background processes running; they were killed at the end"
         )
-    nbformat.write(notebook, folder / "executed.ipynb")
+    replace(folder / "executed.ipynb", nbformat.writes(notebook))
     return notes
 
 
@@ -163,7 +166,7 @@ def main(folder):
     """Run the job in ``folder`` and write ``runner.json``."""
     folder = Path(folder)
     notes = run(folder)
-    (folder / "runner.json").write_text(json.dumps({"notes": notes}))
+    replace(folder / "runner.json", json.dumps({"notes": notes}))
 
 
 if __name__ == "__main__":

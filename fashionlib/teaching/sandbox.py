@@ -91,12 +91,17 @@ def environment(data_dir):
     }
 
 
-def command(job, lib, tools, data_dir, memory=MEMORY_LIMIT):
-    """The bwrap command that runs ``tools/runner.py`` on folder ``job``.
+def command(
+    job, lib, tools, data_dir, memory=MEMORY_LIMIT, program="runner.py"
+):
+    """The bwrap command that runs ``tools/PROGRAM`` on folder ``job``.
 
     ``lib`` holds the student build (a folder named fashionlib inside),
     ``tools`` the runner and harness, ``data_dir`` the data (or None).
+    The runner gets ``job`` writable and works in ``job/work``; the
+    harness (the probe process) gets it read-only and works in ``/tmp``.
     """
+    probing = program == "harness.py"
     args = [bwrap_path()]
     for folder in SYSTEM:
         if os.path.islink(folder):
@@ -110,13 +115,15 @@ def command(job, lib, tools, data_dir, memory=MEMORY_LIMIT):
         args += ["--ro-bind", root, root]
     if any(PACKAGE.is_relative_to(root) for root in python_roots()):
         args += ["--tmpfs", str(PACKAGE)]  # an installed reference: masked
-    args += ["--dir", "/tmp/home", "--bind", str(job), JOB]
+    args += ["--dir", "/tmp/home"]
+    args += ["--ro-bind" if probing else "--bind", str(job), JOB]
     args += ["--ro-bind", str(lib), LIB]
     args += ["--ro-bind", str(tools), TOOLS]
     if data_dir:
         args += ["--ro-bind", str(data_dir), DATA]
     args += ["--remount-ro", "/", "--unshare-all", "--die-with-parent"]
-    args += ["--new-session", "--chdir", f"{JOB}/work", "--clearenv"]
+    work = "/tmp" if probing else f"{JOB}/work"
+    args += ["--new-session", "--chdir", work, "--clearenv"]
     for key, value in environment(data_dir).items():
         args += ["--setenv", key, value]
     limits = [f"--as={memory}", f"--nproc={PROCESS_LIMIT}"]
@@ -125,14 +132,14 @@ def command(job, lib, tools, data_dir, memory=MEMORY_LIMIT):
         *limits,
         "--",
         str(python_executable()),
-        f"{TOOLS}/runner.py",
+        f"{TOOLS}/{program}",
         JOB,
     ]
 
 
-def unsandboxed_command(job, tools):
-    """The runner without a sandbox (``--no-sandbox``)."""
-    return [sys.executable, str(Path(tools) / "runner.py"), str(job)]
+def unsandboxed_command(job, tools, program="runner.py"):
+    """The runner (or harness) without a sandbox (``--no-sandbox``)."""
+    return [sys.executable, str(Path(tools) / program), str(job)]
 
 
 def unsandboxed_environment(lib, data_dir):

@@ -1,15 +1,17 @@
 """Build the JupyterLite site behind "Run this chapter in your browser".
 
-Usage: ``python lite/build.py OUT [--edition book|student] [--wheel PATH]``
+Usage, in the book's folder:
+``python -m publish.lite OUT [--edition book|student] [--wheel PATH]``
 (``make lite`` writes ``_build/html/_lite``).
 
 The site holds, for every chapter that is a notebook (``_toc.yml``, minus
 ``lite_exclude`` in ``_config.yml``):
 
-- ``CHAPTER.ipynb``: the chapter as a notebook, opened by the button.  Its
+- ``CHAPTER.ipynb``: the chapter as a notebook
+  (:func:`publish.notebook.chapter_notebook`), opened by the button.  Its
   first code cell installs fashionlib from the site and fetches the compact
-  data; hidden cells that assert the book's claims about the full data set
-  are left out (the browser has only the compact copy);
+  data; the claim cells, which assert the book's claims about the full data
+  set, are left out (the browser has only the compact copy);
 - ``data/mnist_fashion_{train,validation,test}.npz``: the compact data, uint8
   (the first ``TRAIN_ITEMS`` training images, the whole validation and test
   splits);
@@ -34,21 +36,17 @@ import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
-import jupytext
 import nbformat
 import numpy as np
-import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "book" / "_ext"))
-from book_files import toc_docnames  # noqa: E402  (one rule, every user)
-from lite_button import runs_in_browser  # noqa: E402
+from publish.notebook import chapter_notebook
+from publish.sources import notebook_docnames, read_config
 
 #: Training images in the compact data set served with the site.
 TRAIN_ITEMS = 10000
 
 #: Where ``python -m fashionlib student`` writes the student build.
-STUDENT_PACKAGE = ROOT / "_build" / "student" / "notebooks" / "fashionlib"
+STUDENT_PACKAGE = Path("_build") / "student" / "notebooks" / "fashionlib"
 #: The kernel JupyterLite starts for the notebooks.
 KERNELSPEC = {
     "name": "python",
@@ -151,41 +149,20 @@ class LiteBuildError(RuntimeError):
     """The lite site cannot be built; the message says why."""
 
 
-def lite_chapters(root=ROOT):
-    """Docnames (``book/data``) of the chapters run in the browser."""
-    config = yaml.safe_load((root / "_config.yml").read_text())
+def lite_chapters(root):
+    """Docnames (``book/data``) of the chapters run in the browser: the
+    notebooks of ``_toc.yml`` but those in ``lite_exclude``."""
+    config = read_config(root)
     excluded = config["sphinx"]["config"].get("lite_exclude", [])
-    return [
-        d
-        for d in toc_docnames(root)
-        if runs_in_browser(root / f"{d}.md", d, excluded)
-    ]
+    return [d for d in notebook_docnames(root) if d not in excluded]
 
 
-def asserts_a_claim(cell):
-    """True for a hidden code cell backing the book's prose with ``assert``."""
-    tags = cell.get("metadata", {}).get("tags", [])
-    if "claim" in tags:
-        return True
-    return "remove-cell" in tags and any(
-        line.lstrip().startswith("assert ")
-        for line in cell["source"].splitlines()
+def browser_notebook(root, docname, edition, tqdm_wheel):
+    """The chapter ``docname`` of the book in ``root`` as the browser's
+    notebook: no claim cells, the browser's set-up cells first."""
+    notebook = chapter_notebook(
+        Path(root) / f"{docname}.md", edition, claims=False
     )
-
-
-def browser_notebook(path, edition, tqdm_wheel, docname=None):
-    """The chapter at ``path`` (``docname``) as the browser's notebook."""
-    if edition == "student":
-        from fashionlib.teaching.edition import student_notebook
-
-        notebook = student_notebook(path)
-    else:
-        notebook = jupytext.read(path)
-    cells = [
-        cell
-        for cell in notebook.cells
-        if not (cell.cell_type == "code" and asserts_a_claim(cell))
-    ]
     intro = nbformat.v4.new_markdown_cell(
         INTRO.format(train_items=TRAIN_ITEMS)
     )
@@ -197,16 +174,14 @@ def browser_notebook(path, edition, tqdm_wheel, docname=None):
     if docname in BROWSER_NOTES:
         added.insert(1, nbformat.v4.new_markdown_cell(BROWSER_NOTES[docname]))
     if docname in NEEDS_MODELS:
-        names = sorted(p.name for p in (ROOT / "models").iterdir())
+        names = sorted(p.name for p in (Path(root) / "models").iterdir())
         models = nbformat.v4.new_code_cell(MODELS_SETUP.format(names=names))
         models.metadata["tags"] = ["browser-setup"]
         added.append(models)
-    notebook.cells = [*added, *cells]
+    notebook.cells = [*added, *notebook.cells]
     for number, cell in enumerate(notebook.cells):
-        cell.metadata.pop("lines_to_next_cell", None)
         cell["id"] = f"cell-{number}"
     notebook.metadata = {"kernelspec": KERNELSPEC}
-    notebook.nbformat, notebook.nbformat_minor = 4, 5
     nbformat.validate(notebook)
     return notebook
 
@@ -237,19 +212,20 @@ def run(command, what, cwd=None):
     return result
 
 
-def package_source(folder, package_dir=None):
-    """A buildable copy of ``package_dir`` (a ``fashionlib`` folder) beside
+def package_source(folder, root, package_dir=None):
+    """A buildable copy of ``package_dir`` (a ``fashionlib`` folder, by
+    default the one in ``root``, the book's folder) beside
     ``folder``: from a copy, since setuptools leaves a build/ folder where
     it builds.  The packages list names only the subfolders the copy has
     (the student build has no ``teaching``).  Returns the copy's root.
     """
     source = folder.parent / "source"
     shutil.copytree(
-        package_dir or ROOT / "fashionlib",
+        package_dir or root / "fashionlib",
         source / "fashionlib",
         ignore=shutil.ignore_patterns("__pycache__"),
     )
-    shutil.copy2(ROOT / "README.md", source)
+    shutil.copy2(root / "README.md", source)
     packages = sorted(
         ".".join(init.parent.relative_to(source).parts)
         for init in (source / "fashionlib").rglob("__init__.py")
@@ -257,27 +233,28 @@ def package_source(folder, package_dir=None):
     pyproject = re.sub(
         r"^packages = \[.*\]$",
         "packages = " + json.dumps(packages),
-        (ROOT / "pyproject.toml").read_text(),
+        (root / "pyproject.toml").read_text(),
         flags=re.M,
     )
     (source / "pyproject.toml").write_text(pyproject)
     return source
 
 
-def wheels(folder, package_wheel, package_dir=None):
+def wheels(folder, root, package_wheel, package_dir=None):
     """The wheels served in the site's ``pypi/``, written into ``folder``.
 
     fashionlib's (``package_wheel``, else built from ``package_dir``, by
-    default this tree's package) and the pure Python ``EXTRA_WHEELS`` at
+    default the package in ``root``) and the pure Python ``EXTRA_WHEELS`` at
     the versions installed here.
     """
     folder.mkdir(parents=True, exist_ok=True)
     if package_wheel:
         shutil.copy2(package_wheel, folder)
     else:
+        source = package_source(folder, root, package_dir)
         run(
             [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q"]
-            + ["-w", str(folder), str(package_source(folder, package_dir))],
+            + ["-w", str(folder), str(source)],
             "build the fashionlib wheel",
         )
     pins = [f"{name}=={version(name)}" for name in EXTRA_WHEELS]
@@ -303,16 +280,23 @@ def lite_config():
 
 
 def build(
-    out, edition="book", package_wheel=None, pyodide_dir=None, package_dir=None
+    root,
+    out,
+    edition="book",
+    package_wheel=None,
+    pyodide_dir=None,
+    package_dir=None,
 ):
-    """Build the lite site into ``out``; return the notebooks' names.
+    """Build the lite site of the book in ``root`` into ``out``; return the
+    notebooks' names.
 
     The student edition serves the student build of the package
     (``STUDENT_PACKAGE``, made by ``python -m fashionlib student``) unless
     ``package_wheel`` or ``package_dir`` names another.
     """
+    root = Path(root).resolve()
     if edition == "student" and not (package_wheel or package_dir):
-        package_dir = STUDENT_PACKAGE
+        package_dir = root / STUDENT_PACKAGE
         if not (package_dir / "__init__.py").is_file():
             raise LiteBuildError(
                 f"no student build in {package_dir}: run "
@@ -323,20 +307,18 @@ def build(
     try:
         contents = work / "contents"
         contents.mkdir()
-        all_wheels = wheels(work / "wheels", package_wheel, package_dir)
+        all_wheels = wheels(work / "wheels", root, package_wheel, package_dir)
         tqdm_wheel = next(
             w.name for w in all_wheels if w.name.startswith("tqdm")
         )
         names = []
-        for docname in lite_chapters():
-            notebook = browser_notebook(
-                ROOT / f"{docname}.md", edition, tqdm_wheel, docname
-            )
+        for docname in lite_chapters(root):
+            notebook = browser_notebook(root, docname, edition, tqdm_wheel)
             name = Path(docname).name + ".ipynb"
             nbformat.write(notebook, contents / name)
             names.append(name)
         write_compact_data(contents / "data")
-        shutil.copytree(ROOT / "models", contents / "models")
+        shutil.copytree(root / "models", contents / "models")
         if pyodide_dir:
             pyodide_dir = Path(pyodide_dir).resolve()
             if not (pyodide_dir / "pyodide-lock.json").is_file():
@@ -394,7 +376,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     pyodide_dir = os.environ.get("PYODIDE_DIR") or None
     try:
-        names = build(args.out, args.edition, args.wheel, pyodide_dir)
+        names = build(
+            Path.cwd(), args.out, args.edition, args.wheel, pyodide_dir
+        )
     except LiteBuildError as error:
         sys.exit(f"lite build failed: {error}")
     source = f"self-hosted from {pyodide_dir}" if pyodide_dir else "its CDN"

@@ -1,8 +1,9 @@
-"""``make preview``: a fast rebuild of the book for authors (README).
+"""``make preview``: a fast rebuild of the book for authors (CONTRIBUTING).
 
-Builds into _build/preview/_build/html with ``execute_notebooks: cache`` (a
-copy of _config.yml with that one value changed, given to ``jupyter-book
-build --config``) and without ``--all``: Sphinx reads again only the chapters
+``python -m publish.preview``, in the book's folder, builds into
+_build/preview/_build/html with ``execute_notebooks: cache`` (a copy of
+_config.yml with that one value changed, given to ``jupyter-book build
+--config``) and without ``--all``: Sphinx reads again only the chapters
 whose source changed, and jupyter-cache executes a chapter again only when its
 code changed.  Neither notices a change in fashionlib, so the cache is keyed on
 a hash of the package's files: when the hash differs from the one stored in
@@ -19,8 +20,8 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-PREVIEW = ROOT / "_build" / "preview"
+#: Where the preview is built, in the book's folder.
+PREVIEW = Path("_build") / "preview"
 STAMP = "fashionlib.sha256"
 FLAGS = ["-W", "-n", "--keep-going"]
 
@@ -71,22 +72,24 @@ def preview_config(root, preview):
 
 def main():
     """Rebuild the preview; return jupyter-book's exit status."""
-    fresh = prepare(PREVIEW, ROOT / "fashionlib")
+    root = Path.cwd()
+    preview = root / PREVIEW
+    fresh = prepare(preview, root / "fashionlib")
     if fresh:
         print("fashionlib changed (or first preview): every chapter executes")
     command = [
         str(Path(sys.executable).parent / "jupyter-book"),
         "build",
-        str(ROOT),
+        str(root),
         "--path-output",
-        str(PREVIEW),
+        str(preview),
         "--config",
-        str(preview_config(ROOT, PREVIEW)),
+        str(preview_config(root, preview)),
         *FLAGS,
     ] + (["--all"] if fresh else [])
     status = subprocess.run(command).returncode
     if status == 0:
-        print(f"The preview is at {PREVIEW / '_build/html/index.html'}")
+        print(f"The preview is at {preview / '_build/html/index.html'}")
     return status
 
 

@@ -3,18 +3,15 @@
 Colab opens only ``.ipynb`` files and the chapters are MyST ``.md`` notebooks,
 so the deploy workflow publishes a ``notebooks`` branch: the repository's files
 plus, next to each chapter's ``book/CHAPTER.md``, a ``book/CHAPTER.ipynb``
-without outputs whose first cell sets up what the chapter needs.  This module
-is both the generator and the Sphinx extension that points the buttons at it.
+(:func:`publish.notebook.chapter_notebook`) whose first cell sets up what the
+chapter needs.  The Sphinx extension ``book/_ext/notebooks_branch.py`` points
+the buttons at it.
 
-Command line (run by .github/workflows/deploy.yml and tests/test_launch.py)::
+Command line, in the book's folder (run by .github/workflows/deploy.yml and
+tests/test_launch.py)::
 
-    python tools/notebooks_branch.py --out DIR   # write the branch's files
-    python tools/notebooks_branch.py --branch-name  # print the branch's name
-
-Sphinx extension (``local_extensions`` in _config.yml): on every page whose
-source is a chapter notebook, the theme's Binder and Colab links are rewritten
-to open ``CHAPTER.ipynb`` on that branch; on other pages they are removed, and
-with ``launch_notebooks_branch: ""`` they are not shown at all.
+    python -m publish.branch --out DIR   # write the branch's files
+    python -m publish.branch --branch-name  # print the branch's name
 """
 
 import argparse
@@ -25,13 +22,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-import jupytext
 import nbformat
-import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "book" / "_ext"))
-from book_files import is_notebook_source, toc_docnames  # noqa: E402
+from publish.notebook import chapter_notebook
+from publish.sources import notebook_docnames, read_config
 
 #: Sphinx configuration value naming the branch ("" hides the buttons).
 BRANCH_OPTION = "launch_notebooks_branch"
@@ -46,8 +40,10 @@ SETUP_INSTALL = """\
 # repository and install it with the chapters' other requirement.
 import importlib
 import importlib.util
+import site
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 REPOSITORY = "{repository}"
@@ -67,8 +63,8 @@ if importlib.util.find_spec("fashionlib") is None:
          "-e", str(source), REQUIREMENT],
         check=True,
     )
-    # this kernel sees an editable install only after a restart
-    sys.path.insert(0, str(source.resolve()))
+    # a running kernel reads the new install's .pth file only when told
+    site.addsitedir(sysconfig.get_path("purelib"))
     importlib.invalidate_caches()
 import fashionlib  # noqa: E402,F401
 """
@@ -82,24 +78,12 @@ if not all(data.npz_path(split).is_file() for split in data.SPLITS):
 """
 
 
-def read_config(root=ROOT):
-    """The book's _config.yml as a dict."""
-    return yaml.safe_load((root / "_config.yml").read_text())
-
-
 def branch_name(config):
     """The notebooks branch in ``config`` ("" when the buttons are off)."""
     return config["sphinx"]["config"].get(BRANCH_OPTION, "")
 
 
-def notebook_docnames(root=ROOT):
-    """Docnames (``book/data``) of the notebook chapters in _toc.yml."""
-    return [
-        d for d in toc_docnames(root) if is_notebook_source(root / f"{d}.md")
-    ]
-
-
-def book_requirement(name, root=ROOT):
+def book_requirement(name, root):
     """The pinned requirement of ``name`` in the book extra of pyproject."""
     text = (root / "pyproject.toml").read_text()
     found = re.search(rf'"({re.escape(name)}[=<>~!][^"]*)"', text)
@@ -108,7 +92,7 @@ def book_requirement(name, root=ROOT):
     return found.group(1)
 
 
-def setup_source(repository, branch, uses_data, root=ROOT):
+def setup_source(repository, branch, uses_data, root):
     """The first cell of a chapter notebook (Python source)."""
     source = SETUP_INSTALL.format(
         folder=repository.rstrip("/").rsplit("/", 1)[-1],
@@ -119,23 +103,19 @@ def setup_source(repository, branch, uses_data, root=ROOT):
     return source + SETUP_DATA if uses_data else source
 
 
-def chapter_notebook(md_path, repository, branch, root=ROOT):
+def branch_notebook(md_path, repository, branch, root):
     """Chapter ``md_path`` as a notebook, no outputs, set-up cell first."""
-    notebook = jupytext.read(md_path)
-    notebook.metadata.pop("jupytext", None)
+    notebook = chapter_notebook(md_path)
     code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
     cell = nbformat.v4.new_code_cell(
         setup_source(repository, branch, bool(USES_DATA.search(code)), root),
         metadata={"tags": [SETUP_TAG]},
     )
     notebook.cells.insert(0, cell)
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
     return notebook
 
 
-def repository_files(root=ROOT):
+def repository_files(root):
     """Files the branch carries: tracked or not ignored, but no workflows.
 
     ``.github/`` stays out: the workflow's token may not push workflow files.
@@ -159,13 +139,13 @@ def repository_files(root=ROOT):
     )
 
 
-def write_branch(out, repository=None, branch=None, root=ROOT):
+def write_branch(out, root, repository=None, branch=None):
     """Write the notebooks branch's files into the new folder ``out``.
 
     ``repository`` and ``branch`` (default: _config.yml) are what the set-up
     cells clone.  Returns the notebooks' paths relative to ``out``.
     """
-    out = Path(out)
+    out, root = Path(out), Path(root)
     if out.exists():
         raise FileExistsError(f"{out} exists: choose a new folder for --out")
     config = read_config(root)
@@ -181,7 +161,7 @@ def write_branch(out, repository=None, branch=None, root=ROOT):
             shutil.copy2(root / name, staging / name)
         written = []
         for docname in notebook_docnames(root):
-            notebook = chapter_notebook(
+            notebook = branch_notebook(
                 root / f"{docname}.md", repository, branch, root
             )
             nbformat.write(notebook, staging / f"{docname}.ipynb")
@@ -191,72 +171,6 @@ def write_branch(out, repository=None, branch=None, root=ROOT):
         raise
     staging.rename(out)
     return written
-
-
-# --- Sphinx extension: the buttons ------------------------------------------
-
-
-def github_parts(url):
-    """``(org, repo)`` of a GitHub repository URL."""
-    found = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+?)/?", url)
-    if found is None:
-        raise ValueError(f"repository.url {url!r} is not a GitHub repository")
-    return found.groups()
-
-
-def launch_urls(app, docname):
-    """``{"Binder": url, "Colab": url}`` of ``docname``'s notebook."""
-    options = app.config.html_theme_options
-    launch = options.get("launch_buttons", {})
-    org, repo = github_parts(options["repository_url"])
-    branch = getattr(app.config, BRANCH_OPTION)
-    path = f"{docname}.ipynb"
-    ui = {"classic": "tree", "jupyterlab": "lab/tree"}[
-        launch.get("notebook_interface", "classic")
-    ]
-    binder = launch.get("binderhub_url", "").rstrip("/")
-    colab = launch.get("colab_url", "").rstrip("/")
-    return {
-        "Binder": f"{binder}/v2/gh/{org}/{repo}/{branch}?urlpath={ui}/{path}",
-        "Colab": f"{colab}/github/{org}/{repo}/blob/{branch}/{path}",
-    }
-
-
-def point_launch_buttons(app, pagename, templatename, context, doctree):
-    """Rewrite (or drop) the theme's Binder and Colab links of the page."""
-    groups = [
-        b
-        for b in context.get("header_buttons", [])
-        if b.get("label") == "launch-buttons"
-    ]
-    if not groups:
-        return
-    source = Path(app.env.doc2path(pagename))
-    shown = (
-        getattr(app.config, BRANCH_OPTION)
-        and source.suffix == ".md"
-        and is_notebook_source(source)
-    )
-    urls = launch_urls(app, pagename) if shown else {}
-    for group in groups:
-        kept = []
-        for button in group["buttons"]:
-            if button.get("text") in ("Binder", "Colab"):
-                if button["text"] not in urls:
-                    continue
-                button["url"] = urls[button["text"]]
-            kept.append(button)
-        group["buttons"] = kept
-        if not kept:
-            context["header_buttons"].remove(group)
-
-
-def setup(app):
-    """Register the configuration value and the page hook."""
-    app.add_config_value(BRANCH_OPTION, "notebooks", "html")
-    # after sphinx-book-theme's add_launch_buttons (priority 501)
-    app.connect("html-page-context", point_launch_buttons, priority=600)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
 def main(argv=None):
@@ -270,11 +184,13 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     if args.branch_name:
-        print(branch_name(read_config()))
+        print(branch_name(read_config(Path.cwd())))
         return 0
     if not args.out:
         parser.error("give --out DIR (or --branch-name)")
-    for path in write_branch(args.out, args.repository, args.branch):
+    for path in write_branch(
+        args.out, Path.cwd(), args.repository, args.branch
+    ):
         print(f"wrote {Path(args.out) / path}")
     return 0
 

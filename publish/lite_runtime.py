@@ -1,6 +1,6 @@
 """Assemble a self-hosted, verified Pyodide (``make lite-runtime``).
 
-Usage: ``python lite/runtime.py OUT_DIR [--downloads DIR]``
+Usage: ``python -m publish.lite_runtime OUT_DIR [--downloads DIR]``
 
 Sources, both fetched with their ordinary clients and pinned:
 

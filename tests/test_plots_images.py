@@ -3,10 +3,6 @@
 Image grids with accessible right/wrong markers, the mean image.
 """
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import font_manager

@@ -3,13 +3,10 @@
 Learning curves, step losses, confusion matrix, width sweep.
 """
 
-import matplotlib
 import numpy as np
 import pytest
 
-matplotlib.use("Agg")
-
-from fashionlib import plots  # noqa: E402
+from fashionlib import plots
 
 
 def test_moving_average_is_the_mean_of_each_window():
@@ -98,10 +95,10 @@ def test_accuracy_by_width_rejects_a_chosen_width_not_in_the_sweep():
 
 def test_templates_draw_one_image_per_row_without_the_bias():
     W = np.arange(3 * 785, dtype=float).reshape(3, 785)
-    fig = plots.plot_templates(W, labels=[0, 7, 9])
+    fig = plots.plot_templates(W, captions=["a", "Sneaker\nr = -0.5", "c"])
     assert len(fig.axes) == 3
     assert fig.axes[0].images[0].get_array().shape == (28, 28)
-    assert [ax.get_xlabel() for ax in fig.axes][1] == "Sneaker"
+    assert [ax.get_xlabel() for ax in fig.axes][1] == "Sneaker\nr = -0.5"
 
 
 def test_train_validation_marks_the_chosen_epoch():
@@ -109,3 +106,35 @@ def test_train_validation_marks_the_chosen_epoch():
     ax = fig.axes[0]
     assert list(ax.lines[0].get_xdata()) == [1, 2, 3]
     assert "best validation: epoch 2" in ax.get_legend_handles_labels()[1]
+
+
+def test_plot_epoch_history_draws_loss_and_accuracy_per_run():
+    histories = {
+        f"run {k}": {
+            "epoch": [1, 2, 3],
+            "train_loss": [1.0, 0.5, 0.4],
+            "validation_accuracy": [80.0, 85.0, 86.0 + k],
+        }
+        for k in range(2)
+    }
+    ax_loss, ax_accuracy = plots.plot_epoch_history(histories).axes
+    assert len(ax_loss.lines) == 2 and len(ax_accuracy.lines) == 2
+    assert list(ax_accuracy.lines[1].get_ydata()) == [80.0, 85.0, 87.0]
+    assert ax_loss.get_yscale() == "log"
+
+
+def test_plot_mistakes_names_prediction_and_true_label():
+    fig = plots.plot_mistakes(np.zeros((2, 28, 28)), [6, 0], [0, 6])
+    labels = [ax.get_xlabel() for ax in fig.axes]
+    assert labels == [
+        "\u2717 Shirt (6)\ntrue: T-shirt/top",
+        "\u2717 T-shirt/top (0)\ntrue: Shirt",
+    ]
+
+
+def test_histogram_hatches_the_part_below_the_edge():
+    fig = plots.plot_histogram([-2.0, -1.5, 0.0, 0.5], "factor", edge=-1)
+    ax = fig.axes[0]
+    below = [p for p in ax.patches if p.get_hatch() == "///"]
+    assert sum(p.get_height() for p in below) == 2
+    assert "50.0 % below -1" in ax.get_legend_handles_labels()[1]

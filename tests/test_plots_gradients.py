@@ -2,14 +2,11 @@
 draw what they claim.
 """
 
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 
 import fashionlib as fl
 from fashionlib import plots
-
-matplotlib.use("Agg")
 
 
 def cell_texts(ax):
@@ -28,6 +25,36 @@ def test_draw_jacobian_marks_zeros_and_values():
     plt.close(fig)
 
 
+def cell_colours(ax):
+    """Face colours of the drawn cells (not hatched zeros, not outlines)."""
+    return [
+        tuple(p.get_facecolor())
+        for p in ax.patches
+        if p.get_hatch() is None and p.get_facecolor()[3] > 0
+    ]
+
+
+def test_jacobian_colour_shows_sign_and_size_on_one_scale():
+    fig, ax = plt.subplots()
+    plots.draw_jacobian(ax, np.array([[1.0, -1.0, 0.25]]), scale=4.0)
+    positive, negative, small = cell_colours(ax)
+    assert positive[0] > positive[2] and negative[2] > negative[0]  # red, blue
+    assert small != positive  # 0.25 is paler than 1 on the same scale
+    plt.close(fig)
+
+
+def test_elementwise_panels_share_one_scale_and_one_colour_bar():
+    x = np.array([0.0, 2.0])
+    fig = plots.plot_elementwise_jacobians(
+        x, {"relu": fl.d_relu_d_x, "sigmoid": fl.d_sigmoid_d_x}
+    )
+    relu_ax, sigmoid_ax, colour_bar = fig.axes
+    relu_one = cell_colours(relu_ax)[0]  # relu'(2) = 1
+    sigmoid_quarter = cell_colours(sigmoid_ax)[0]  # sigmoid'(0) = 0.25
+    assert relu_one != sigmoid_quarter
+    assert colour_bar.get_ylim() == (-1.0, 1.0)
+
+
 def test_large_jacobian_has_no_numbers():
     fig, ax = plt.subplots()
     plots.draw_jacobian(ax, np.eye(20))
@@ -40,7 +67,7 @@ def test_elementwise_jacobians_one_panel_each():
     fig = plots.plot_elementwise_jacobians(
         x, {"relu": fl.d_relu_d_x, "identity": fl.d_identity_d_x}
     )
-    relu_ax, identity_ax = fig.axes
+    relu_ax, identity_ax, _colour_bar = fig.axes
     assert relu_ax.get_title() == "relu"
     assert (
         len(hatched_cells(relu_ax)) == 8

@@ -15,7 +15,7 @@ then the survivors nobody judged, and the listed names that no longer
 survive (the code changed: drop or re-judge them).  Exit status 1 when the
 score is below ``--target`` percent.
 
-    .venv/bin/python tools/mutation_score.py [--target 95]
+    .venv/bin/python tests/mutation_score.py [--target 95]
 """
 
 import argparse
