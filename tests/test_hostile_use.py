@@ -683,8 +683,7 @@ def test_load_model_messages_in_full(tmp_path, shape):
         with pytest.raises(ValueError) as error:
             load_model(npz)
         assert str(error.value) == (
-            f"{npz}: W_1 is float32 (3, 5), expected floats of shape (1, 5) "
-            "for the widths [4, 1]"
+            f"{npz}: W_1 is float32 (3, 5), expected floats of shape (1, 5)"
         )
         return
     with pytest.raises(ValueError) as error:
