@@ -29,21 +29,27 @@ def temporary_file(target):
     """A new locked temporary file beside ``target``, open for binary writing.
 
     Creates the target's folder if needed; an OSError names that folder.
+    A concurrent :func:`sweep` may remove the file between its creation
+    and its lock (sweep unlinks only while it holds the lock): a file
+    found unlinked once locked is dropped and another one made.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        file = tempfile.NamedTemporaryFile(
-            dir=target.parent,
-            prefix=f".{target.name}.",
-            suffix=PART,
-            delete=False,
-        )
-    except OSError as error:
-        error.filename = str(target.parent)
-        raise
-    fcntl.flock(file, fcntl.LOCK_EX)
-    return file
+    while True:
+        try:
+            file = tempfile.NamedTemporaryFile(
+                dir=target.parent,
+                prefix=f".{target.name}.",
+                suffix=PART,
+                delete=False,
+            )
+        except OSError as error:
+            error.filename = str(target.parent)
+            raise
+        fcntl.flock(file, fcntl.LOCK_EX)
+        if os.fstat(file.fileno()).st_nlink:
+            return file
+        file.close()
 
 
 def discard(file):
@@ -129,19 +135,20 @@ def sweep(*targets):
         if not target.parent.is_dir():
             continue
         for part in target.parent.glob(f".{target.name}.*{PART}"):
-            if unlocked(part):
-                part.unlink(missing_ok=True)
+            if remove_unlocked(part):
                 removed.append(part)
     return removed
 
 
-def unlocked(path):
-    """True if no process holds the lock of the file ``path``."""
+def remove_unlocked(path):
+    """Remove the file ``path`` if no process holds its lock; True if
+    removed.  The lock is taken for the removal, so a writer that locks
+    its new file meanwhile finds it unlinked (see :func:`temporary_file`).
+    """
     try:
         with open(path, "rb") as file:
             fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            Path(path).unlink(missing_ok=True)
             return True
-    except BlockingIOError:
-        return False
-    except FileNotFoundError:
+    except (BlockingIOError, FileNotFoundError):
         return False

@@ -267,13 +267,21 @@ def numerical_jacobian(f, x, eps=1e-6):
 def relative_error(analytic, numeric):
     """``||a - n|| / (||a|| + ||n||)`` over all entries: a float.
 
-    It is 0 when both are zero.
+    It is 0 when both are zero.  Raises ValueError for shapes that differ
+    and for a nan or inf entry, naming the argument that holds it.
     """
     a, n = np.asarray(analytic, dtype=float), np.asarray(numeric, dtype=float)
     if a.shape != n.shape:
         raise ValueError(
             f"cannot compare gradients of shapes {a.shape} and {n.shape}"
         )
+    for name, values in (("analytic", a), ("numeric", n)):
+        bad = np.size(values) - np.count_nonzero(np.isfinite(values))
+        if bad:
+            raise ValueError(
+                f"the {name} gradient holds {bad} nan or inf entries: "
+                "a relative error needs finite numbers"
+            )
     scale = np.linalg.norm(a) + np.linalg.norm(n)
     return float(np.linalg.norm(a - n) / scale) if scale > 0 else 0.0
 

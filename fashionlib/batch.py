@@ -18,17 +18,24 @@ Data: :func:`fit` takes ``(X (N, m_0), y int (N,))``;
 per-sample form ``{"images", "labels"}`` that ``training.train`` takes.
 """
 
+import hashlib
+import io
 import json
 import math
+import os
+import resource
 import time
+import zipfile
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from fashionlib import cnn
+from fashionlib import _validate, cnn
 from fashionlib._files import atomic_files, sweep
+from fashionlib._npz import read_npz
 from fashionlib.activations import identity_array, relu_array, sigmoid_array
 from fashionlib.backprop import (
     backprop_affine_x,
@@ -348,11 +355,17 @@ CHOICES = {
 }
 #: Numeric field of :class:`TrainingConfig` -> (test, valid values).
 RANGES = {
-    "learning_rate": (lambda v: v > 0, "a number > 0"),
+    "learning_rate": (
+        lambda v: math.isfinite(v) and v > 0,
+        "a finite number > 0",
+    ),
     "num_epochs": (lambda v: int(v) == v >= 1, "a whole number >= 1"),
     "batch_size": (lambda v: int(v) == v >= 1, "a whole number >= 1"),
     "label_smoothing": (lambda v: 0 <= v < 1, "a number in [0, 1)"),
-    "weight_decay": (lambda v: v >= 0, "a number >= 0"),
+    "weight_decay": (
+        lambda v: math.isfinite(v) and v >= 0,
+        "a finite number >= 0",
+    ),
     "dropout": (lambda v: 0 <= v < 1, "a number in [0, 1)"),
     "patience": (
         lambda v: v is None or int(v) == v >= 1,
@@ -485,7 +498,11 @@ def epoch_flops(network_shape, num_samples):
     return 2 * num_samples * (3 * sum(products) - products[0])
 
 
-def predict_scores(X, W_list, activations, batch_size=2000):
+#: Rows of ``X`` that :func:`predict_scores` pushes through at once.
+PREDICT_ROWS = 2000
+
+
+def predict_scores(X, W_list, activations, batch_size=PREDICT_ROWS):
     """Network outputs ``(N, m_L)`` for ``X`` ``(N, m_0)``, in chunks."""
     return np.concatenate(
         [
@@ -495,8 +512,42 @@ def predict_scores(X, W_list, activations, batch_size=2000):
     )
 
 
+def checked_data(data, widths, name):
+    """``(X (N, m_0), y int (N,))`` of the pair ``data``, checked first.
+
+    ``widths`` is ``(m_0, m_L)``.  Raises ValueError, naming ``name`` (e.g.
+    "training data"), unless ``X`` has ``m_0`` finite columns and ``y``
+    holds one label in ``0..m_L - 1`` per row of ``X``.
+    """
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise ValueError(
+            f"{name} must be a pair (X, y) of images (N, {widths[0]}) and "
+            f"labels (N,), got {type(data).__name__}"
+        )
+    X = np.asarray(data[0])
+    if X.ndim != 2 or X.shape[1] != widths[0]:
+        raise ValueError(
+            f"{name}: X has shape {X.shape}, expected (N, {widths[0]}), one "
+            "image per row (design_matrix makes it)"
+        )
+    try:
+        y = _validate.labels(data[1], widths[1])
+        _validate.matching_lengths(**{"images X": X, "labels y": y})
+    except ValueError as error:
+        raise ValueError(f"{name}: {error}") from None
+    bad = X.size - np.count_nonzero(np.isfinite(X))
+    if bad:
+        raise ValueError(
+            f"{name}: X holds {bad} nan or inf values; whiten finite images"
+        )
+    return X, y
+
+
 def batch_accuracy(X, y, W_list, activations):
-    """Percentage of rows of ``X`` whose largest output is at ``y`` (N,)."""
+    """Percentage of rows of ``X`` ``(N, m_0)`` whose largest output is at
+    the label in ``y`` ``(N,)``; ValueError for data of other shapes."""
+    widths = (W_list[0].shape[1] - 1, W_list[-1].shape[0])
+    X, y = checked_data((X, y), widths, "scored data")
     scores = predict_scores(X, W_list, activations)
     return 100.0 * float(np.mean(scores.argmax(axis=1) == y))
 
@@ -518,6 +569,19 @@ def train_step(X, T, W_list, config, optimiser, learning_rate, rng):
 
 #: A loss above this multiple of the first step's (at least 1) is divergence.
 DIVERGENCE_FACTOR = 100.0
+
+
+def check_finite_weights(W_list, config, where):
+    """Raise FloatingPointError if a weight in ``W_list`` is nan or inf
+    (the last update diverged), naming the layer and ``where``."""
+    for k, W in enumerate(W_list, start=1):
+        if not np.all(np.isfinite(W)):
+            raise FloatingPointError(
+                f"training diverged in {where}: W_{k} holds nan or inf "
+                f"after the update, with learning rate "
+                f"{config.learning_rate:g}: try a learning rate 10 times "
+                "smaller"
+            )
 
 
 def check_divergence(loss, start, config, learning_rate, where):
@@ -571,6 +635,7 @@ def run_epoch(
             learning_rate,
             f"epoch {epoch}, step {step + 1}",
         )
+    check_finite_weights(W_list, config, f"epoch {epoch}, step {steps}")
     return float(np.mean(losses)), learning_rate, first_loss
 
 
@@ -628,6 +693,82 @@ def epoch_summary(history):
     return line + f"  {history['seconds'][-1]:.1f} s"
 
 
+#: Copies of the weights each optimiser keeps besides them.
+OPTIMISER_COPIES = {"sgd": 0, "momentum": 1, "adam": 3}
+
+
+def memory_estimate(config):
+    """Bytes a run of ``config`` needs besides its data: a float.
+
+    The weights, their gradients, the best epoch's copy and the
+    optimiser's state (:data:`OPTIMISER_COPIES`), plus four arrays per
+    layer for a batch of ``max(batch_size, PREDICT_ROWS)`` rows (input,
+    pre-activation, output, dropout mask or gradient; for a CNN,
+    :func:`fashionlib.cnn.values_per_image`).
+    """
+    weights = sum(m_out * m_in for m_out, m_in in weight_shapes(config))
+    copies = 3 + OPTIMISER_COPIES[config.optimiser]
+    itemsize = np.dtype(config.dtype).itemsize
+    if config.layers is not None:
+        rows = max(config.batch_size, cnn.PREDICT_ROWS)
+        per_row = cnn.values_per_image(config.layers)
+    else:
+        rows = max(config.batch_size, PREDICT_ROWS)
+        per_row = 4 * sum(config.network_shape)
+    return float(itemsize * (copies * weights + rows * per_row))
+
+
+def available_memory(meminfo="/proc/meminfo"):
+    """Bytes this process can still allocate: a float.
+
+    The kernel's MemAvailable (else the free pages), and no more than
+    what the address-space limit (``ulimit -v``) leaves.
+    """
+    try:
+        with open(meminfo) as lines:
+            found = [
+                float(line.split()[1]) * 1024
+                for line in lines
+                if line.startswith("MemAvailable:")
+            ]
+    except OSError:
+        found = []
+    free = (
+        found[0]
+        if found
+        else float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    )
+    limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    if limit != resource.RLIM_INFINITY:
+        free = min(free, float(limit - address_space()))
+    return free
+
+
+def address_space():
+    """Bytes of address space this process uses now (``/proc`` on Linux,
+    0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return 0
+
+
+def check_memory(config, available=None):
+    """Raise MemoryError, with the estimate, if a run of ``config`` would
+    not fit in ``available`` bytes (default: :func:`available_memory`)."""
+    needed = memory_estimate(config)
+    available = available_memory() if available is None else available
+    if needed > available:
+        raise MemoryError(
+            f"training {config.network_shape} with {config.optimiser}, "
+            f"batches of {config.batch_size} and {config.dtype} needs about "
+            f"{needed / 10**9:.3g} GB (weights, optimiser state, one batch) "
+            f"but {available / 10**9:.3g} GB are available: use narrower or "
+            "fewer layers, or a smaller batch"
+        )
+
+
 def fit(
     train,
     config,
@@ -649,8 +790,17 @@ def fit(
     epoch, ``stop_after`` runs only that many epochs of the schedule.
     ``on_epoch``, if given, is called at the start of each epoch with the
     :class:`FitResult` of the best weights so far (what an interrupted run
-    can still save).  Raises FloatingPointError on divergence.
+    can still save).  Raises FloatingPointError on divergence, ValueError
+    for data or weights of the wrong shape, MemoryError (with the
+    estimate) before any work if the run would not fit in memory.
     """
+    widths = config.network_shape[0], config.network_shape[-1]
+    train = checked_data(train, widths, "training data")
+    if validation is not None:
+        validation = checked_data(validation, widths, "validation data")
+    if W_list is not None:
+        check_weights(W_list, weight_shapes(config), "W_list")
+    check_memory(config)
     dtype = np.dtype(config.dtype).type
     X = np.asarray(train[0], dtype=dtype)
     T = targets(
@@ -709,30 +859,148 @@ def model_paths(path):
     )
 
 
+def weight_shapes(config):
+    """The shape ``(m_out, m_in + 1)`` of each weight matrix of the network
+    that ``config`` describes (MLP or CNN)."""
+    if config.layers is not None:
+        return cnn.weight_shapes(config.layers)
+    shape = config.network_shape
+    return [
+        (m_out, m_in + 1)
+        for m_in, m_out in zip(shape[:-1], shape[1:], strict=True)
+    ]
+
+
+def stored_weight_shapes(config):
+    """:func:`weight_shapes` of a stored config dict, before any training
+    option in it is trusted."""
+    if config.get("layers") is not None:
+        return cnn.weight_shapes(config["layers"])
+    shape = [int(m) for m in config["network_shape"]]
+    pairs = zip(shape, shape[1:], strict=False)
+    return [(m_out, m_in + 1) for m_in, m_out in pairs]
+
+
+def check_weights(W_list, shapes, where):
+    """Raise ValueError unless ``W_list`` holds one finite float matrix of
+    each shape of ``shapes`` (:func:`weight_shapes`); the message names
+    ``where``."""
+    if len(W_list) != len(shapes):
+        raise ValueError(
+            f"{where}: {len(W_list)} weight matrices for a network of "
+            f"{len(shapes)} weight matrices"
+        )
+    for k, (W, shape) in enumerate(zip(W_list, shapes, strict=True), 1):
+        W = np.asarray(W)
+        if W.dtype.kind != "f" or W.shape != tuple(shape):
+            raise ValueError(
+                f"{where}: W_{k} is {W.dtype} {W.shape}, expected floats "
+                f"of shape {tuple(shape)}"
+            )
+        if not np.all(np.isfinite(W)):
+            raise ValueError(f"{where}: W_{k} holds nan or inf values")
+
+
+#: Largest model file :func:`load_model` reads (bytes of weights or JSON).
+MODEL_LIMIT = 2 * 1024**3
+
+
 def save_model(path, result):
     """Write ``result``'s weights to ``stem.npz`` and its config and history
     to ``stem.json`` (:func:`model_paths`), both or neither.
 
-    First removes temporary files that killed runs left beside them.
-    Returns the two paths.
+    Refuses weights that are not finite.  The JSON records the SHA-256 of
+    the npz, and is renamed into place first: a run killed between the
+    two renames leaves a pair that :func:`load_model` refuses.  First
+    removes temporary files that killed runs left beside them.  Returns
+    the two paths.
     """
-    paths = model_paths(path)
-    sweep(*paths)
-    with atomic_files(*paths) as (weights, history):
-        np.savez_compressed(
-            weights, **{f"W{i}": W for i, W in enumerate(result.W_list)}
-        )
-        history.write(json.dumps(result.to_json(), indent=1).encode())
-    return paths
+    check_weights(
+        result.W_list, weight_shapes(result.config), "the model to save"
+    )
+    weights_path, history_path = model_paths(path)
+    weights = io.BytesIO()
+    np.savez_compressed(
+        weights, **{f"W{i}": W for i, W in enumerate(result.W_list)}
+    )
+    stored = {
+        **result.to_json(),
+        "weights_sha256": hashlib.sha256(weights.getvalue()).hexdigest(),
+    }
+    sweep(weights_path, history_path)
+    with atomic_files(history_path, weights_path) as (history, npz):
+        history.write(json.dumps(stored, indent=1).encode())
+        npz.write(weights.getvalue())
+    return weights_path, history_path
 
 
 def load_model(path):
     """``(W_list, stored)`` from :func:`save_model`'s files.
 
-    ``stored`` is the JSON dict (config, best epoch, history).
+    ``stored`` is the JSON dict (config, best epoch, history).  Raises
+    ValueError, naming the file, if either file is too large, damaged, or
+    not of one save, or if the weights do not fit the stored
+    ``network_shape`` or are not finite.
     """
-    weights, history = model_paths(path)
-    with np.load(weights) as stored:
-        W_list = [stored[f"W{i}"] for i in range(len(stored.files))]
-    stored = json.loads(history.read_text())
+    weights_path, history_path = model_paths(path)
+    stored = read_model_json(history_path)
+    raw = read_limited(weights_path, MODEL_LIMIT)
+    digest = stored.get("weights_sha256")
+    if digest is not None and digest != hashlib.sha256(raw).hexdigest():
+        raise ValueError(
+            f"{weights_path} does not match the SHA-256 that "
+            f"{history_path} records: the two are not from one save (a run "
+            "stopped while saving, or a file changed since); train and save "
+            "the model again"
+        )
+    W_list = read_weights(weights_path, raw)
+    check_weights(W_list, stored_weight_shapes(stored["config"]), weights_path)
     return W_list, stored
+
+
+def read_limited(path, limit):
+    """The bytes of file ``path``, refused (ValueError) beyond ``limit``."""
+    size = os.stat(path).st_size
+    if size > limit:
+        raise ValueError(
+            f"{path} holds {size} bytes, more than the {limit} a model may "
+            "have: it is not a model of this package"
+        )
+    return Path(path).read_bytes()
+
+
+def read_model_json(path):
+    """The JSON dict of a model, checked to hold a config with the
+    ``network_shape``; ValueError naming ``path`` otherwise."""
+    try:
+        stored = json.loads(read_limited(path, MODEL_LIMIT))
+        config = stored["config"]
+        shape = [int(m) for m in config["network_shape"]]
+        if len(shape) < 2 or min(shape) < 1:
+            raise ValueError(f"network_shape {shape}")
+    except (ValueError, KeyError, TypeError) as error:
+        problem = f"no {error}" if isinstance(error, KeyError) else error
+        raise ValueError(
+            f"{path} is not a model description ({problem}): save the "
+            "model again with save_model or `python -m fashionlib train`"
+        ) from None
+    return stored
+
+
+def read_weights(path, raw):
+    """``[W0, W1, ...]`` from the npz bytes ``raw`` of file ``path``; each
+    declared shape is checked before its array is read."""
+    try:
+        arrays = read_npz(io.BytesIO(raw), limit=MODEL_LIMIT)
+        return [arrays[f"W{i}"] for i in range(len(arrays))]
+    except (
+        ValueError,
+        KeyError,
+        EOFError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ) as error:
+        raise ValueError(
+            f"{path} does not hold the weights W0, W1, ... of a model "
+            f"({error}): save the model again"
+        ) from None

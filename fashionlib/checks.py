@@ -762,6 +762,11 @@ def check_backprop_nn_W(backprop_nn_W):
             np.shape(a) == np.shape(n),
             f"gradient {i} has shape {np.shape(a)}, expected {np.shape(n)}",
         )
+        expect(
+            np.all(np.isfinite(a)),
+            f"gradient of layer {i} holds nan or inf entries: "
+            f"{np.count_nonzero(~np.isfinite(a))} of {np.size(a)}",
+        )
         error = relative_error(a, n)
         expect(
             error < 1e-6,

@@ -5,7 +5,8 @@ Trains on the 50,000 training images, keeps the weights of the epoch with
 the best validation accuracy, and ends with one line giving the test
 accuracy of those weights.  ``--output NAME`` stores the weights in
 ``NAME.npz`` and the configuration and history per epoch in ``NAME.json``;
-Ctrl-C stores the best weights so far.
+Ctrl-C, or a signal such as SIGTERM or SIGHUP, stores the best weights
+so far.
 """
 
 import argparse
@@ -15,6 +16,7 @@ from dataclasses import fields
 
 from fashionlib import data
 from fashionlib._files import check_writable
+from fashionlib._signals import exit_status, interrupted_by
 from fashionlib.batch import (
     CHOICES,
     RANGES,
@@ -26,9 +28,6 @@ from fashionlib.batch import (
     save_model,
 )
 from fashionlib.cnn import TOKEN_SYNTAX
-
-#: Exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells use.
-INTERRUPTED = 130
 
 
 def number(kind, rule, test):
@@ -182,8 +181,9 @@ def run_train(args):
     """Train, report each epoch, store the model if asked; print the test
     accuracy last.
 
-    Ctrl-C stops training: the best weights so far are saved if ``--output``
-    was given, and the exit status is 130.
+    Ctrl-C or another ending signal stops training: the best weights so
+    far are saved if ``--output`` was given, and the exit status is 128 +
+    the signal's number (130 for Ctrl-C).
     """
     config = config_from(args)
     paths = output_paths(args)
@@ -204,8 +204,8 @@ def run_train(args):
             log=print,
             on_epoch=best.append,
         )
-    except KeyboardInterrupt:
-        return interrupted(paths, best[-1] if best else None)
+    except KeyboardInterrupt as interrupt:
+        return interrupted(paths, best[-1] if best else None, interrupt)
     print(f"best validation accuracy in epoch {result.best_epoch}")
     if paths:
         save(paths, result)
@@ -214,19 +214,17 @@ def run_train(args):
     return 0
 
 
-def interrupted(paths, best):
-    """After Ctrl-C: save ``best`` (a FitResult or None) to ``paths`` if an
-    epoch finished and ``--output`` was given; say so; return 130."""
+def interrupted(paths, best, interrupt):
+    """After Ctrl-C or another ending signal (``interrupt``): save ``best``
+    (a FitResult or None) to ``paths`` if an epoch finished and
+    ``--output`` was given; say so; return 128 + the signal's number."""
     if not paths:
-        message = "interrupted: nothing saved (no --output given)"
+        message = "nothing saved (no --output given)"
     elif best is None or best.best_epoch == 0:
-        message = "interrupted before the first epoch ended: nothing saved"
+        message = "nothing saved (the first epoch had not ended)"
     else:
-        message = (
-            "interrupted: saving the best weights so far "
-            f"(epoch {best.best_epoch})"
-        )
-    print(message, file=sys.stderr)
+        message = f"saving the best weights so far (epoch {best.best_epoch})"
+    print(f"{interrupted_by(interrupt)}: {message}", file=sys.stderr)
     if paths and best is not None and best.best_epoch > 0:
         save(paths, best)
-    return INTERRUPTED
+    return exit_status(interrupt)

@@ -175,9 +175,31 @@ def init_weights(tokens, seed=0, dtype=np.float32):
     return W_list
 
 
+def weight_shapes(tokens):
+    """The shape ``(m_out, fan_in + 1)`` of each weight matrix."""
+    layers, shapes = parse_layers(tokens)
+    return [
+        (layer.size, fan_in(layer, shape) + 1)
+        for layer, shape in zip(layers, shapes, strict=False)
+        if layer.has_weights
+    ]
+
+
 def count_parameters(tokens):
     """Number of weights and biases of the network ``tokens``."""
-    return sum(W.size for W in init_weights(tokens, dtype=np.float32))
+    return sum(m_out * m_in for m_out, m_in in weight_shapes(tokens))
+
+
+def values_per_image(tokens):
+    """Floats a training step keeps per image: each layer's output and its
+    gradient, and each convolution's window matrix and its gradient."""
+    layers, shapes = parse_layers(tokens)
+    total = 0
+    for layer, shape, out in zip(layers, shapes, shapes[1:], strict=False):
+        total += 2 * int(np.prod(out))
+        if layer.kind == "conv":
+            total += 2 * out[0] * out[1] * fan_in(layer, shape)
+    return total
 
 
 def flops_per_image(tokens):
@@ -371,7 +393,11 @@ def backward(G, cache, W_list, tokens):
     return grads[::-1]
 
 
-def predict_scores(X, W_list, tokens, batch_size=200):
+#: Rows per chunk of :func:`predict_scores` (window matrices are large).
+PREDICT_ROWS = 200
+
+
+def predict_scores(X, W_list, tokens, batch_size=PREDICT_ROWS):
     """Network outputs ``(N, m_L)`` for rows ``X`` ``(N, 784)``, in chunks."""
     return np.concatenate(
         [

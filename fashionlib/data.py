@@ -15,8 +15,8 @@ official training images, validation the last 10,000, test the official 10,000.
 import gzip
 import hashlib
 import http.client
+import math
 import os
-import shutil
 import urllib.request
 import zipfile
 import zlib
@@ -25,7 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from fashionlib import _validate
-from fashionlib._files import atomic_file, check_writable, sweep
+from fashionlib._files import (
+    atomic_file,
+    atomic_files,
+    check_writable,
+    sweep,
+)
+from fashionlib._npz import read_npz
 
 #: Names of the ten classes, indexed by label 0 to 9.
 LABEL_NAMES = (
@@ -82,6 +88,19 @@ VALIDATION_SIZE = 10000
 SPLIT_SIZES = {"train": 50000, "validation": 10000, "test": 10000}
 #: Image height and width in pixels.
 IMAGE_SHAPE = (28, 28)
+#: SHA-256 of each split's images then labels, as :func:`prepare` writes
+#: them (:func:`split_digest`); :func:`load` checks it on every read.
+SPLIT_SHA256 = {
+    "train": (
+        "ff19ebce3d1a868cf86f4945ff2c1cb4a9d9f33825e65c2718e8d476401e5e1e"
+    ),
+    "validation": (
+        "bf7456895d24b1fb3ee1adfe31443a540c70e8e78d1e994ae449ac6962751c66"
+    ),
+    "test": (
+        "9f1ec356a747bfe4ebab3cfb722d3694c9ca737e2570f6f90cf31d7b6fd689d4"
+    ),
+}
 
 
 class DataError(RuntimeError):
@@ -113,17 +132,51 @@ def npz_path(split, data_dir=None):
 # --- reading and verifying IDX files ----------------------------------------
 
 
-def read_gz(path):
-    """Decompressed bytes of the gzip file ``path``; DataError if it is
-    truncated or not gzip."""
+def idx_size(name, count):
+    """Bytes of the decompressed IDX file ``name`` holding ``count`` items:
+    a header of 4 bytes per dimension plus one byte per pixel or label."""
+    if "images" in name:
+        return 16 + count * IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
+    return 8 + count
+
+
+def gz_limit(limit):
+    """Most bytes a gzip file of ``limit`` bytes of data can hold: stored
+    blocks add 5 bytes per 16 KiB, the header and trailer some more."""
+    return limit + limit // 1000 + 1024
+
+
+def read_gz(path, limit):
+    """Decompressed bytes of the gzip file ``path``, at most ``limit``.
+
+    DataError if it is truncated, not gzip, larger than
+    :func:`gz_limit` or decompresses to more than ``limit`` bytes: sizes
+    are checked before and while reading, so a small file of zeros cannot
+    fill the memory.
+    """
+    fresh = (
+        " delete it and run `python -m fashionlib data` again to take a "
+        "fresh copy"
+    )
+    size = os.stat(path).st_size
+    if size > gz_limit(limit):
+        raise DataError(
+            f"{path} holds {size} bytes, more than a gzip file of "
+            f"{limit} bytes can;{fresh}"
+        )
     try:
         with gzip.open(path, "rb") as f:
-            return f.read()
+            raw = f.read(limit + 1)
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise DataError(
-            f"{path} is truncated or not a gzip file ({error}); delete it "
-            "and run `python -m fashionlib data` again to take a fresh copy"
+            f"{path} is truncated or not a gzip file ({error});{fresh}"
         ) from error
+    if len(raw) > limit:
+        raise DataError(
+            f"{path} decompresses to more than the {limit} bytes of its "
+            f"Fashion-MNIST file;{fresh}"
+        )
+    return raw
 
 
 def check_sha256(raw, name, expected, origin):
@@ -182,20 +235,21 @@ def parse_idx(raw, name, expected_count):
 # --- finding the files ------------------------------------------------------
 
 
-def download(name, checksum, data_dir, log):
+def download(name, checksum, data_dir, log, limit):
     """Fetch ``name.gz`` into ``data_dir``; None if unreachable or damaged.
 
-    The file is kept only if it decompresses completely and its content
-    has the SHA-256 ``checksum``; only then is it moved into place.
+    The file is kept only if it is at most ``limit`` bytes, decompresses
+    completely (to at most ``limit`` bytes) and its content has the
+    SHA-256 ``checksum``; only then is it moved into place.
     """
     url = MIRROR + name + ".gz"
     target = data_dir / (name + ".gz")
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
             with atomic_file(target) as f:
-                shutil.copyfileobj(response, f)
+                f.write(response.read(gz_limit(limit) + 1))
                 f.flush()
-                check_sha256(read_gz(f.name), name, checksum, url)
+                check_sha256(read_gz(f.name, limit), name, checksum, url)
     except (OSError, http.client.HTTPException, DataError) as error:
         log(f"  could not download {url}: {error}")
         return None
@@ -203,15 +257,18 @@ def download(name, checksum, data_dir, log):
     return target
 
 
-def find_source(name, checksum, search_dirs, data_dir, allow_download, log):
+def find_source(
+    name, checksum, search_dirs, data_dir, allow_download, log, limit
+):
     """Path of ``name.gz``: the first of ``search_dirs`` that has it, else a
-    download checked against ``checksum``; DataError if none."""
+    download of at most ``limit`` bytes checked against ``checksum``;
+    DataError if none."""
     for folder in search_dirs:
         candidate = Path(folder) / (name + ".gz")
         if candidate.is_file():
             return candidate
     if allow_download:
-        fetched = download(name, checksum, data_dir, log)
+        fetched = download(name, checksum, data_dir, log, limit)
         if fetched is not None:
             return fetched
     places = ", ".join(str(Path(folder)) for folder in search_dirs)
@@ -229,11 +286,12 @@ def find_source(name, checksum, search_dirs, data_dir, allow_download, log):
 # --- writing the cache -------------------------------------------------------
 
 
-def save_split(path, images, labels):
-    """Write ``images`` ``(N, 28, 28)`` and ``labels`` ``(N,)`` to the npz
-    ``path`` atomically."""
-    with atomic_file(path) as f:
-        np.savez(f, images=images, labels=labels)
+def save_splits(paths, splits):
+    """Write each split's ``(images (N, 28, 28), labels (N,))`` of
+    ``splits`` to its npz in ``paths`` (dicts by split): all or none."""
+    with atomic_files(*paths.values()) as files:
+        for f, (images, labels) in zip(files, splits.values(), strict=True):
+            np.savez(f, images=images, labels=labels)
 
 
 def prepare(
@@ -260,20 +318,20 @@ def prepare(
     check_writable(*cache_targets(data_dir, ()))
     arrays = {}
     for name, expected in checksums.items():
+        limit = idx_size(name, counts[name])
         source = find_source(
-            name, expected, search_dirs, data_dir, download_allowed, log
+            name, expected, search_dirs, data_dir, download_allowed, log, limit
         )
-        raw = read_gz(source)
+        raw = read_gz(source, limit)
         check_sha256(raw, name, expected, source)
         arrays[name] = parse_idx(raw, name, counts[name])
         log(
             f"  {name}: {arrays[name].shape[0]} items from {source}, sha256 ok"
         )
     splits = split_arrays(arrays, validation_size)
-    paths = {}
-    for split, (images, labels) in splits.items():
-        paths[split] = npz_path(split, data_dir)
-        save_split(paths[split], images, labels)
+    paths = {split: npz_path(split, data_dir) for split in splits}
+    save_splits(paths, splits)
+    for split, (_, labels) in splits.items():
         log(f"  wrote {paths[split]}: {len(labels)} images")
     return paths
 
@@ -315,43 +373,45 @@ def load(split, data_dir=None):
     """``{'images': uint8 (N, 28, 28), 'labels': uint8 (N,)}`` of ``split``.
 
     Prepares the cache if it is missing; raises DataError, naming the file
-    and the command that rebuilds it, if the file cannot be read or holds
-    anything but the expected arrays (:data:`SPLIT_SIZES`).
+    and the command that rebuilds it, if the file declares anything but
+    the expected arrays (:data:`SPLIT_SIZES`; checked before they are
+    read), cannot be read, or holds other content than the split that
+    :func:`prepare` writes (:data:`SPLIT_SHA256`).
     """
     path = npz_path(split, data_dir)
     if not path.is_file():
         prepare(data_dir, log=lambda message: None)
+    count = SPLIT_SIZES[split]
+    expected = {
+        "images": (np.uint8, (count, *IMAGE_SHAPE)),
+        "labels": (np.uint8, (count,)),
+    }
     try:
-        with np.load(path) as stored:
-            arrays = {key: stored[key] for key in ("images", "labels")}
+        arrays = read_npz(path, count * math.prod(IMAGE_SHAPE), expected)
     except (
         OSError,
         ValueError,
-        KeyError,
         EOFError,
         zipfile.BadZipFile,
         zlib.error,
     ) as error:
         raise damaged(path, data_dir, f"cannot be read ({error})") from error
-    problem = split_problem(arrays, SPLIT_SIZES[split])
-    if problem:
-        raise damaged(path, data_dir, problem)
+    digest = split_digest(arrays)
+    if digest != SPLIT_SHA256[split]:
+        raise damaged(
+            path,
+            data_dir,
+            f"its SHA-256 is {digest}, not the {SPLIT_SHA256[split]} of "
+            f"the {split} split (changed images or labels)",
+        )
     return arrays
 
 
-def split_problem(arrays, count):
-    """What is wrong with a split's ``{'images', 'labels'}``, or None."""
-    expected = {"images": (count, *IMAGE_SHAPE), "labels": (count,)}
-    for key, shape in expected.items():
-        array = arrays[key]
-        if array.dtype != np.uint8 or array.shape != shape:
-            return f"{key} are {array.dtype} {array.shape}, not uint8 {shape}"
-    if arrays["labels"].max(initial=0) >= NUM_CLASSES:
-        return (
-            f"labels go up to {arrays['labels'].max()}, "
-            f"not 0..{NUM_CLASSES - 1}"
-        )
-    return None
+def split_digest(arrays):
+    """SHA-256 of a split's images then labels (their raw bytes): hex."""
+    digest = hashlib.sha256(arrays["images"].tobytes())
+    digest.update(arrays["labels"].tobytes())
+    return digest.hexdigest()
 
 
 def damaged(path, data_dir, problem):

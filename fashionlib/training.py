@@ -50,8 +50,15 @@ def train(data_train, architecture, learning_rate, seed=None, progress=False):
     W_k <- W_k - eta dE/dW_k, with eta = ``learning_rate``.  ``seed``
     None keeps the stored order, an int or Generator shuffles it.
     Returns the loss E of each example before its update, shape ``(N,)``.
-    Raises FloatingPointError if the loss stops being finite.
+    Raises ValueError for a learning rate that is not a finite positive
+    number, FloatingPointError if the loss or, after the last update, a
+    weight stops being finite.
     """
+    if not (np.isfinite(learning_rate) and learning_rate > 0):
+        raise ValueError(
+            f"learning rate {learning_rate}: give a finite number > 0, "
+            "e.g. 0.001"
+        )
     images, labels = _validate.dataset(data_train)
     order = sample_order(len(labels), seed)
     losses = np.empty(len(order))
@@ -67,7 +74,21 @@ def train(data_train, architecture, learning_rate, seed=None, progress=False):
         for W, JW_E in zip(architecture["W_list"], gradients, strict=True):
             JW_E *= learning_rate
             W -= JW_E.reshape(W.shape)
+    check_weights_finite(architecture["W_list"], len(order), learning_rate)
     return losses
+
+
+def check_weights_finite(W_list, steps, learning_rate):
+    """Raise FloatingPointError, naming the layer, if a weight is not
+    finite after the ``steps`` updates of an epoch (the last update
+    diverged: its loss was computed before it)."""
+    for k, W in enumerate(W_list, start=1):
+        if not np.all(np.isfinite(W)):
+            raise FloatingPointError(
+                f"training diverged in step {steps}: W_{k} holds nan or inf "
+                f"after its update with learning rate {learning_rate}: try "
+                "a learning rate 10 times smaller"
+            )
 
 
 def network_function(architecture):

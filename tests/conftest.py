@@ -143,3 +143,29 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, format, *args):
         pass
+
+
+@pytest.fixture
+def fake_cache(monkeypatch):
+    """``write(folder, splits)``: a data cache in ``folder`` holding the
+    synthetic ``splits`` ({split: (images uint8 (N, 28, 28), labels uint8
+    (N,))}) that ``data.load`` accepts: their sizes and SHA-256 digests are
+    patched in for the test.  Returns the digests by split."""
+    from fashionlib import data
+
+    def write(folder, splits):
+        digests = {
+            split: data.split_digest({"images": images, "labels": labels})
+            for split, (images, labels) in splits.items()
+        }
+        sizes = {split: len(labels) for split, (_, labels) in splits.items()}
+        monkeypatch.setattr(data, "SPLIT_SIZES", {**data.SPLIT_SIZES, **sizes})
+        monkeypatch.setattr(
+            data, "SPLIT_SHA256", {**data.SPLIT_SHA256, **digests}
+        )
+        data.save_splits(
+            {split: data.npz_path(split, folder) for split in splits}, splits
+        )
+        return digests
+
+    return write

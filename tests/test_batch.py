@@ -3,6 +3,7 @@
 Gradients, agreement with per-sample SGD, shuffling, stopping, divergence.
 """
 
+import hashlib
 import json
 import math
 import os
@@ -360,13 +361,15 @@ def test_bad_architecture_is_refused():
         ("schedule", "step", "schedule='step': choose from constant, cos"),
         ("loss", "hinge", "loss='hinge': choose from cross_entropy, l2"),
         ("dtype", "float16", "dtype='float16': choose from float32, float"),
-        ("learning_rate", 0, "learning_rate=0: must be a number > 0"),
+        ("learning_rate", 0, "learning_rate=0: must be a finite number > 0"),
+        ("learning_rate", np.inf, "learning_rate=inf: must be a finite "),
         ("num_epochs", 0, "num_epochs=0: must be a whole number >= 1"),
         ("num_epochs", 1.5, "num_epochs=1.5: must be a whole number"),
         ("batch_size", 0, "batch_size=0: must be a whole number >= 1"),
         ("label_smoothing", 1, "label_smoothing=1: must be a number in"),
         ("label_smoothing", -0.1, "label_smoothing=-0.1: must be a number"),
-        ("weight_decay", -1, "weight_decay=-1: must be a number >= 0"),
+        ("weight_decay", -1, "weight_decay=-1: must be a finite number >="),
+        ("weight_decay", np.inf, "weight_decay=inf: must be a finite "),
         ("dropout", 1, "dropout=1: must be a number in \\[0, 1\\)"),
         ("patience", 0, "patience=0: must be None or a whole number >= 1"),
     ],
@@ -650,7 +653,9 @@ def test_stored_json_holds_config_best_epoch_and_history(tmp_path):
     result = fit((X, y), config)
     save_model(tmp_path / "m.npz", result)
     stored = json.loads((tmp_path / "m.json").read_text())
-    assert set(stored) == {"config", "best_epoch", "history"}
+    assert set(stored) == {"config", "best_epoch", "history", "weights_sha256"}
+    weights = (tmp_path / "m.npz").read_bytes()
+    assert stored["weights_sha256"] == hashlib.sha256(weights).hexdigest()
     assert stored["best_epoch"] == 2 and stored["config"]["num_epochs"] == 2
     assert stored["history"]["epoch"] == [1, 2]
 

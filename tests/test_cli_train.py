@@ -7,24 +7,22 @@ import sys
 import numpy as np
 import pytest
 
-from fashionlib import data
 from fashionlib.__main__ import main
 from fashionlib.batch import load_model
 
 
 @pytest.fixture
-def tiny_data(tmp_path, monkeypatch):
+def tiny_data(tmp_path, fake_cache):
     """A data folder holding 300/100/100 synthetic images whose class shows
     as a bright row."""
-    monkeypatch.setattr(
-        data, "SPLIT_SIZES", {"train": 300, "validation": 100, "test": 100}
-    )
     rng = np.random.default_rng(0)
+    splits = {}
     for split, count in (("train", 300), ("validation", 100), ("test", 100)):
         labels = rng.integers(0, 10, count).astype(np.uint8)
         images = rng.integers(0, 60, (count, 28, 28)).astype(np.uint8)
         images[np.arange(count), 2 * labels + 4, :] = 255
-        data.save_split(data.npz_path(split, tmp_path), images, labels)
+        splits[split] = images, labels
+    fake_cache(tmp_path, splits)
     return tmp_path
 
 
@@ -56,11 +54,14 @@ def test_help_documents_the_options():
         (["--layers", "784", "50", "9"], "the last 10"),
         (["--layers", "100", "10"], "the first width must be 784"),
         (["--dtype", "float16"], "invalid choice: 'float16'"),
-        (["--lr", "-1"], "--lr: -1 must be a number > 0"),
+        (["--lr", "-1"], "--lr: -1 must be a finite number > 0"),
         (["--dropout", "1.5"], "--dropout: 1.5 must be a number in [0, 1)"),
         (["--lr", "inf"], "--lr: inf is not a finite number"),
         (["--weight-decay", "nan"], "nan is not a finite number"),
-        (["--weight-decay", "-1"], "--weight-decay: -1 must be a number >= 0"),
+        (
+            ["--weight-decay", "-1"],
+            "--weight-decay: -1 must be a finite number >= 0",
+        ),
         (["--seed", "-1"], "--seed: -1 must be a whole number >= 0"),
         (["--output", "m.json"], "give a name ending in .npz, or no suffix"),
     ],
@@ -249,19 +250,25 @@ def test_ctrl_c_without_output_says_nothing_was_saved(
     assert "nothing saved (no --output given)" in capsys.readouterr().err
 
 
+#: A train command in a fresh process that accepts the tiny data.
 SIGINT_RUN = """
 import sys
 from fashionlib import data
 from fashionlib.__main__ import main
 data.SPLIT_SIZES = {"train": 300, "validation": 100, "test": 100}
-sys.exit(main(sys.argv[1:]))
+data.SPLIT_SHA256 = {
+    split: data.split_digest(data.read_npz(
+        data.npz_path(split, sys.argv[1]), 10**6,
+    )) for split in data.SPLITS
+}
+sys.exit(main(sys.argv[2:]))
 """
 
 
 def test_a_real_sigint_exits_130_without_traceback(tiny_data, tmp_path):
     import signal
 
-    command = [sys.executable, "-c", SIGINT_RUN, "train"]
+    command = [sys.executable, "-c", SIGINT_RUN, str(tiny_data), "train"]
     command += ["--data-dir", str(tiny_data), *TINY, "--num-epochs", "100000"]
     command += ["--output", str(tmp_path / "m")]
     run = subprocess.Popen(

@@ -8,11 +8,15 @@ from scipy.signal import correlate2d
 
 from fashionlib import cnn
 from fashionlib.batch import (
+    FitResult,
     TrainingConfig,
     cross_entropy,
     d_cross_entropy_d_Z,
     fit,
+    load_model,
+    memory_estimate,
     network_accuracy,
+    save_model,
     targets,
 )
 
@@ -142,3 +146,25 @@ def test_cnn_parameters_and_flops_count_conv_and_dense_layers():
     tokens = ["conv8x3", "relu", "pool2", "dense10"]
     assert cnn.count_parameters(tokens) == 8 * 10 + 10 * (14 * 14 * 8 + 1)
     assert cnn.flops_per_image(tokens) == 2 * (9 * 28 * 28 * 8 + 1568 * 10)
+
+
+def test_a_cnn_is_saved_and_loaded_with_its_layers(tmp_path):
+    config = TrainingConfig(layers=["conv2x3", "relu", "pool2", "dense10"])
+    W_list = cnn.init_weights(config.layers)
+    result = FitResult(W_list, 1, {}, config)
+    save_model(tmp_path / "m", result)
+    loaded, stored = load_model(tmp_path / "m")
+    assert stored["config"]["layers"] == config.layers
+    assert [W.shape for W in loaded] == [(2, 10), (10, 14 * 14 * 2 + 1)]
+    with pytest.raises(ValueError, match="expected floats of shape"):
+        save_model(tmp_path / "n", FitResult(W_list[::-1], 1, {}, config))
+
+
+def test_the_memory_estimate_of_a_cnn_counts_its_window_matrices():
+    tokens = ["conv2x3", "relu", "dense10"]
+    config = TrainingConfig(layers=tokens, optimiser="sgd", batch_size=1)
+    per_image = 2 * (28 * 28 * 2) * 2 + 2 * 10 + 2 * 28 * 28 * 9
+    assert cnn.values_per_image(tokens) == per_image
+    weights = 2 * 10 + 10 * (28 * 28 * 2 + 1)
+    expected = 4 * (3 * weights + cnn.PREDICT_ROWS * per_image)
+    assert memory_estimate(config) == expected

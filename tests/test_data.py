@@ -55,6 +55,7 @@ def source(tmp_path, rng, monkeypatch):
             "test": N_TEST,
         },
     )
+    accept_digests(monkeypatch, arrays)
     options = {
         "search_dirs": [tmp_path / "source"],
         "download_allowed": False,
@@ -64,6 +65,21 @@ def source(tmp_path, rng, monkeypatch):
         "log": lambda message: None,
     }
     return tmp_path / "source", options, arrays
+
+
+def accept_digests(monkeypatch, arrays):
+    """Make load() accept the splits prepare() makes of the IDX ``arrays``
+    (their SHA-256 digests patched in)."""
+    uint8 = {name: array.astype(np.uint8) for name, array in arrays.items()}
+    splits = data.split_arrays(uint8, N_VALIDATION)
+    monkeypatch.setattr(
+        data,
+        "SPLIT_SHA256",
+        {
+            split: data.split_digest({"images": images, "labels": labels})
+            for split, (images, labels) in splits.items()
+        },
+    )
 
 
 def cache_files(folder):
@@ -96,10 +112,13 @@ def test_prepare_writes_three_splits(tmp_path, source):
     ]
 
 
-def test_search_order_prefers_the_data_folder(tmp_path, source, rng):
+def test_search_order_prefers_the_data_folder(
+    tmp_path, source, rng, monkeypatch
+):
     folder, options, _ = source
     local = tmp_path / "local"
     checksums, counts, arrays = write_source(local, np.random.default_rng(99))
+    accept_digests(monkeypatch, arrays)
     options = {
         **options,
         "search_dirs": [local, folder],
@@ -192,11 +211,11 @@ def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(np, "savez", broken_savez)
+    split = np.zeros((1, 28, 28), np.uint8), np.zeros(1, np.uint8)
     with pytest.raises(OSError, match="disk full"):
-        data.save_split(
-            tmp_path / "mnist_fashion_test.npz",
-            np.zeros((1, 28, 28), np.uint8),
-            np.zeros(1, np.uint8),
+        data.save_splits(
+            {s: data.npz_path(s, tmp_path) for s in data.SPLITS},
+            dict.fromkeys(data.SPLITS, split),
         )
     assert cache_files(tmp_path) == []
 
@@ -253,23 +272,24 @@ GOOD_TEST_SPLIT = {
     [
         (
             {**GOOD_TEST_SPLIT, "images": np.zeros((5, 10, 10), np.uint8)},
-            r"images are uint8 \(5, 10, 10\), not uint8 \(4, 28, 28\)",
+            r"images.npy declares uint8 \(5, 10, 10\), expected uint8 "
+            r"\(4, 28, 28\)",
         ),
         (
             {**GOOD_TEST_SPLIT, "images": np.zeros((N_TEST, 28, 28))},
-            r"images are float64 .*not uint8",
+            r"images.npy declares float64 .*expected uint8",
         ),
         (
             {**GOOD_TEST_SPLIT, "labels": np.arange(N_TEST) * 16_666},
-            r"labels are int64 \(4,\), not uint8",
+            r"labels.npy declares int64 \(4,\), expected uint8",
         ),
         (
             {**GOOD_TEST_SPLIT, "labels": np.array([0, 1, 2, 49], np.uint8)},
-            r"labels go up to 49, not 0..9",
+            r"its SHA-256 is [0-9a-f]{64}, not the [0-9a-f]{64} of the test",
         ),
         (
             {**GOOD_TEST_SPLIT, "labels": np.zeros(N_TEST + 1, np.uint8)},
-            r"labels are uint8 \(5,\), not uint8 \(4,\)",
+            r"labels.npy declares uint8 \(5,\), expected uint8 \(4,\)",
         ),
         ({"images": GOOD_TEST_SPLIT["images"]}, r"cannot be read.*labels"),
     ],
@@ -302,7 +322,9 @@ def test_load_reports_an_unreadable_file_and_the_fix(tmp_path, source, damage):
     assert "python -m fashionlib data" in str(error.value)
 
 
-def test_load_accepts_the_expected_content(tmp_path, source):
+def test_load_accepts_the_expected_content(tmp_path, source, monkeypatch):
+    digest = data.split_digest(GOOD_TEST_SPLIT)
+    monkeypatch.setitem(data.SPLIT_SHA256, "test", digest)
     write_npz(data.npz_path("test", tmp_path), **GOOD_TEST_SPLIT)
     loaded = data.load("test", tmp_path)
     assert np.array_equal(loaded["labels"], GOOD_TEST_SPLIT["labels"])
@@ -333,7 +355,7 @@ class FakeResponse:
     "damage, reason",
     [
         (lambda gz: gz[: len(gz) // 2], "truncated or not a gzip file"),
-        (lambda gz: gzip.compress(b"something else"), "checksum mismatch"),
+        (lambda gz: gzip.compress(b"other"), "checksum mismatch"),
     ],
 )
 def test_a_bad_download_is_never_kept(
@@ -551,7 +573,9 @@ def test_find_source_message_lists_where_it_looked_and_the_fixes(
 ):
     monkeypatch.setattr(data, "download", lambda *arguments: None)
     with pytest.raises(data.DataError) as error:
-        data.find_source("x", "sum", [tmp_path / "a"], tmp_path, True, print)
+        data.find_source(
+            "x", "sum", [tmp_path / "a"], tmp_path, True, print, 100
+        )
     message = str(error.value)
     assert f"x.gz was not found (looked in: {tmp_path / 'a'}" in message
     for fix in (
@@ -574,7 +598,7 @@ def test_a_label_equal_to_the_number_of_classes_is_refused(
         data.load("test", tmp_path)
     message = str(error.value)
     assert f"{data.npz_path('test', tmp_path)} is damaged" in message
-    assert "labels go up to 10" in message
+    assert "SHA-256" in message
     assert f"fashionlib data --data-dir {tmp_path}`" in message
     monkeypatch.setenv("FASHIONLIB_DATA", str(tmp_path))
     with pytest.raises(data.DataError) as error:
@@ -584,12 +608,12 @@ def test_a_label_equal_to_the_number_of_classes_is_refused(
     )
 
 
-def test_an_empty_split_has_no_problem():
+def test_an_empty_split_has_the_digest_of_nothing():
     arrays = {
         "images": np.zeros((0, 28, 28), np.uint8),
         "labels": np.zeros(0, np.uint8),
     }
-    assert data.split_problem(arrays, 0) is None
+    assert data.split_digest(arrays) == hashlib.sha256().hexdigest()
 
 
 def test_statistics_of_float32_images_are_float64():

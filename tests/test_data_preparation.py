@@ -19,19 +19,20 @@ def fake_dataset():
     return {"images": images, "labels": np.array([4, 7, 9], dtype=np.uint8)}
 
 
-def test_load_prepares_a_missing_cache_then_reads_it(tmp_path, monkeypatch):
+def test_load_prepares_a_missing_cache_then_reads_it(
+    tmp_path, monkeypatch, fake_cache
+):
     calls = []
     # never the real cache, whatever load() passes on
     monkeypatch.setenv("FASHIONLIB_DATA", str(tmp_path / "elsewhere"))
-    monkeypatch.setattr(data, "SPLIT_SIZES", dict.fromkeys(data.SPLITS, 3))
 
     def prepare(data_dir, log):
         calls.append(data_dir)
         assert data_dir == tmp_path
         log("the message goes nowhere")
         dataset = fake_dataset()
-        for split in data.SPLITS:
-            data.save_split(data.npz_path(split, data_dir), **dataset)
+        split = dataset["images"], dataset["labels"]
+        fake_cache(data_dir, dict.fromkeys(data.SPLITS, split))
 
     monkeypatch.setattr(data, "prepare", prepare)
     loaded = data.load("validation", tmp_path)
@@ -96,7 +97,7 @@ def test_download_writes_the_file_or_says_why_not(monkeypatch, tmp_path):
         return io.BytesIO(payload)
 
     monkeypatch.setattr(data.urllib.request, "urlopen", urlopen)
-    target = data.download("x-idx", checksum, tmp_path, messages.append)
+    target = data.download("x-idx", checksum, tmp_path, messages.append, 10**6)
     assert target == tmp_path / "x-idx.gz"
     assert target.read_bytes() == payload
     assert requests == [(data.MIRROR + "x-idx.gz", 30)]
@@ -106,7 +107,10 @@ def test_download_writes_the_file_or_says_why_not(monkeypatch, tmp_path):
         raise OSError("no route")
 
     monkeypatch.setattr(data.urllib.request, "urlopen", offline)
-    assert data.download("y-idx", checksum, tmp_path, messages.append) is None
+    assert (
+        data.download("y-idx", checksum, tmp_path, messages.append, 10**6)
+        is None
+    )
     assert (
         messages[-1] == f"  could not download {data.MIRROR}y-idx.gz: no route"
     )
@@ -119,24 +123,26 @@ def test_find_source_searches_in_order_then_downloads(monkeypatch, tmp_path):
         folder.mkdir()
     (second / "name.gz").write_bytes(b"")
     found = data.find_source(
-        "name", "sum", [first, second], tmp_path, False, print
+        "name", "sum", [first, second], tmp_path, False, print, 100
     )
     assert found == second / "name.gz"
     (first / "name.gz").write_bytes(b"")
     found = data.find_source(
-        "name", "sum", [str(first), second], tmp_path, False, print
+        "name", "sum", [str(first), second], tmp_path, False, print, 100
     )
     assert found == first / "name.gz"
 
     fetched = tmp_path / "fetched.gz"
     calls = []
 
-    def download(name, checksum, data_dir, log):
+    def download(name, checksum, data_dir, log, limit):
         calls.append((name, checksum, data_dir, log))
         return fetched
 
     monkeypatch.setattr(data, "download", download)
-    found = data.find_source("other", "sum", [first], tmp_path, True, print)
+    found = data.find_source(
+        "other", "sum", [first], tmp_path, True, print, 100
+    )
     assert found == fetched and calls == [("other", "sum", tmp_path, print)]
 
 
@@ -147,7 +153,7 @@ def test_find_source_says_where_it_looked_and_why_it_failed(
     for allowed, reason in ((True, "failed"), (False, "disabled")):
         with pytest.raises(data.DataError) as error:
             data.find_source(
-                "x", "sum", [tmp_path / "a", "b"], tmp_path, allowed, print
+                "x", "sum", [tmp_path / "a", "b"], tmp_path, allowed, print, 9
             )
         message = str(error.value)
         assert message.startswith(
@@ -191,7 +197,7 @@ def test_damaged_files_are_explained_in_full(tmp_path):
     broken = tmp_path / "broken.gz"
     broken.write_bytes(b"not gzip")
     with pytest.raises(data.DataError) as error:
-        data.read_gz(broken)
+        data.read_gz(broken, 10**6)
     assert str(error.value).startswith(f"{broken} is truncated or not a gzip")
     assert str(error.value).endswith(
         "; delete it and run `python -m fashionlib data` again to take a "
@@ -217,7 +223,10 @@ def test_a_wrong_download_is_logged_with_its_name_and_source(
         lambda url, timeout: io.BytesIO(gzip.compress(b"other")),
     )
     messages = []
-    assert data.download("x-idx", "0" * 64, tmp_path, messages.append) is None
+    assert (
+        data.download("x-idx", "0" * 64, tmp_path, messages.append, 10**6)
+        is None
+    )
     url = data.MIRROR + "x-idx.gz"
     assert messages == [
         f"  could not download {url}: checksum mismatch for x-idx "

@@ -405,15 +405,38 @@ def test_every_exercise_with_points_is_graded_by_a_check_of_its_own():
 
 def test_command_line(tmp_path):
     examples.write_submission(tmp_path / "ada.ipynb", [RIGHT])
+    (tmp_path / "roster.csv").write_text(
+        "folder,Student,ID,SIS User ID,SIS Login ID,Section\n"
+        'ada,"Lovelace, Ada",101,S1,ada@uni,Mon\n'
+        'cy,"Young, Cy",103,S3,cy@uni,Tue\n'
+    )
+    (tmp_path / "grading").mkdir()
+    (tmp_path / "grading" / "gradebook.csv").write_text(KEPT)
     command = [sys.executable, "-m", "fashionlib", "grade"]
     result = subprocess.run(
-        [*command, "ada.ipynb", "--chapter", "activations", "--jobs", "1"],
+        [*command, "ada.ipynb", "--chapter", "activations", "--jobs", "1"]
+        + ["--roster", "roster.csv"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
     )
     assert result.returncode == 0, result.stderr
     assert re.search(r"ada\s+TOTAL\s+10/10", result.stdout)
+    assert "in the roster but no submission was graded: cy\n" in (
+        result.stdout
+    )
+    with open(tmp_path / "grading" / "canvas.csv", newline="") as f:
+        canvas = list(csv.reader(f))
+    assert canvas == [
+        [*CANVAS_COLUMNS, "activations", "neuron"],
+        ["Lovelace, Ada", "101", "S1", "ada@uni", "Mon", "10", "10"],
+        ["Young, Cy", "103", "S3", "cy@uni", "Tue", "", ""],
+    ]
+    book = (tmp_path / "grading" / "gradebook.csv").read_text()
+    assert book.splitlines() == [  # last week's neuron kept
+        "student,activations,neuron,total,max_total",
+        "ada,10,10,20,20",
+    ]
     grades = tmp_path / "grading" / "grades-activations.csv"
     assert grades.read_text().count("\n") == 4
     assert (
@@ -525,3 +548,212 @@ def test_the_convolution_chapter_is_graded(tmp_path):
         "check_max_pool": 2,
         "check_backprop_max_pool": 0,
     }, rows
+
+
+# --- issue 21: the grader's own faults -----------------------------------
+
+
+def grade_command(tmp_path, *arguments):
+    """``python -m fashionlib grade ARGUMENTS`` in ``tmp_path``."""
+    return subprocess.run(
+        [sys.executable, "-m", "fashionlib", "grade", *arguments],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_a_python_reached_through_a_link_grades_honest_work(
+    tmp_path, monkeypatch
+):
+    link = tmp_path / "linked-venv"
+    link.symlink_to(Path(sys.prefix).resolve(), target_is_directory=True)
+    executable = link / "bin" / Path(sys.executable).name
+    monkeypatch.setattr(sys, "executable", str(executable))
+    path = examples.write_submission(tmp_path / "ada.ipynb", [RIGHT])
+    found = grading.find_submissions([path], "activations")
+    rows = grading.grade(found, grading.Settings(seed=3))
+    assert totals(rows) == {"ada": 10}
+
+
+def test_a_runner_that_cannot_start_is_the_graders_error(tmp_path):
+    examples.write_submission(tmp_path / "ada.ipynb", [RIGHT])
+    (tmp_path / "grading").mkdir()
+    (tmp_path / "grading" / "gradebook.csv").write_text(KEPT)
+    result = grade_command(
+        tmp_path, "ada.ipynb", "--chapter", "activations", "--memory", "0.5"
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "error: the grader's own runner failed on a notebook that only "
+        "imports numpy"
+    )
+    assert result.stderr.count("\n") == 1 and "ada" not in result.stdout
+    assert (tmp_path / "grading" / "gradebook.csv").read_text() == KEPT
+    assert not (tmp_path / "grading" / "grades-activations.csv").exists()
+
+
+#: A gradebook of an earlier week, which a failed run must keep.
+KEPT = "student,neuron,total,max_total\nada,10,10,10\n"
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--cell-timeout", "1e308"], "must not exceed the notebook's"),
+        (["--notebook-timeout", "1e9"], "nor the notebook's one day"),
+        (["--memory", "0.1"], "--memory 0.1: give the GiB per submission"),
+        (["--memory", "1e6"], "--memory 1e+06: give the GiB"),
+    ],
+)
+def test_limits_beyond_reason_are_refused_first(tmp_path, arguments, message):
+    result = grade_command(
+        tmp_path, "x.ipynb", "--chapter", "activations", *arguments
+    )
+    assert result.returncode == 2 and message in result.stderr
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        {},  # an empty folder
+        {"ada/Neuron.ipynb": [NEURON]},  # another chapter
+        {"ada/notes.ipynb": [RIGHT]},  # no chapter's name
+    ],
+)
+def test_a_run_that_finds_no_submission_writes_nothing(tmp_path, layout):
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    for name, cells in layout.items():
+        examples.write_submission(folder / name, cells)
+    (tmp_path / "grading").mkdir()
+    (tmp_path / "grading" / "gradebook.csv").write_text(KEPT)
+    result = grade_command(tmp_path, "submissions", "--chapter", "activations")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: no submission for --chapter ")
+    assert result.stderr.count("\n") == 1
+    assert (tmp_path / "grading" / "gradebook.csv").read_text() == KEPT
+    written = (tmp_path / "grading").rglob("*")
+    assert [p.name for p in written if p.is_file()] == ["gradebook.csv"]
+
+
+def test_notebooks_named_as_an_lms_exports_them_are_found(tmp_path):
+    examples.write_submission(tmp_path / "ada" / "Activations.ipynb", [RIGHT])
+    examples.write_submission(tmp_path / "ben" / "neuron (1).ipynb", [NEURON])
+    found = grading.find_submissions([tmp_path], "all")
+    assert [(s.student, s.chapter) for s in found] == [
+        ("ada", "activations"),
+        ("ben", "neuron"),
+    ]
+
+
+@pytest.mark.parametrize("option", ["--out", "--csv"])
+def test_unwritable_outputs_are_refused_before_grading(tmp_path, option):
+    examples.write_submission(tmp_path / "ada.ipynb", [RIGHT])
+    (tmp_path / "file").write_text("a file, not a folder")
+    target = "file/out" if option == "--out" else "file/grades.csv"
+    result = grade_command(
+        tmp_path, "ada.ipynb", "--chapter", "activations", option, target
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: cannot use file")
+    assert "ada" not in result.stdout  # nothing was graded
+
+
+def rows_for(chapter, points):
+    """Gradebook rows of ``{student: points}`` for ``chapter``, one part."""
+    total = grading.chapter_total(chapter)
+    return [
+        {
+            "student": s,
+            "chapter": chapter,
+            "points": p,
+            "max_points": total,
+        }
+        for s, p in points.items()
+    ]
+
+
+def test_the_gradebook_accumulates_across_runs(tmp_path):
+    path = tmp_path / "gradebook.csv"
+    for rows in (
+        rows_for("activations", {"ada": 10, "ben": 6}),
+        rows_for("neuron", {"ada": 10}),
+        rows_for("activations", {"ben": 8}),  # a regrade of one student
+    ):
+        book = grading.accumulated(grading.read_gradebook(path), rows)
+        grading.write_lines(grading.gradebook_lines(book), path)
+    with open(path, newline="") as f:
+        lines = list(csv.DictReader(f))
+    assert lines == [
+        {
+            "student": "ada",
+            "activations": "10",
+            "neuron": "10",
+            "total": "20",
+            "max_total": "20",
+        },
+        {
+            "student": "ben",
+            "activations": "8",
+            "neuron": "",
+            "total": "8",
+            "max_total": "10",
+        },
+    ]
+
+
+def test_a_foreign_gradebook_is_refused_before_grading(tmp_path):
+    path = tmp_path / "gradebook.csv"
+    path.write_text("name,score\nada,3\n")
+    with pytest.raises(grading.GradingError, match="not a gradebook this"):
+        grading.read_gradebook(path)
+    path.write_text("student,warmup,total,max_total\nada,3,3,3\n")
+    with pytest.raises(grading.GradingError, match="unknown chapter"):
+        grading.read_gradebook(path)
+
+
+#: Canvas's gradebook import: identity columns, then one per assignment.
+CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+
+
+def test_the_canvas_gradebook_follows_the_import_layout(tmp_path):
+    from fashionlib.teaching import lms
+
+    roster_path = tmp_path / "roster.csv"
+    roster_path.write_text(
+        "folder,Student,ID,SIS User ID,SIS Login ID,Section\n"
+        'ada,"Lovelace, Ada",101,S1,ada@uni,Mon\n'
+        'cy,"Young, Cy",103,S3,cy@uni,Tue\n'
+    )
+    roster = lms.read_roster(roster_path)
+    book = grading.accumulated(
+        {}, rows_for("activations", {"ada": 10, "ben": 4})
+    )
+    lines, columns = lms.canvas_gradebook(book, roster)
+    assert columns == [*CANVAS_COLUMNS, "activations"]
+    assert lines == [
+        {
+            "Student": "Lovelace, Ada",
+            "ID": "101",
+            "SIS User ID": "S1",
+            "SIS Login ID": "ada@uni",
+            "Section": "Mon",
+            "activations": 10,
+        },
+        {
+            "Student": "Young, Cy",
+            "ID": "103",
+            "SIS User ID": "S3",
+            "SIS Login ID": "cy@uni",
+            "Section": "Tue",
+            "activations": "",
+        },
+    ]
+    assert lms.roster_gaps({"ada": None, "ben": None}, roster) == [
+        "not in the roster (left out of the Canvas file): ben",
+        "in the roster but no submission was graded: cy",
+    ]
+    roster_path.write_text("folder,Student\nada,Ada\n")
+    with pytest.raises(grading.GradingError, match="no column ID, SIS"):
+        lms.read_roster(roster_path)

@@ -4,8 +4,10 @@ import os
 import sys
 from pathlib import Path
 
+from fashionlib.__main__ import describe
+from fashionlib._files import check_writable
 from fashionlib.cli_train import POSITIVE, POSITIVE_INT
-from fashionlib.teaching import grading, sandbox
+from fashionlib.teaching import grading, lms, sandbox
 from fashionlib.teaching.rubric import RUBRIC, GradingError
 
 
@@ -42,8 +44,15 @@ def run_student(args):
 
 
 def run_grade(args):
-    """Grade, print the table, write the CSVs and the feedback files."""
+    """Grade, print the table, write the CSVs and the feedback files.
+
+    Every output and input of the grader's own (``--out``, ``--csv``, the
+    gradebook already there, ``--roster``) is checked before grading.
+    """
     out = Path(args.out)
+    check_limits(args)
+    csv_path = Path(args.csv or out / f"grades-{args.chapter}.csv")
+    book_path = out / "gradebook.csv"
     settings = grading.Settings(
         cell_timeout=args.cell_timeout,
         notebook_timeout=args.notebook_timeout,
@@ -53,24 +62,62 @@ def run_grade(args):
     )
     refused = []
     try:
+        old = grading.read_gradebook(book_path)
+        roster = lms.read_roster(args.roster) if args.roster else None
         submissions = grading.find_submissions(
             args.submissions, args.chapter, refused
         )
         for message in refused:
             print(grading.shorten(message, 300), file=sys.stderr)
+        outputs = [csv_path, book_path, out / "feedback" / "x.md"]
+        check_writable(*outputs, *([out / "canvas.csv"] if roster else []))
         rows = grading.grade(submissions, settings, jobs=args.jobs)
     except (GradingError, sandbox.SandboxError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except OSError as error:
+        print(f"error: {describe(error)}", file=sys.stderr)
+        return 1
     print(grading.format_table(rows))
-    csv_path = Path(args.csv or out / f"grades-{args.chapter}.csv")
     grading.write_csv(rows, csv_path)
-    grading.write_gradebook(rows, out / "gradebook.csv")
+    book = grading.accumulated(old, rows)
+    grading.write_lines(grading.gradebook_lines(book), book_path)
+    written = [str(csv_path), str(book_path)]
+    if roster is not None:
+        grading.write_lines(
+            lms.canvas_gradebook(book, roster), out / "canvas.csv"
+        )
+        written.append(str(out / "canvas.csv"))
+        graded = dict.fromkeys(r["student"] for r in rows)
+        for line in lms.roster_gaps(graded, roster):
+            print(line)
     print(
-        f"wrote {csv_path}, {out / 'gradebook.csv'} and the feedback "
-        f"files in {out / 'feedback'}"
+        f"wrote {', '.join(written)} and the feedback files in "
+        f"{out / 'feedback'}"
     )
     return 0
+
+
+#: Longest --notebook-timeout accepted (seconds): one day.
+LONGEST = 24 * 3600
+
+
+def check_limits(args):
+    """End in ``parser.error`` (exit 2) unless the limits are sane:
+    ``--cell-timeout`` <= ``--notebook-timeout`` <= one day, and
+    ``--memory`` between 0.25 GiB and this machine's memory."""
+    if not args.cell_timeout <= args.notebook_timeout <= LONGEST:
+        args.parser.error(
+            f"--cell-timeout {args.cell_timeout:g} and --notebook-timeout "
+            f"{args.notebook_timeout:g}: a cell's limit must not exceed the "
+            f"notebook's, nor the notebook's one day ({LONGEST} s)"
+        )
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    if not 0.25 <= args.memory <= total:
+        args.parser.error(
+            f"--memory {args.memory:g}: give the GiB per submission between "
+            f"0.25 and this machine's {total:.1f} (default 2)"
+        )
 
 
 def add_student_command(commands):
@@ -152,7 +199,14 @@ def add_grade_command(commands):
         default=grading.NOTEBOOK_TIMEOUT,
         help=f"seconds per notebook (default {grading.NOTEBOOK_TIMEOUT})",
     )
-    grade.set_defaults(run=run_grade)
+    grade.add_argument(
+        "--roster",
+        metavar="FILE",
+        help="CSV with the columns folder, "
+        + ", ".join(lms.IDENTITY)
+        + ": also write canvas.csv, the gradebook for Canvas's import",
+    )
+    grade.set_defaults(run=run_grade, parser=grade)
 
 
 def add_teaching_commands(commands):

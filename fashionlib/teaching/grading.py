@@ -36,7 +36,14 @@ from pathlib import Path
 import numpy as np
 
 from fashionlib.data import atomic_file, default_data_dir
-from fashionlib.teaching import build, extract, hostile, probes, sandbox
+from fashionlib.teaching import (
+    build,
+    extract,
+    hostile,
+    preflight,
+    probes,
+    sandbox,
+)
 from fashionlib.teaching.exercises import STUBBED
 from fashionlib.teaching.library import call_graph, core_functions
 from fashionlib.teaching.rubric import (
@@ -156,14 +163,10 @@ def find_submissions(paths, chapter, refused=None):
                     refuse(refused, f"skipped {str(student)!r}: a link")
                     continue
                 for notebook in sorted(student.glob("*.ipynb")):
-                    if notebook.stem in RUBRIC and chapter in (
-                        "all",
-                        notebook.stem,
-                    ):
+                    named = chapter_named(notebook)
+                    if named and chapter in ("all", named):
                         found.append(
-                            Submission(
-                                student.name, notebook.stem, str(notebook)
-                            )
+                            Submission(student.name, named, str(notebook))
                         )
             loose += sorted(path.glob("*.ipynb"))
         else:
@@ -190,7 +193,22 @@ def find_submissions(paths, chapter, refused=None):
             f"two notebooks for one student and chapter: {clashes[0]}; "
             "give each student one folder or one file"
         )
+    if not found:
+        raise GradingError(
+            f"no submission for --chapter {chapter} in "
+            f"{', '.join(map(str, paths))}: expected STUDENT/CHAPTER.ipynb "
+            "folders or STUDENT.ipynb files; nothing was graded or written"
+        )
     return found
+
+
+def chapter_named(notebook):
+    """The rubric chapter a notebook's name gives (``Activations.ipynb``
+    and ``activations (1).ipynb`` as LMS exports name them count), or
+    None."""
+    words = notebook.stem.lower().replace("-", " ").replace("_", " ")
+    named = words.split(" ")[0] if words.strip() else ""
+    return named if named in RUBRIC else None
 
 
 # --- What the notebook defines -----------------------------------------------
@@ -593,7 +611,10 @@ def grade(submissions, settings=Settings(), jobs=1):
     """Grade ``submissions`` (Submission list), ``jobs`` at a time.
 
     Returns one row per (submission, check), in the submissions' order.
-    Raises SandboxError when the sandbox is asked for and bwrap is missing.
+    Raises SandboxError when the sandbox is asked for and bwrap is missing,
+    GradingError when the grader's own runner fails on a canary notebook
+    (:mod:`~fashionlib.teaching.preflight`): a student never gets a 0 for
+    the grader's fault.
     """
     if settings.sandboxed:
         sandbox.require()
@@ -602,6 +623,11 @@ def grade(submissions, settings=Settings(), jobs=1):
     with tempfile.TemporaryDirectory(prefix="fashionlib-grader-") as shared:
         lib = build.write_student_build(Path(shared) / "lib" / "fashionlib")
         tools = tools_folder(Path(shared) / "tools")
+        if submissions:
+            data = default_data_dir()
+            preflight.check_machinery(
+                lib.parent, tools, data if data.is_dir() else None, settings
+            )
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             graded = pool.map(
                 lambda s: grade_one(s, settings, lib.parent, tools, inputs),
@@ -722,26 +748,111 @@ def write_csv(rows, path):
         f.write(csv_text(rows, COLUMNS).encode())
 
 
-def gradebook(rows):
-    """Students by chapters: a list of dicts with points, totals, maxima."""
-    chapters = list(dict.fromkeys(r["chapter"] for r in rows))
+def scores(rows):
+    """{student: {chapter: [points, max_points]}} summed over ``rows``."""
     book = {}
     for r in rows:
-        line = book.setdefault(r["student"], {"student": r["student"]})
-        line[r["chapter"]] = line.get(r["chapter"], 0) + r["points"]
-        line["total"] = line.get("total", 0) + r["points"]
-        line["max_total"] = line.get("max_total", 0) + r["max_points"]
-    for line in book.values():
-        for chapter in chapters:
-            line.setdefault(chapter, "")
-    return list(book.values()), ["student", *chapters, "total", "max_total"]
+        score = book.setdefault(r["student"], {}).setdefault(
+            r["chapter"], [0, 0]
+        )
+        score[0] += r["points"]
+        score[1] += r["max_points"]
+    return book
+
+
+def gradebook_lines(book):
+    """The gradebook of ``book`` (as :func:`scores` makes it): a list of
+    dicts with points per chapter, totals and maxima, and the columns."""
+    chapters = book_chapters(book)
+    lines = []
+    for student, line in book.items():
+        lines.append(
+            {
+                "student": student,
+                **{c: line[c][0] if c in line else "" for c in chapters},
+                "total": sum(score[0] for score in line.values()),
+                "max_total": sum(score[1] for score in line.values()),
+            }
+        )
+    return lines, ["student", *chapters, "total", "max_total"]
+
+
+def book_chapters(book):
+    """The chapters graded in ``book``, in the rubric's order."""
+    chapters = dict.fromkeys(c for line in book.values() for c in line)
+    return sorted(
+        chapters, key=lambda c: list(RUBRIC).index(c) if c in RUBRIC else 0
+    )
+
+
+def gradebook(rows):
+    """Students by chapters: a list of dicts with points, totals, maxima."""
+    return gradebook_lines(scores(rows))
 
 
 def write_gradebook(rows, path):
     """Write the gradebook CSV (students by chapters) to ``path``."""
-    lines, columns = gradebook(rows)
+    write_lines(gradebook(rows), path)
+
+
+def write_lines(gradebook, path):
+    """Write ``gradebook`` (lines, columns) as CSV to ``path``."""
+    lines, columns = gradebook
     with atomic_file(path) as f:
         f.write(csv_text(lines, columns).encode())
+
+
+#: Largest gradebook file the grader reads back (bytes).
+GRADEBOOK_LIMIT = 10 * 1024**2
+
+
+def read_gradebook(path):
+    """The gradebook CSV at ``path`` as :func:`scores` makes it ({} when
+    there is none); the maxima of its chapters come from the rubric.
+
+    GradingError, before any grading, if it is not a gradebook of this
+    grader (columns student, chapters of the rubric, total, max_total).
+    """
+    path = Path(path)
+    if not path.exists():
+        return {}
+    try:
+        if path.stat().st_size > GRADEBOOK_LIMIT:
+            raise ValueError(f"larger than {GRADEBOOK_LIMIT} bytes")
+        reader = csv.DictReader(io.StringIO(path.read_text("utf-8")))
+        columns = reader.fieldnames or []
+        chapters = columns[1:-2]
+        if columns[:1] + columns[-2:] != ["student", "total", "max_total"]:
+            raise ValueError(f"columns {columns}")
+        maxima = {c: chapter_total(c) for c in chapters}
+        return {
+            line["student"]: {
+                c: [int(line[c]), maxima[c]] for c in chapters if line[c]
+            }
+            for line in reader
+        }
+    except (OSError, ValueError, KeyError, TypeError, csv.Error) as error:
+        raise GradingError(
+            f"{path} is not a gradebook this grader wrote ({error}): move "
+            "it away, or give another --out"
+        ) from None
+
+
+def chapter_total(chapter):
+    """The automatic points of ``chapter``; ValueError if it is unknown."""
+    if chapter not in RUBRIC:
+        raise ValueError(f"unknown chapter {chapter!r}")
+    return sum(p.points for p in RUBRIC[chapter].parts)
+
+
+def accumulated(old, rows):
+    """The gradebook ``old`` ({student: {chapter: [points, max]}}) updated
+    with ``rows``: each (student, chapter) they grade is replaced, every
+    other entry kept."""
+    book = {student: dict(line) for student, line in old.items()}
+    for student, line in scores(rows).items():
+        book.setdefault(student, {}).update(line)
+    return book
 
 
 def feedback_text(rows):

@@ -69,11 +69,19 @@ def python_roots():
     return sorted(str(r) for r in roots if not str(r).startswith("/usr"))
 
 
+def python_executable():
+    """The running Python by its resolved folder: the sandbox binds the
+    resolved roots, so a venv reached through a link must be started
+    there (the name stays: a venv's python finds its pyvenv.cfg beside)."""
+    executable = Path(sys.executable)
+    return executable.parent.resolve() / executable.name
+
+
 def environment(data_dir):
     """Environment variables of the sandboxed runner and its kernel."""
     return {
         "HOME": "/tmp/home",
-        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "PATH": f"{python_executable().parent}:/usr/bin:/bin",
         "PYTHONPATH": LIB,
         "FASHIONLIB_DATA": DATA if data_dir else "/nonexistent",
         "MPLBACKEND": "Agg",
@@ -123,7 +131,7 @@ def command(
         "prlimit",
         *limits,
         "--",
-        sys.executable,
+        str(python_executable()),
         f"{TOOLS}/{program}",
         JOB,
     ]
