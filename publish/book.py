@@ -5,7 +5,8 @@
 
 1. every notebook page of ``_toc.yml`` is read as myst-nb reads it and
    executed in a fresh kernel of its own, by a pool of one worker per core,
-   longest chapter first (by the seconds of the previous build, if any);
+   longest chapter first (by the seconds of the previous build, if any;
+   else the last chapter first);
    each kernel gets one BLAS thread, so that the kernels do not fight over
    the cores and a sum is always added up in the same order;
 2. the executed notebooks go into a fresh jupyter-cache
@@ -18,7 +19,8 @@
    ``_build/execution-seconds.json`` for the next build's order.
 
 A failing cell fails the build: every chapter still runs, then the failures
-are printed (cell, error) and Sphinx is not started.  Sphinx's parallel read
+are printed (cell, error), written to ``_build/reports/DOCNAME.err.log``,
+and Sphinx is not started.  Sphinx's parallel read
 (``-j``) was not used: it hands each process a fixed, alphabetical half of
 the pages, so the long chapters cannot be spread over the cores.
 """
@@ -40,7 +42,7 @@ from publish.sources import notebook_docnames, read_config
 FLAGS = ["-W", "-n", "--keep-going"]
 #: In the output folder's _build: the cache, the config, the seconds.
 CACHE, CONFIG = ".execution", "book-config.yml"
-SECONDS = "execution-seconds.json"
+SECONDS, REPORTS = "execution-seconds.json", "reports"
 #: One thread per kernel for the BLAS libraries NumPy may use.
 ONE_THREAD = {
     name: "1"
@@ -101,8 +103,11 @@ def execute(docname, notebook, folder, timeout):
 
 def longest_first(docnames, seconds):
     """``docnames`` ordered by ``seconds`` (the previous build's), longest
-    first; chapters without a time go first, in reading order."""
-    return sorted(docnames, key=lambda d: -seconds.get(d, float("inf")))
+    first.  Chapters without a time go first, last chapter first: later
+    chapters train larger networks (a fresh clone has no times at all)."""
+    unknown = [d for d in reversed(docnames) if d not in seconds]
+    known = sorted(set(docnames) - set(unknown), key=lambda d: -seconds[d])
+    return unknown + known
 
 
 def execute_all(root, docnames, seconds, workers, timeout):
@@ -181,6 +186,7 @@ def build(root, out, workers=None):
     """Execute the chapters, then build ``out/_build/html``; exit status."""
     root, build_dir = Path(root).resolve(), Path(out).resolve() / "_build"
     build_dir.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(build_dir / REPORTS, ignore_errors=True)
     workers = workers or len(os.sched_getaffinity(0))
     seconds_file = build_dir / SECONDS
     previous = (
@@ -197,6 +203,9 @@ def build(root, out, workers=None):
     if failures:
         for docname, error in failures.items():
             print(f"\n{docname} failed:\n{error}", file=sys.stderr)
+            report = build_dir / REPORTS / f"{docname}.err.log"
+            report.parent.mkdir(parents=True, exist_ok=True)
+            report.write_text(error)
         print(table + f"\nFAILED: {', '.join(failures)}", file=sys.stderr)
         return 1
     cache = fill_cache(build_dir / CACHE, root, executed, times)

@@ -111,13 +111,11 @@ def test_a_failing_cell_fails_the_build_before_sphinx(tmp_path):
     assert "the claim broke" in run.stderr
     assert "FAILED: second" in run.stderr
     assert not (tmp_path / "_build" / "html").exists()
+    report = tmp_path / "_build" / book.REPORTS / "second.err.log"
+    assert "the claim broke" in report.read_text()
 
 
-def test_chapters_without_a_time_go_first_then_the_longest():
+def test_chapters_without_a_time_go_first_last_first_then_the_longest():
     seconds = {"a": 1.0, "b": 30.0, "c": 5.0}
-    assert book.longest_first(["a", "b", "c", "new"], seconds) == [
-        "new",
-        "b",
-        "c",
-        "a",
-    ]
+    order = book.longest_first(["new", "a", "b", "newer", "c"], seconds)
+    assert order == ["newer", "new", "b", "c", "a"]
