@@ -20,9 +20,12 @@
 
 A failing cell fails the build: every chapter still runs, then the failures
 are printed (cell, error), written to ``_build/reports/DOCNAME.err.log``,
-and Sphinx is not started.  Sphinx's parallel read
-(``-j``) was not used: it hands each process a fixed, alphabetical half of
-the pages, so the long chapters cannot be spread over the cores.
+and Sphinx is not started.
+
+Why not Sphinx's parallel read (``-j``, which myst-nb and the extensions
+allow): jupyter-book's command has no such option, and Sphinx hands each
+process a fixed share of the pages in alphabetical order (two halves on two
+cores), so the long chapters could not be spread over the cores.
 """
 
 import argparse
@@ -185,27 +188,26 @@ def write_json(path, value):
 def build(root, out, workers=None):
     """Execute the chapters, then build ``out/_build/html``; exit status."""
     root, build_dir = Path(root).resolve(), Path(out).resolve() / "_build"
+    for folder in (build_dir / "html", build_dir / REPORTS):
+        shutil.rmtree(folder, ignore_errors=True)  # no page of an old build
     build_dir.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(build_dir / REPORTS, ignore_errors=True)
     workers = workers or len(os.sched_getaffinity(0))
     seconds_file = build_dir / SECONDS
     previous = (
         json.loads(seconds_file.read_text()) if seconds_file.is_file() else {}
     )
-    timeout = read_config(root)["execute"]["timeout"]
     start = time.perf_counter()
     executed, times, failures = execute_all(
-        root, notebook_docnames(root), previous, workers, timeout
+        root,
+        notebook_docnames(root),
+        previous,
+        workers,
+        read_config(root)["execute"]["timeout"],
     )
-    wall = time.perf_counter() - start
+    table = seconds_table(times, time.perf_counter() - start, workers)
     write_json(seconds_file, times)
-    table = seconds_table(times, wall, workers)
     if failures:
-        for docname, error in failures.items():
-            print(f"\n{docname} failed:\n{error}", file=sys.stderr)
-            report = build_dir / REPORTS / f"{docname}.err.log"
-            report.parent.mkdir(parents=True, exist_ok=True)
-            report.write_text(error)
+        report_failures(build_dir / REPORTS, failures)
         print(table + f"\nFAILED: {', '.join(failures)}", file=sys.stderr)
         return 1
     cache = fill_cache(build_dir / CACHE, root, executed, times)
@@ -215,7 +217,6 @@ def build(root, out, workers=None):
         execute_notebooks="cache",
         cache=str(build_dir / CACHE),
     )
-    shutil.rmtree(build_dir / "html", ignore_errors=True)
     status = sphinx(root, out, config)
     again = [
         Path(record.uri).relative_to(root).with_suffix("").as_posix()
@@ -229,6 +230,16 @@ def build(root, out, workers=None):
         )
     print(table)
     return status or int(bool(again))
+
+
+def report_failures(folder, failures):
+    """Print each failed chapter's traceback, and write it to
+    ``folder/DOCNAME.err.log``."""
+    for docname, error in failures.items():
+        print(f"\n{docname} failed:\n{error}", file=sys.stderr)
+        report = Path(folder) / f"{docname}.err.log"
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(error)
 
 
 def sphinx(root, out, config):
