@@ -11,8 +11,12 @@ from tqdm.auto import tqdm
 
 from fashionlib import _validate, activations, backprop
 from fashionlib.backprop import backprop_nn_W
-from fashionlib.batch import ACTIVATIONS
-from fashionlib.evaluation import accuracy, output_to_label_regression
+from fashionlib.batch import ACTIVATIONS, forward_batch
+from fashionlib.evaluation import (
+    accuracy,
+    output_to_label_regression,
+    true_labels,
+)
 from fashionlib.loss import l2
 from fashionlib.network import make_rng, nn
 
@@ -163,23 +167,35 @@ def stacked_gradients(X, Y, stacked, activations):
 
 
 #: Each of fashionlib's activations, with its backward functions (fast and
-#: naive), -> its (forward, backward) pair on arrays of any shape.
-TWINS = {
-    (getattr(activations, name), table[name]): ACTIVATIONS[name]
+#: naive) -> its name in :data:`fashionlib.batch.ACTIVATIONS`.
+NAMES = {
+    (getattr(activations, name), table[name]): name
     for name in ("relu", "identity", "sigmoid")
     for table in (backprop.FAST, backprop.NAIVE)
 }
 
 
-def array_twins(architecture):
-    """The (forward, backward) array pairs of ``architecture``'s layers, or
-    None if it uses a function that is not fashionlib's own."""
+def activation_names(architecture):
+    """The activation names of ``architecture``'s layers, or None if it
+    uses a function that is not fashionlib's own."""
     h_list, back_h_list = architecture["h_list"], architecture["back_h_list"]
     plain = set(architecture) == {"W_list", "h_list", "back_h_list"}
     if not plain or len(h_list) != len(back_h_list):
         return None
-    twins = [TWINS.get(pair) for pair in zip(h_list, back_h_list, strict=True)]
-    return None if None in twins else twins
+    names = [NAMES.get(pair) for pair in zip(h_list, back_h_list, strict=True)]
+    return None if None in names else names
+
+
+def accuracy_of_rows(W_list, names, data, output_to_label):
+    """:func:`~fashionlib.evaluation.accuracy` of the network ``W_list``
+    (activations ``names``), all images of ``data`` scored at once: the
+    same products, added up in another order."""
+    images, labels = _validate.dataset(data)
+    X = np.asarray(images, dtype=float).reshape(len(images), -1)
+    outputs = forward_batch(X, W_list, names)[0]  # x_L, (N, m_L)
+    predicted = np.array([output_to_label(x) for x in outputs], dtype=int)
+    true = true_labels(labels, output_to_label)
+    return 100.0 * float(np.mean(predicted == true))
 
 
 def train_together(data_train, architectures, learning_rate, rngs):
@@ -193,8 +209,8 @@ def train_together(data_train, architectures, learning_rate, rngs):
     same products in another order only.  Returns the losses ``(K, N)``.
     Raises ValueError for activations that are not fashionlib's own.
     """
-    activations = array_twins(architectures[0])
-    if activations is None:
+    names = activation_names(architectures[0])
+    if names is None:
         raise ValueError(
             "train_together runs fashionlib's relu, identity and sigmoid "
             "only: train a network of other functions with train"
@@ -203,6 +219,7 @@ def train_together(data_train, architectures, learning_rate, rngs):
     X = np.asarray(images, dtype=float).reshape(len(images), -1)
     Y = np.asarray(labels, dtype=float).reshape(len(labels), -1)
     orders = np.array([sample_order(len(labels), rng) for rng in rngs])
+    activations = [ACTIVATIONS[name] for name in names]
     weights = [a["W_list"] for a in architectures]
     stacked = [np.stack(Ws) for Ws in zip(*weights, strict=True)]
     losses = np.empty(orders.shape)
@@ -233,7 +250,8 @@ def train_and_evaluate_together(
     ``seeds``, the runs trained side by side (:func:`train_together`).
 
     Returns one :class:`TrainingRun` per seed, those of
-    ``train_and_evaluate(architectures[j], ..., seed=seeds[j])``, which
+    ``train_and_evaluate(architectures[j], ..., seed=seeds[j])`` (the
+    images scored all at once, :func:`accuracy_of_rows`), which
     trains them one after the other when they use functions other than
     fashionlib's (a reader's own relu, say).
     """
@@ -242,7 +260,8 @@ def train_and_evaluate_together(
             f"{len(architectures)} architectures but {len(seeds)} seeds: "
             "give one seed (or None, the stored order) per run"
         )
-    if array_twins(architectures[0]) is None:
+    names = activation_names(architectures[0])
+    if names is None:
         return [
             train_and_evaluate(
                 a,
@@ -262,8 +281,8 @@ def train_and_evaluate_together(
         losses.append(train_together(data_train, trained, learning_rate, rngs))
         for run, architecture in zip(accuracies, trained, strict=True):
             run.append(
-                accuracy(
-                    network_function(architecture), data_test, output_to_label
+                accuracy_of_rows(
+                    architecture["W_list"], names, data_test, output_to_label
                 )
             )
     losses = np.concatenate(losses, axis=1) if losses else np.empty((0, 0))

@@ -6,6 +6,8 @@ import pytest
 import fashionlib as fl
 from fashionlib.evaluation import predict_labels
 from fashionlib.training import (
+    accuracy_of_rows,
+    activation_names,
     copy_architecture,
     train_and_evaluate_together,
     train_together,
@@ -350,3 +352,35 @@ def test_runs_side_by_side_stop_when_one_diverges(rng):
         train_and_evaluate_together(
             [fl.architecture([2, 4, 3])] * 2, 1, 1e30, data, data, seeds=[0, 1]
         )
+
+
+@pytest.mark.parametrize(
+    "hidden, output_to_label",
+    [
+        ("relu", fl.prediction_to_label_classification),
+        ("sigmoid", fl.output_to_label_regression),
+    ],
+)
+def test_scoring_all_images_at_once_gives_the_per_image_accuracy(
+    rng, hidden, output_to_label
+):
+    classes = output_to_label is fl.prediction_to_label_classification
+    network = fl.architecture([12, 7, 10 if classes else 1], hidden, seed=3)
+    for W in network["W_list"]:
+        W[:, -1] = rng.normal(0, 2, len(W))  # biases that spread the labels
+    data = {
+        "images": rng.standard_normal((300, 3, 4)),
+        "labels": np.eye(10)[rng.integers(0, 10, 300)],
+    }
+    if not classes:
+        data["labels"] = data["labels"].argmax(axis=1)
+    names = activation_names(network)
+    assert names == [hidden, "identity"]
+    expected = fl.accuracy(
+        fl.training.network_function(network), data, output_to_label
+    )
+    assert 0 < expected < 100
+    assert (
+        accuracy_of_rows(network["W_list"], names, data, output_to_label)
+        == expected
+    )
