@@ -11,16 +11,14 @@ PYODIDE_RUNTIME = $(abspath $(or $(PYODIDE_DIR),_build/lite-runtime/pyodide))
 .PHONY: book test quick unit-tests lint mutation data venv system-packages browser-deps \
 	student lite lite-runtime preview bench clean
 
-# --all and a fresh html folder: Sphinx would otherwise skip (not re-execute) chapters whose
-# source did not change, even when fashionlib did, and keep stale images.
+# Every chapter executed afresh, one kernel per core, then a fresh html folder (publish/book.py)
 book: data
-	rm -rf _build/html
-	$(BIN)/jupyter-book build . --all -W -n --keep-going
+	$(BIN)/python -m publish.book
 	$(MAKE) --no-print-directory lite
 	@echo "The book is at _build/html/index.html"
 
-test: lint data browser-deps lite-runtime
-	PYODIDE_DIR="$(PYODIDE_RUNTIME)" $(BIN)/python -m pytest
+test: lint book browser-deps lite-runtime  # the tests read the book this run built
+	FASHIONLIB_BUILT_BOOK=_build PYODIDE_DIR="$(PYODIDE_RUNTIME)" $(BIN)/python -m pytest
 
 quick: lint  # the library tests alone, in seconds, on every core
 	$(BIN)/python -m pytest -n auto -m "not slow and not book"

@@ -14,7 +14,6 @@ the argument called ``x`` here is that ``i_k``.
 """
 
 import numpy as np
-import scipy.special
 
 
 def as_vector(x):
@@ -43,6 +42,10 @@ def sigmoid_array(X):
 
     ``scipy.special.expit`` never overflows.
     """
+    # imported here: SciPy takes longer to load than the whole package, and
+    # most chapters never call a sigmoid
+    import scipy.special
+
     return scipy.special.expit(X)
 
 

@@ -11,9 +11,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
-from fashionlib import _validate
+from fashionlib import _validate, activations, backprop
 from fashionlib.backprop import backprop_nn_W
-from fashionlib.evaluation import accuracy, output_to_label_regression
+from fashionlib.batch import ACTIVATIONS, forward_batch
+from fashionlib.evaluation import (
+    accuracy,
+    output_to_label_regression,
+    true_labels,
+)
 from fashionlib.loss import l2
 from fashionlib.network import make_rng, nn
 
@@ -151,3 +156,159 @@ def train_and_evaluate(
     return TrainingRun(
         accuracies, trained, np.concatenate(losses) if losses else np.empty(0)
     )
+
+
+# --- several networks side by side ------------------------------------------
+
+
+def stacked_gradients(X, Y, stacked, activations):
+    """Losses ``(K,)`` and gradients of K networks, one example each.
+
+    ``X`` ``(K, m_0)`` and ``Y`` ``(K, m_L)``: example and target of each
+    network; ``stacked``: ``[W_1, ..., W_L]``, ``W_k`` of shape
+    ``(K, m_k, m_{k-1} + 1)``; ``activations``: ``(h_k, back_h_k)`` pairs
+    on arrays.  Network j computes what ``l2`` and ``backprop_nn_W`` give
+    for ``X[j]``; the gradients have the shapes of ``stacked``.
+    """
+    inputs, pre_activations, x = [], [], X
+    for W, (h, _) in zip(stacked, activations, strict=True):
+        inputs.append(np.concatenate([x, np.ones((len(x), 1))], axis=1))
+        pre_activations.append(np.matmul(W, inputs[-1][:, :, None])[:, :, 0])
+        x = h(pre_activations[-1])  # x_k = h_k(i_k), one row per network
+    residual = x - Y
+    Jx_E = 2.0 * residual  # g_L, one row per network
+    layers = zip(inputs, pre_activations, stacked, activations, strict=True)
+    gradients = []
+    for x_h, Wx, W, (_, back_h) in reversed(list(layers)):
+        Jx_E = back_h(Jx_E, Wx)  # delta_k
+        gradients.append(Jx_E[:, :, None] * x_h[:, None, :])
+        Jx_E = np.matmul(Jx_E[:, None, :], W[:, :, :-1])[:, 0, :]  # g_k-1
+    return np.einsum("ki,ki->k", residual, residual), gradients[::-1]
+
+
+#: Each of fashionlib's activations, with its backward functions (fast and
+#: naive) -> its name in :data:`fashionlib.batch.ACTIVATIONS`.
+NAMES = {
+    (getattr(activations, name), table[name]): name
+    for name in ("relu", "identity", "sigmoid")
+    for table in (backprop.FAST, backprop.NAIVE)
+}
+
+
+def activation_names(architecture):
+    """The activation names of ``architecture``'s layers, or None if it
+    uses a function that is not fashionlib's own."""
+    h_list, back_h_list = architecture["h_list"], architecture["back_h_list"]
+    plain = set(architecture) == {"W_list", "h_list", "back_h_list"}
+    if not plain or len(h_list) != len(back_h_list):
+        return None
+    names = [NAMES.get(pair) for pair in zip(h_list, back_h_list, strict=True)]
+    return None if None in names else names
+
+
+def accuracy_of_rows(W_list, names, data, output_to_label):
+    """:func:`~fashionlib.evaluation.accuracy` of the network ``W_list``
+    (activations ``names``), all images of ``data`` scored at once: the
+    same products, added up in another order."""
+    images, labels = _validate.dataset(data)
+    X = np.asarray(images, dtype=float).reshape(len(images), -1)
+    outputs = forward_batch(X, W_list, names)[0]  # x_L, (N, m_L)
+    predicted = np.array([output_to_label(x) for x in outputs], dtype=int)
+    true = true_labels(labels, output_to_label)
+    return 100.0 * float(np.mean(predicted == true))
+
+
+def train_together(data_train, architectures, learning_rate, rngs):
+    """One epoch of :func:`train` for K networks; updates them in place.
+
+    ``architectures``: K dicts of one shape and one choice of activations
+    (relu, identity, sigmoid); network j takes the examples in the order
+    drawn from ``rngs[j]`` (Generators), as ``train(data_train,
+    architectures[j], learning_rate, seed=rngs[j])`` does.  Each step
+    updates all K networks in one stacked computation, which adds up the
+    same products in another order only.  Returns the losses ``(K, N)``.
+    Raises ValueError for activations that are not fashionlib's own.
+    """
+    names = activation_names(architectures[0])
+    if names is None:
+        raise ValueError(
+            "train_together runs fashionlib's relu, identity and sigmoid "
+            "only: train a network of other functions with train"
+        )
+    images, labels = _validate.dataset(data_train)
+    X = np.asarray(images, dtype=float).reshape(len(images), -1)
+    Y = np.asarray(labels, dtype=float).reshape(len(labels), -1)
+    orders = np.array([sample_order(len(labels), rng) for rng in rngs])
+    activations = [ACTIVATIONS[name] for name in names]
+    weights = [a["W_list"] for a in architectures]
+    stacked = [np.stack(Ws) for Ws in zip(*weights, strict=True)]
+    losses = np.empty(orders.shape)
+    for step, order in enumerate(orders.T):
+        losses[:, step], gradients = stacked_gradients(
+            X[order], Y[order], stacked, activations
+        )
+        check_finite(losses[:, step].sum(), step, learning_rate)
+        for W, JW_E in zip(stacked, gradients, strict=True):
+            JW_E *= learning_rate
+            W -= JW_E
+    for j, trained in enumerate(architectures):
+        for W, W_stack in zip(trained["W_list"], stacked, strict=True):
+            W[...] = W_stack[j]
+    return losses
+
+
+def train_and_evaluate_together(
+    architectures,
+    num_epochs,
+    learning_rate,
+    data_train,
+    data_test,
+    output_to_label=output_to_label_regression,
+    seeds=(None,),
+):
+    """:func:`train_and_evaluate` for each pair of ``architectures`` and
+    ``seeds``, the runs trained side by side (:func:`train_together`).
+
+    Returns one :class:`TrainingRun` per seed, those of
+    ``train_and_evaluate(architectures[j], ..., seed=seeds[j])`` (the
+    images scored all at once, :func:`accuracy_of_rows`), which
+    trains them one after the other when they use functions other than
+    fashionlib's (a reader's own relu, say).
+    """
+    if len(seeds) != len(architectures):
+        raise ValueError(
+            f"{len(architectures)} architectures but {len(seeds)} seeds: "
+            "give one seed (or None, the stored order) per run"
+        )
+    names = activation_names(architectures[0])
+    if names is None:
+        return [
+            train_and_evaluate(
+                a,
+                num_epochs,
+                learning_rate,
+                data_train,
+                data_test,
+                output_to_label,
+                seed,
+            )
+            for a, seed in zip(architectures, seeds, strict=True)
+        ]
+    trained = [copy_architecture(a) for a in architectures]
+    rngs = [None if seed is None else make_rng(seed) for seed in seeds]
+    accuracies, losses = [[] for _ in trained], []
+    for _ in range(num_epochs):
+        losses.append(train_together(data_train, trained, learning_rate, rngs))
+        for run, architecture in zip(accuracies, trained, strict=True):
+            run.append(
+                accuracy_of_rows(
+                    architecture["W_list"], names, data_test, output_to_label
+                )
+            )
+    losses = np.concatenate(losses, axis=1) if losses else np.empty((0, 0))
+    return [
+        TrainingRun(run, architecture, run_losses)
+        for run, architecture, run_losses in zip(
+            accuracies, trained, losses, strict=False
+        )
+    ]

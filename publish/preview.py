@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
+from publish.book import config_with
 
 #: Where the preview is built, in the book's folder.
 PREVIEW = Path("_build") / "preview"
@@ -53,21 +53,10 @@ def prepare(preview, package):
 
 
 def preview_config(root, preview):
-    """Write the preview's config: _config.yml with the cache; return its path.
-
-    The copy lives in ``preview``, so the paths of ``local_extensions`` (which
-    jupyter-book resolves from the config file's folder) are made absolute.
-    """
-    config = yaml.safe_load((root / "_config.yml").read_text())
-    config["execute"]["execute_notebooks"] = "cache"
-    extensions = config["sphinx"].get("local_extensions") or {}
-    for name, folder in extensions.items():
-        extensions[name] = str((root / folder).resolve())
-    path = preview / "_config.yml"
-    partial = path.with_suffix(".yml.partial")
-    partial.write_text(yaml.safe_dump(config, sort_keys=False))
-    partial.replace(path)
-    return path
+    """Write the preview's config: _config.yml with the cache; its path."""
+    return config_with(
+        root, preview / "_config.yml", execute_notebooks="cache"
+    )
 
 
 def main():

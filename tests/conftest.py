@@ -4,6 +4,7 @@ Every test draws off-screen: matplotlib's Agg backend, chosen here once.
 """
 
 import functools
+import os
 import subprocess
 import sys
 import threading
@@ -16,6 +17,8 @@ import numpy as np
 import pytest
 from hypothesis import settings
 from tqdm import tqdm
+
+from publish import book
 
 # Deterministic examples and no per-example deadline: CI machines are shared
 # and noisy.
@@ -69,49 +72,50 @@ def rng():
 
 # --- the built site, shared by every test marked "book" ----------------------
 
+
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory):
-    """Build the whole book once per test session.
+    """The whole book, built once per test session at most.
 
-    Returns the completed build (folder and log).
+    ``make test`` builds it (``make book``) before the tests and names its
+    ``_build`` folder in ``FASHIONLIB_BUILT_BOOK``: the tests read that
+    build.  Without it the book is built here, into a temporary folder, by
+    ``make book``'s command (publish/book.py: every chapter executed afresh,
+    ``-W -n``: any warning fails), and its JupyterLite site added.
 
-    ``jupyter-book build --path-output`` writes to ``<tmp>/_build/html``; every
-    chapter is executed (``execute_notebooks: force``) with ``-W -n``: any
-    warning fails the build.
+    Returns the build: folders ``html`` and ``build``, the ``config`` it
+    was built with, its exit status and log.
     """
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    assert jupyter_book.exists(), (
-        "install the book extras: pip install -e '.[book,test]'"
-    )
+    given = os.environ.get("FASHIONLIB_BUILT_BOOK")
+    if given:
+        build = Path(given).resolve()
+        return SimpleNamespace(
+            html=build / "html",
+            build=build,
+            config=build / book.CONFIG,
+            returncode=0,
+            log=f"built by make book into {build}",
+        )
     out = tmp_path_factory.mktemp("book")
-    result = subprocess.run(
-        [
-            str(jupyter_book),
-            "build",
-            str(ROOT),
-            "--path-output",
-            str(out),
-            "-W",
-            "-n",
-            "--keep-going",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    returncode, log = result.returncode, result.stdout + result.stderr
-    if returncode == 0:  # the JupyterLite site the chapters' buttons open
-        lite = subprocess.run(
-            [sys.executable, "-m", "publish.lite"]
-            + [str(out / "_build" / "html" / "_lite")],
+    log = ""
+    for command in (
+        ["publish.book", "--out", str(out)],
+        ["publish.lite", str(out / "_build" / "html" / "_lite")],
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", *command],
             capture_output=True,
             text=True,
             cwd=ROOT,
         )
-        returncode, log = lite.returncode, log + lite.stdout + lite.stderr
+        log += result.stdout + result.stderr
+        if result.returncode != 0:
+            break
     return SimpleNamespace(
         html=out / "_build" / "html",
         build=out / "_build",
-        returncode=returncode,
+        config=out / "_build" / book.CONFIG,
+        returncode=result.returncode,
         log=log,
     )
 
@@ -132,6 +136,7 @@ def site(built_book):
     yield SimpleNamespace(
         html=built_book.html,
         build=built_book.build,
+        config=built_book.config,
         url=f"http://127.0.0.1:{server.server_address[1]}/",
     )
     server.shutdown()

@@ -300,6 +300,8 @@ def test_sphinx_linkcheck_finds_no_broken_link(site, capsys):
             str(ROOT),
             "--path-output",
             str(site.build.parent),
+            "--config",  # the build's: with another, Sphinx reads again
+            str(site.config),
             "--builder",
             "linkcheck",
         ],

@@ -5,6 +5,13 @@ import pytest
 
 import fashionlib as fl
 from fashionlib.evaluation import predict_labels
+from fashionlib.training import (
+    accuracy_of_rows,
+    activation_names,
+    copy_architecture,
+    train_and_evaluate_together,
+    train_together,
+)
 
 
 def separable_data(rng, n_per_class=30):
@@ -251,3 +258,130 @@ def test_regression_label_of_any_real_scalar():
     assert fl.output_to_label_regression(Fraction(7, 2)) == 4
     assert fl.output_to_label_regression(10**30) == 9
     assert fl.output_to_label_regression([-(10**30)]) == 0
+
+
+# --- several runs side by side ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "shape, hidden, output",
+    [([2, 8, 3], "relu", "identity"), ([2, 5, 4, 3], "sigmoid", "sigmoid")],
+)
+def test_runs_side_by_side_equal_one_run_per_seed(rng, shape, hidden, output):
+    data = separable_data(rng)
+    seeds = [0, 7, 3]
+    starts = [fl.architecture(shape, hidden, output, seed=s) for s in seeds]
+    alone = [
+        fl.train_and_evaluate(
+            start,
+            3,
+            0.01,
+            data,
+            data,
+            output_to_label=fl.prediction_to_label_classification,
+            seed=seed,
+        )
+        for start, seed in zip(starts, seeds, strict=True)
+    ]
+    together = train_and_evaluate_together(
+        starts,
+        3,
+        0.01,
+        data,
+        data,
+        output_to_label=fl.prediction_to_label_classification,
+        seeds=seeds,
+    )
+    for one, other in zip(alone, together, strict=True):
+        assert one.accuracy == other.accuracy
+        for W, W_other in zip(
+            one.architecture["W_list"],
+            other.architecture["W_list"],
+            strict=True,
+        ):
+            np.testing.assert_array_equal(W, W_other)
+        np.testing.assert_allclose(one.losses, other.losses, rtol=1e-12)
+    assert not np.array_equal(
+        together[0].architecture["W_list"][0],
+        together[1].architecture["W_list"][0],
+    )
+    assert np.array_equal(  # the given weights are left alone
+        starts[0]["W_list"][0],
+        fl.architecture(shape, hidden, output)["W_list"][0],
+    )
+
+
+def test_runs_side_by_side_of_a_scalar_output_in_the_stored_order(rng):
+    data = {
+        "images": rng.standard_normal((40, 1, 3)),
+        "labels": rng.integers(0, 10, 40).astype(float),
+    }
+    start = fl.architecture([3, 4, 1])
+    alone = fl.train_and_evaluate(start, 2, 0.001, data, data)
+    (together,) = train_and_evaluate_together([start], 2, 0.001, data, data)
+    assert alone.accuracy == together.accuracy
+    np.testing.assert_array_equal(
+        alone.architecture["W_list"][1], together.architecture["W_list"][1]
+    )
+
+
+def test_a_readers_own_activation_trains_one_run_after_the_other(rng):
+    data = separable_data(rng)
+    start = fl.architecture([2, 4, 3])
+    own = {**start, "h_list": [lambda x: np.maximum(x, 0), fl.identity]}
+    to_label = fl.prediction_to_label_classification
+    (run,) = train_and_evaluate_together(
+        [own], 1, 0.01, data, data, output_to_label=to_label
+    )
+    expected = fl.train_and_evaluate(
+        own, 1, 0.01, data, data, output_to_label=to_label
+    )
+    np.testing.assert_array_equal(
+        run.architecture["W_list"][0], expected.architecture["W_list"][0]
+    )
+    with pytest.raises(ValueError, match="train a network of other"):
+        train_together(data, [copy_architecture(own)], 0.01, [None])
+
+
+def test_runs_side_by_side_stop_when_one_diverges(rng):
+    data = separable_data(rng)
+    with pytest.raises(ValueError, match="one seed"):
+        train_and_evaluate_together(
+            [fl.architecture([2, 4, 3])], 1, 0.1, data, data, seeds=[0, 1]
+        )
+    with pytest.raises(FloatingPointError, match="learning rate 1e\\+30"):
+        train_and_evaluate_together(
+            [fl.architecture([2, 4, 3])] * 2, 1, 1e30, data, data, seeds=[0, 1]
+        )
+
+
+@pytest.mark.parametrize(
+    "hidden, output_to_label",
+    [
+        ("relu", fl.prediction_to_label_classification),
+        ("sigmoid", fl.output_to_label_regression),
+    ],
+)
+def test_scoring_all_images_at_once_gives_the_per_image_accuracy(
+    rng, hidden, output_to_label
+):
+    classes = output_to_label is fl.prediction_to_label_classification
+    network = fl.architecture([12, 7, 10 if classes else 1], hidden, seed=3)
+    for W in network["W_list"]:
+        W[:, -1] = rng.normal(0, 2, len(W))  # biases that spread the labels
+    data = {
+        "images": rng.standard_normal((300, 3, 4)),
+        "labels": np.eye(10)[rng.integers(0, 10, 300)],
+    }
+    if not classes:
+        data["labels"] = data["labels"].argmax(axis=1)
+    names = activation_names(network)
+    assert names == [hidden, "identity"]
+    expected = fl.accuracy(
+        fl.training.network_function(network), data, output_to_label
+    )
+    assert 0 < expected < 100
+    assert (
+        accuracy_of_rows(network["W_list"], names, data, output_to_label)
+        == expected
+    )
