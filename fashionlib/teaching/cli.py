@@ -98,7 +98,7 @@ def run_grade(args):
     return 0
 
 
-#: Longest --notebook-timeout accepted (seconds): one day.
+#: Longest --notebook-timeout accepted, in seconds (one day).
 LONGEST = 24 * 3600
 
 

@@ -618,7 +618,7 @@ EXERCISES = {
     )
 }
 
-#: The functions the student writes: the student build and notebooks stub
+#: The functions the student writes. The student build and notebooks stub
 #: them, and the grader grades the notebook's definitions of them.
 STUBBED = {name: e for name, e in EXERCISES.items() if e.contract}
 #: The exercises the grader checks, each with probes.

@@ -24,7 +24,7 @@ import numpy as np
 NOTEBOOK_LIMIT = 8 * 1024**2
 #: Characters of one code cell, and of all code cells together.
 CELL_LIMIT, CODE_LIMIT = 100_000, 400_000
-#: Cells of a notebook, and outputs of all its cells: validating costs
+#: Cells of a notebook, and outputs of all its cells. Validating costs
 #: time and memory in proportion to their number.
 CELLS_LIMIT, OUTPUTS_LIMIT = 2_000, 10_000
 

@@ -18,7 +18,7 @@ import nbformat
 from fashionlib.teaching import sandbox
 from fashionlib.teaching.rubric import GradingError
 
-#: The canary's one cell: what every submission's kernel must manage.
+#: The canary's one cell, what every submission's kernel must manage.
 CANARY = "import numpy\nimport fashionlib.activations"
 #: Seconds the canary may take (a kernel starts in a few).
 CANARY_TIMEOUT = 120
