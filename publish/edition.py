@@ -38,6 +38,7 @@ from publish.sources import (
     toc_docnames,
     without_solutions,
 )
+from publish.student import imported_names
 
 #: Where the student edition is written, in the book's folder.
 STUDENT_DIR = Path("_build") / "student"
@@ -99,11 +100,30 @@ def write_notebook(notebook, path):
         f.write(nbformat.writes(notebook).encode())
 
 
+def chapter_modules(chapters):
+    """The fashionlib modules the code of ``chapters`` ({name: path})
+    imports, by module name (``batch``)."""
+    return {
+        module.split(".")[1]
+        for path in chapters.values()
+        for cell in read_chapter(path).cells
+        if cell.cell_type == "code"
+        for module, _ in imported_names(cell.source)
+        if module.count(".") == 1
+    }
+
+
 def write_student_notebooks(chapters, out_dir):
     """Write ``out_dir/notebooks/NAME.ipynb`` for each chapter {name: path}
     and the student build beside them (``notebooks/fashionlib``, which a
-    notebook run there imports); returns the notebooks' paths."""
-    write_student_build(Path(out_dir) / "notebooks" / "fashionlib")
+    notebook run there imports, with the modules these chapters need);
+    returns the notebooks' paths."""
+    write_student_build(
+        Path(out_dir) / "notebooks" / "fashionlib",
+        modules=chapter_modules(chapters),
+    )
+    for old in (Path(out_dir) / "notebooks").glob("*.ipynb"):
+        old.unlink()  # a chapter left out now leaves no notebook behind
     written = []
     for name, path in chapters.items():
         target = Path(out_dir) / "notebooks" / f"{name}.ipynb"
@@ -218,7 +238,9 @@ def write_student_sources(root, chapters, source_dir):
         source_dir / "book",
         ignore=shutil.ignore_patterns("*.md", "__pycache__"),
     )
-    write_student_build(source_dir / "fashionlib")
+    write_student_build(
+        source_dir / "fashionlib", modules=chapter_modules(chapters)
+    )
     fixed = {page: root / "book" / f"{page}.md" for page in FIXED_PAGES}
     labels = chapter_labels(root)
     kept = {

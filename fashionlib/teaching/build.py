@@ -142,17 +142,60 @@ def yours_module(package=PACKAGE):
     return YOURS_MODULE.format(chapters=chapters, fallbacks=fallbacks)
 
 
-def write_student_build(target, package=PACKAGE):
+def imported_modules(path):
+    """The core modules that the Python file ``path`` imports
+    (``from fashionlib.X import``, ``from fashionlib import X``)."""
+    found = set()
+    for node in ast.walk(ast.parse(Path(path).read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == "fashionlib":
+                found |= {alias.name for alias in node.names}
+            elif node.module.startswith("fashionlib."):
+                found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found |= {
+                a.name.split(".")[1]
+                for a in node.names
+                if a.name.startswith("fashionlib.")
+            }
+    return found
+
+
+def shipped_modules(modules, package=PACKAGE):
+    """The core modules a student build needs: ``modules`` (those its
+    chapters import), what the package's ``__init__`` imports, and what
+    each of these imports in turn."""
+    core = core_modules(package)
+    todo = set(modules) | imported_modules(Path(package) / "__init__.py")
+    shipped = set()
+    while todo:
+        name = todo.pop()
+        if name in core and name not in shipped:
+            shipped.add(name)
+            todo |= imported_modules(core[name])
+    return shipped
+
+
+def write_student_build(target, package=PACKAGE, modules=None):
     """Write the student build of ``package`` into the folder ``target``.
 
     ``target`` becomes an importable ``fashionlib`` (put its parent on the
-    path). Returns ``target``. The old folder is replaced.
+    path). ``modules``: the core modules the chosen chapters import (all
+    when None); the build ships only those and what they need
+    (:func:`shipped_modules`), so that engine code computing graded
+    quantities (``batch``) reaches the students only with a chapter that
+    uses it. Returns ``target``. The old folder is replaced.
     """
     target = Path(target)
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    for name, path in core_modules(package).items():
-        (target / f"{name}.py").write_text(stubbed_module(path.read_text()))
+    core = core_modules(package)
+    keep = set(core) if modules is None else shipped_modules(modules, package)
+    for name, path in core.items():
+        if name in keep:
+            (target / f"{name}.py").write_text(
+                stubbed_module(path.read_text())
+            )
     init = (Path(package) / "__init__.py").read_text()
     (target / "__init__.py").write_text(
         init + "\nfrom fashionlib._yours import use  # noqa: E402\n"
