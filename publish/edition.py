@@ -30,6 +30,7 @@ import yaml
 from fashionlib.data import atomic_file
 from fashionlib.teaching.build import write_student_build
 from publish.notebook import chapter_notebook, read_chapter
+from publish.render import load_reader
 from publish.sources import (
     PublishError,
     read_config,
@@ -53,10 +54,10 @@ FIXED_PAGES = ("intro", "notation", "references")
 API_ROLE = re.compile(r"\{py:\w+\}`~?(?:[\w.]+\.)?(?P<name>\w+)`")
 
 
-def student_notebook(path):
+def student_notebook(path, reader=None):
     """The student notebook of the chapter at ``path`` (nbformat v4, no
-    outputs)."""
-    return chapter_notebook(path, "student")
+    outputs; ``reader``: the book build's record, :mod:`publish.render`)."""
+    return chapter_notebook(path, "student", reader=reader)
 
 
 def write_yaml(data, path):
@@ -113,7 +114,7 @@ def chapter_modules(chapters):
     }
 
 
-def write_student_notebooks(chapters, out_dir):
+def write_student_notebooks(chapters, out_dir, reader=None):
     """Write ``out_dir/notebooks/NAME.ipynb`` for each chapter {name: path}
     and the student build beside them (``notebooks/fashionlib``, which a
     notebook run there imports, with the modules these chapters need);
@@ -127,7 +128,7 @@ def write_student_notebooks(chapters, out_dir):
     written = []
     for name, path in chapters.items():
         target = Path(out_dir) / "notebooks" / f"{name}.ipynb"
-        write_notebook(student_notebook(path), target)
+        write_notebook(student_notebook(path, reader), target)
         written.append(target)
     return written
 
@@ -307,7 +308,9 @@ def build_warnings(log):
     ]
 
 
-def make_student_edition(root, names=(), out_dir=None, site=True):
+def make_student_edition(
+    root, names=(), out_dir=None, site=True, reader=None
+):
     """Write the student build and notebooks (and build the site) for the
     chapters ``names`` (all when empty) of the book in ``root``, into
     ``out_dir`` (default ``root/_build/student``).
@@ -318,7 +321,9 @@ def make_student_edition(root, names=(), out_dir=None, site=True):
     """
     chapters = select_chapters(list(names), root)
     out_dir = Path(root) / STUDENT_DIR if out_dir is None else out_dir
-    notebooks = write_student_notebooks(chapters, out_dir)
+    notebooks = write_student_notebooks(
+        chapters, out_dir, reader or load_reader(root)
+    )
     if not site:
         return {"notebooks": notebooks, "site": None, "warnings": []}
     status, log = build_student_site(chapters, out_dir, root)

@@ -1,8 +1,10 @@
 """Build the JupyterLite site behind "Run this chapter in your browser".
 
 Usage, in the book's folder:
-``python -m publish.lite OUT [--edition book|student] [--wheel PATH]``
-(``make lite`` writes ``_build/html/_lite``).
+``python -m publish.lite OUT [--edition book|student] [--wheel PATH]
+[--build BUILD]`` (``make lite`` writes ``_build/html/_lite``; ``BUILD``
+is the book's build folder, ``_build`` by default, whose record renders
+the notebooks: :mod:`publish.render`).
 
 The site holds, for every chapter that is a notebook (``_toc.yml``, minus
 ``lite_exclude`` in ``_config.yml``):
@@ -42,7 +44,7 @@ import numpy as np
 
 from publish.notebook import chapter_notebook
 from publish.render import load_reader
-from publish.sources import notebook_docnames, read_config
+from publish.sources import PublishError, notebook_docnames, read_config
 from publish.stamp import stamp_markdown
 
 #: Training images in the compact data set served with the site.
@@ -166,18 +168,18 @@ class LiteBuildError(RuntimeError):
     """The lite site cannot be built; the message says why."""
 
 
-def lite_chapters(root, edition="book"):
+def lite_chapters(root, edition="book", student_notebooks=None):
     """Docnames (``book/data``) of the chapters run in the browser: the
     notebooks of ``_toc.yml`` but those in ``lite_exclude``; for the
-    student edition, only those the student build has a notebook of
-    (``python -m fashionlib student`` with its chapters)."""
+    student edition, only those the student build has a notebook of in
+    ``student_notebooks`` (default: where ``python -m fashionlib student``
+    writes them for the chapters it was given)."""
     config = read_config(root)
     excluded = config["sphinx"]["config"].get("lite_exclude", [])
     chapters = [d for d in notebook_docnames(root) if d not in excluded]
     if edition == "student":
-        made = {
-            p.stem for p in (Path(root) / STUDENT_NOTEBOOKS).glob("*.ipynb")
-        }
+        folder = student_notebooks or Path(root) / STUDENT_NOTEBOOKS
+        made = {p.stem for p in Path(folder).glob("*.ipynb")}
         chapters = [d for d in chapters if Path(d).name in made]
     return chapters
 
@@ -331,6 +333,7 @@ def build(
     package_wheel=None,
     pyodide_dir=None,
     package_dir=None,
+    build_dir=None,
 ):
     """Build the lite site of the book in ``root`` into ``out``; return the
     notebooks' names.
@@ -356,7 +359,7 @@ def build(
         tqdm_wheel = next(
             w.name for w in all_wheels if w.name.startswith("tqdm")
         )
-        names, reader = [], load_reader(root)
+        names, reader = [], load_reader(root, build_dir)
         for docname in lite_chapters(root, edition):
             notebook = browser_notebook(
                 root, docname, edition, tqdm_wheel, reader
@@ -421,13 +424,21 @@ def main(argv=None):
         help="the fashionlib wheel to serve (default: built from this "
         "tree's package; for the student edition, from its student build)",
     )
+    parser.add_argument(
+        "--build", type=Path, help="the book's build folder (default _build)"
+    )
     args = parser.parse_args(argv)
     pyodide_dir = os.environ.get("PYODIDE_DIR") or None
     try:
         names = build(
-            Path.cwd(), args.out, args.edition, args.wheel, pyodide_dir
+            Path.cwd(),
+            args.out,
+            args.edition,
+            args.wheel,
+            pyodide_dir,
+            build_dir=args.build,
         )
-    except LiteBuildError as error:
+    except (LiteBuildError, PublishError) as error:
         sys.exit(f"lite build failed: {error}")
     source = f"self-hosted in {pyodide_dir}" if pyodide_dir else "its CDN"
     print(

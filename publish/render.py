@@ -31,9 +31,10 @@ from myst_nb.core.variables import format_plain_text
 
 from publish.sources import PublishError, read_config, read_yaml
 
-#: Where the build leaves what the notebooks need.
-READER_FILE = Path("_build") / "reader.json"
-GLUE_FOLDER = Path("_build") / "jupyter_execute"
+#: The build's folder in the book's, and what it holds for the notebooks.
+BUILD = "_build"
+READER_FILE = "reader.json"
+GLUE_FOLDER = "jupyter_execute"
 #: A directive's opening fence: indent, fence, name, argument.
 OPENING = re.compile(
     r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}\s*(?P<arg>.*)$"
@@ -59,8 +60,9 @@ class Reader:
 
     site: str  # "" for no links (the student edition: the book's pages
     data: dict  # show the solutions)
-    glue: dict = field(default_factory=dict)
+    build: Path  # the build's folder (its jupyter_execute/ holds the glue)
     bib: dict = field(default_factory=dict)
+    glue: dict = field(default_factory=dict)
 
     def link(self, text, docname, anchor=""):
         """``text`` linked to ``docname`` (and anchor) on the book's site;
@@ -110,22 +112,25 @@ def bibliography(root):
     return found
 
 
-def load_reader(root):
-    """The build's record for the book in ``root``; PublishError when the
-    book was not built."""
-    path = Path(root) / READER_FILE
+def load_reader(root, build=None):
+    """The record of the build (folder ``build``, by default ``_build`` in
+    ``root``) of the book in ``root``; PublishError when it is missing."""
+    build = Path(build or Path(root) / BUILD)
+    path = build / READER_FILE
     if not path.is_file():
         raise PublishError(
             f"{path} is missing: build the book first (make book); the "
             "notebooks show its glued values, numbers and links"
         )
-    return Reader(site_url(root), read_yaml(path), bib=bibliography(root))
+    return Reader(
+        site_url(root), read_yaml(path), build, bib=bibliography(root)
+    )
 
 
-def glue_values(reader, root, docname):
+def glue_values(reader, docname):
     """{name: text/plain} that the build glued in ``docname`` (cached)."""
     if docname not in reader.glue:
-        path = Path(root) / GLUE_FOLDER / f"{docname}.glue.json"
+        path = reader.build / GLUE_FOLDER / f"{docname}.glue.json"
         outputs = json.loads(path.read_text()) if path.is_file() else {}
         reader.glue[docname] = {
             name: output["data"].get("text/plain", "")
@@ -234,14 +239,14 @@ def render_api(reader, name, content):
     return reader.link(f"`{shown}`", "book/api", anchor)
 
 
-def render_glue(reader, root, docname, content, where):
+def render_glue(reader, docname, content, where):
     """A {glue:text}: the value the build glued, formatted as the book."""
     key, _, spec = content.rpartition(":")
     if not key:
         key, spec = content, "s"
     doc, sep, name = key.partition("::")
     source = (Path(docname).parent / doc).as_posix() if sep else docname
-    values = glue_values(reader, root, source)
+    values = glue_values(reader, source)
     name = name if sep else key
     if name not in values:
         raise PublishError(
@@ -251,11 +256,11 @@ def render_glue(reader, root, docname, content, where):
     return format_plain_text(values[name], spec)
 
 
-def render_role(match, reader, root, docname, where):
+def render_role(match, reader, docname, where):
     """The Markdown of one MyST role."""
     name, content = match["name"], match["content"]
     if name in ("glue", "glue:text"):
-        return render_glue(reader, root, docname, content, where)
+        return render_glue(reader, docname, content, where)
     if name == "ref":
         return render_ref(reader, content, where)
     if name == "numref":
@@ -355,8 +360,8 @@ class Renderer:
     """Renders the Markdown cells of one chapter (``docname``)."""
 
     def __init__(self, reader, root, docname, solutions=True):
-        self.reader, self.root, self.docname = reader, Path(root), docname
-        self.chapter_dir = (self.root / docname).parent
+        self.reader, self.docname = reader, docname
+        self.chapter_dir = (Path(root) / docname).parent
         self.solutions = solutions
 
     def where(self):
@@ -438,7 +443,7 @@ class Renderer:
         )
         return ROLE.sub(
             lambda match: render_role(
-                match, self.reader, self.root, self.docname, self.where()
+                match, self.reader, self.docname, self.where()
             ),
             text,
         )

@@ -102,7 +102,8 @@ def built_book(tmp_path_factory):
     if returncode == 0:  # the JupyterLite site the chapters' buttons open
         lite = subprocess.run(
             [sys.executable, "-m", "publish.lite"]
-            + [str(out / "_build" / "html" / "_lite")],
+            + [str(out / "_build" / "html" / "_lite")]
+            + ["--build", str(out / "_build")],
             capture_output=True,
             text=True,
             cwd=ROOT,
@@ -114,6 +115,26 @@ def built_book(tmp_path_factory):
         returncode=returncode,
         log=log,
     )
+
+
+@pytest.fixture(scope="session")
+def book_record(built_book):
+    """The built book's record for its notebooks (:mod:`publish.render`):
+    a test that uses it renders real chapters, so it is marked book."""
+    from publish.render import load_reader
+
+    assert built_book.returncode == 0, (
+        "book build failed:\n" + built_book.log[-8000:]
+    )
+    return load_reader(ROOT, built_book.build)
+
+
+def pytest_collection_modifyitems(items):
+    """Tests of notebooks rendered from the built book are book tests."""
+    for item in items:
+        if "book_record" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.book)
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -49,9 +49,11 @@ def test_a_claim_is_a_code_cell_tagged_claim():
     assert not is_claim(nbformat.v4.new_markdown_cell("a claim"))
 
 
-def test_browser_notebook_starts_with_the_setup_and_drops_claims(root):
+def test_browser_notebook_starts_with_the_setup_and_drops_claims(
+    root, book_record
+):
     notebook = build.browser_notebook(
-        root, "book/data", "book", "tqdm-1-py3-none-any.whl"
+        root, "book/data", "book", "tqdm-1-py3-none-any.whl", book_record
     )
     first_code = next(c for c in notebook.cells if c.cell_type == "code")
     assert "browser-setup" in first_code.metadata["tags"]
