@@ -97,12 +97,34 @@ def literal_ints(node):
     ]
 
 
+def seed_name(node):
+    """Whether ``node`` is a name (or parameter) with "seed" in it."""
+    name = getattr(node, "id", None) or getattr(node, "arg", None) or ""
+    return "seed" in name.lower()
+
+
 def code_seeds(source):
-    """Integer seeds that Python ``source`` sets: ``seed=N`` arguments,
-    ``default_rng(N)``, and names with "seed" bound to literals."""
+    """Integer seeds that Python ``source`` sets: ``seed=N`` arguments and
+    parameter defaults, ``default_rng(N)``, and names with "seed" bound
+    to literals (also as loop variables)."""
     seeds = set()
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Call):
+        if isinstance(node, ast.arguments):
+            positional = node.posonlyargs + node.args
+            defaulted = positional[len(positional) - len(node.defaults) :]
+            pairs = list(zip(defaulted, node.defaults, strict=True))
+            pairs += [
+                (a, d)
+                for a, d in zip(node.kwonlyargs, node.kw_defaults, strict=True)
+                if d
+            ]
+            seeds.update(
+                n for a, d in pairs if seed_name(a) for n in literal_ints(d)
+            )
+        elif isinstance(node, (ast.For, ast.comprehension)):
+            if seed_name(node.target):
+                seeds.update(literal_ints(node.iter))
+        elif isinstance(node, ast.Call):
             seeds.update(
                 n
                 for k in node.keywords
@@ -112,7 +134,7 @@ def code_seeds(source):
             if getattr(node.func, "attr", "") == "default_rng":
                 seeds.update(n for a in node.args for n in literal_ints(a))
         elif isinstance(node, ast.Assign) and any(
-            "seed" in getattr(t, "id", "").lower() for t in node.targets
+            seed_name(t) for t in node.targets
         ):
             seeds.update(literal_ints(node.value))
     return seeds

@@ -76,17 +76,12 @@ def registry(entries):
 
 def citations(env):
     """{key: {id, docname}} of sphinxcontrib-bibtex's citations."""
-    domain = env.get_domain("cite")
-    pages = {
-        key: bibliography.docname
-        for key, bibliography in domain.bibliographies.items()
-    }
     return {
         citation.key: {
             "id": citation.citation_id,
-            "docname": pages.get(citation.bibliography_key, ""),
+            "docname": citation.bibliography_key.docname,
         }
-        for citation in domain.citations
+        for citation in env.get_domain("cite").citations
     }
 
 

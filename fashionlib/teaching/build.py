@@ -146,7 +146,7 @@ def yours_module(package=PACKAGE):
 #: Operators that make an expression a formula worth hiding.
 FORMULA_OPERATORS = (ast.Mult, ast.MatMult, ast.Div, ast.Pow)
 #: What a docstring of the student build says instead of a formula.
-HIDDEN_FORMULA = "(a formula the chapters derive)"
+HIDDEN_FORMULA = "(see the chapter)"
 
 
 def squeezed(text):
