@@ -39,13 +39,16 @@ GLUE_FOLDER = "jupyter_execute"
 OPENING = re.compile(
     r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}\s*(?P<arg>.*)$"
 )
-#: A MyST role: {name}`content`.
-ROLE = re.compile(r"\{(?P<name>[a-zA-Z][\w:.-]*)\}`(?P<content>[^`]*)`")
+#: A MyST role: {name}`content` (not inside inline code: `{name}`).
+ROLE = re.compile(
+    r"(?<!`)\{(?P<name>[a-zA-Z][\w:.-]*)\}`(?P<content>[^`]*)`"
+)
 #: Text and target of a role written ``text <target>``.
 TEXT_TARGET = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
 #: Leftover MyST that no notebook may show (the test's and ours).
 LEFTOVER = re.compile(
-    r"\{[a-zA-Z][\w:.-]*\}`|^\s*(?:`{3,}|:{3,})\{|^\([\w-]+\)=\s*$|\{\{",
+    r"(?<!`)\{[a-zA-Z][\w:.-]*\}`|^\s*(?:`{3,}|:{3,})\{|^\([\w-]+\)=\s*$"
+    r"|\{\{",
     re.M,
 )
 ADMONITIONS = (
@@ -404,6 +407,13 @@ class Renderer:
             return quoted(f"**{title}**\n\n{body}")
         if name == "math":
             return f"$$\n{directive.body}\n$$"
+        if name == "eval-rst":  # reStructuredText: Sphinx renders it
+            module = re.search(r"\.\. automodule:: (\S+)", directive.body)
+            shown = f"`{module[1]}`, documented" if module else "Shown"
+            anchor = f"module-{module[1]}" if module else ""
+            return self.reader.link(
+                f"{shown} on the book's page", self.docname, anchor
+            )
         if name in ("figure", "image"):
             alt = directive.options.get("alt", body or "figure")
             image = self.reader.site + "_images/" + Path(arg).name
