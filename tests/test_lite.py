@@ -124,7 +124,8 @@ def lite_site(site, root):
     settings = config["jupyter-config-data"]["litePluginSettings"]
     if settings[build.KERNEL_PLUGIN].get("pyodideUrl") != SELF_HOSTED_URL:
         result = subprocess.run(
-            [sys.executable, "-m", "publish.lite", str(site.html / "_lite")],
+            [sys.executable, "-m", "publish.lite", str(site.html / "_lite")]
+            + ["--build", str(site.build)],
             capture_output=True,
             text=True,
             cwd=root,
@@ -196,6 +197,8 @@ def test_chapters_run_in_jupyterlite_offline(lite_site, tmp_path):
             o for c in cells for o in c["outputs"] if "image/png" in o["mime"]
         ]
         assert figures, f"{name}: no figure rendered"
+        streams = [o["text"] or "" for c in cells for o in c["outputs"]]
+        assert not any("TqdmMonitorWarning" in s for s in streams), name
         assert chapter["requests"]["local"] > 0
         assert not chapter["requests"]["nonLocal"], chapter["requests"]
     assert result.returncode == 0, result.stdout + result.stderr

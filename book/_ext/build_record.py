@@ -108,7 +108,10 @@ def write_reader_data(app, exception):
     }
     target = Path(app.outdir).parent / READER_FILE
     staged = target.with_suffix(".json.tmp")
-    staged.write_text(json.dumps(record, indent=1, sort_keys=True))
+    # default=str: Sphinx's numbering formats are lazy translation strings
+    staged.write_text(
+        json.dumps(record, indent=1, sort_keys=True, default=str)
+    )
     staged.replace(target)
 
 
