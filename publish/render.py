@@ -193,11 +193,9 @@ def render_proof_ref(reader, content, where):
     proof = reader.data["proofs"].get(target)
     if proof is None:
         raise PublishError(f"{where}: unknown proof label {target!r}")
-    entry = reader.data["labels"].get(target, {})
-    shown = text or (
-        numbered(reader, entry, where)
-        if "number" in entry
-        else proof["realtype"].capitalize()
+    shown = text or " ".join(
+        [proof["realtype"].capitalize()]
+        + ([proof["number"]] if "number" in proof else [])
     )
     anchor = (proof.get("ids") or [target])[0]
     return reader.link(shown, proof["docname"], anchor)

@@ -111,18 +111,14 @@ def demo(tmp_path):
                 "figtype": "exercise",
                 "number": "1",
             },
-            "thm-demo": {
-                "docname": "book/demo",
-                "anchor": "thm-demo",
-                "figtype": "proof",
-                "number": "1",
-            },
         },
         "proofs": {
             "thm-demo": {
                 "docname": "book/demo",
                 "realtype": "theorem",
                 "ids": ["thm-demo"],
+                "figtype": "proof",
+                "number": "1",
             }
         },
         "citations": {

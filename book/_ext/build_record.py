@@ -57,12 +57,32 @@ def labels(env):
         title = std["labels"].get(name, ("", "", ""))[2]
         if title:
             entry["title"] = title
-        for figtype, numbers in env.toc_fignumbers.get(docname, {}).items():
-            if anchor in numbers:
-                entry["figtype"] = figtype
-                entry["number"] = ".".join(map(str, numbers[anchor]))
-        found[name] = entry
+        found[name] = {**entry, **number(env, docname, anchor)}
     return found
+
+
+def number(env, docname, anchor):
+    """{figtype, number} of the numbered node ``anchor`` of ``docname``
+    (empty when it has no number)."""
+    for figtype, numbers in env.toc_fignumbers.get(docname, {}).items():
+        if anchor in numbers:
+            return {
+                "figtype": figtype,
+                "number": ".".join(map(str, numbers[anchor])),
+            }
+    return {}
+
+
+def proofs(env):
+    """sphinx-proof's theorems and proofs: their plain fields and
+    number."""
+    return {
+        label: {
+            **fields,
+            **number(env, fields["docname"], (fields.get("ids") or [""])[0]),
+        }
+        for label, fields in registry(getattr(env, "proof_list", {})).items()
+    }
 
 
 def registry(entries):
@@ -93,7 +113,7 @@ def write_reader_data(app, exception):
     record = {
         "stamp": app.build_stamp,
         "labels": labels(env),
-        "proofs": registry(getattr(env, "proof_list", {})),
+        "proofs": proofs(env),
         "exercises": registry(getattr(env, "sphinx_exercise_registry", {})),
         "citations": citations(env),
         "numfig_format": dict(app.config.numfig_format),
