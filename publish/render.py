@@ -152,7 +152,7 @@ def split_target(content):
 
 def label(reader, name, where):
     """The build's record of the label ``name``."""
-    entry = reader.data["labels"].get(name)
+    entry = reader.data["labels"].get(name.lower())  # Sphinx lowercases
     if entry is None:
         raise PublishError(f"{where}: unknown label {name!r}")
     return entry
@@ -371,7 +371,7 @@ class Renderer:
 
     def exercise_name(self, name):
         """"Exercise 3" for the exercise labelled ``name``."""
-        entry = self.reader.data["labels"].get(name, {})
+        entry = self.reader.data["labels"].get(name.lower(), {})
         if "number" in entry:
             return numbered(self.reader, entry, self.where())
         return "Exercise"
