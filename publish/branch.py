@@ -11,6 +11,7 @@ Command line, in the book's folder (run by .github/workflows/deploy.yml and
 tests/test_launch.py)::
 
     python -m publish.branch --out DIR   # write the branch's files
+    python -m publish.branch --out DIR --build BUILD  # another build's record
     python -m publish.branch --branch-name  # print the branch's name
 """
 
@@ -25,6 +26,7 @@ from pathlib import Path
 import nbformat
 
 from publish.notebook import chapter_notebook
+from publish.render import load_reader
 from publish.sources import notebook_docnames, read_config
 
 #: Sphinx configuration value naming the branch ("" hides the buttons).
@@ -103,9 +105,9 @@ def setup_source(repository, branch, uses_data, root):
     return source + SETUP_DATA if uses_data else source
 
 
-def branch_notebook(md_path, repository, branch, root):
+def branch_notebook(md_path, repository, branch, root, reader=None):
     """Chapter ``md_path`` as a notebook, no outputs, set-up cell first."""
-    notebook = chapter_notebook(md_path)
+    notebook = chapter_notebook(md_path, reader=reader)
     code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
     cell = nbformat.v4.new_code_cell(
         setup_source(repository, branch, bool(USES_DATA.search(code)), root),
@@ -139,11 +141,13 @@ def repository_files(root):
     )
 
 
-def write_branch(out, root, repository=None, branch=None):
+def write_branch(out, root, repository=None, branch=None, build=None):
     """Write the notebooks branch's files into the new folder ``out``.
 
     ``repository`` and ``branch`` (default: _config.yml) are what the set-up
-    cells clone.  Returns the notebooks' paths relative to ``out``.
+    cells clone; ``build`` the book's build folder (default ``_build``),
+    whose record renders the notebooks.  Returns the notebooks' paths
+    relative to ``out``.
     """
     out, root = Path(out), Path(root)
     if out.exists():
@@ -153,6 +157,7 @@ def write_branch(out, root, repository=None, branch=None):
     branch = branch or branch_name(config)
     if not branch:
         raise ValueError(f"_config.yml: {BRANCH_OPTION} is empty")
+    reader = load_reader(root, build)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".notebooks-", dir=out.parent))
     try:
@@ -162,7 +167,7 @@ def write_branch(out, root, repository=None, branch=None):
         written = []
         for docname in notebook_docnames(root):
             notebook = branch_notebook(
-                root / f"{docname}.md", repository, branch, root
+                root / f"{docname}.md", repository, branch, root, reader
             )
             nbformat.write(notebook, staging / f"{docname}.ipynb")
             written.append(f"{docname}.ipynb")
@@ -182,6 +187,9 @@ def main(argv=None):
     parser.add_argument(
         "--branch-name", action="store_true", help="print the branch's name"
     )
+    parser.add_argument(
+        "--build", help="the book's build folder (default: _build)"
+    )
     args = parser.parse_args(argv)
     if args.branch_name:
         print(branch_name(read_config(Path.cwd())))
@@ -189,7 +197,7 @@ def main(argv=None):
     if not args.out:
         parser.error("give --out DIR (or --branch-name)")
     for path in write_branch(
-        args.out, Path.cwd(), args.repository, args.branch
+        args.out, Path.cwd(), args.repository, args.branch, args.build
     ):
         print(f"wrote {Path(args.out) / path}")
     return 0

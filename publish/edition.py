@@ -30,6 +30,7 @@ import yaml
 from fashionlib.data import atomic_file
 from fashionlib.teaching.build import write_student_build
 from publish.notebook import chapter_notebook, read_chapter
+from publish.render import load_reader
 from publish.sources import (
     PublishError,
     read_config,
@@ -38,6 +39,7 @@ from publish.sources import (
     toc_docnames,
     without_solutions,
 )
+from publish.student import imported_names
 
 #: Where the student edition is written, in the book's folder.
 STUDENT_DIR = Path("_build") / "student"
@@ -52,10 +54,10 @@ FIXED_PAGES = ("intro", "notation", "references")
 API_ROLE = re.compile(r"\{py:\w+\}`~?(?:[\w.]+\.)?(?P<name>\w+)`")
 
 
-def student_notebook(path):
+def student_notebook(path, reader=None):
     """The student notebook of the chapter at ``path`` (nbformat v4, no
-    outputs)."""
-    return chapter_notebook(path, "student")
+    outputs; ``reader``: the book build's record, :mod:`publish.render`)."""
+    return chapter_notebook(path, "student", reader=reader)
 
 
 def write_yaml(data, path):
@@ -99,15 +101,34 @@ def write_notebook(notebook, path):
         f.write(nbformat.writes(notebook).encode())
 
 
-def write_student_notebooks(chapters, out_dir):
+def chapter_modules(chapters):
+    """The fashionlib modules the code of ``chapters`` ({name: path})
+    imports, by module name (``batch``)."""
+    return {
+        module.split(".")[1]
+        for path in chapters.values()
+        for cell in read_chapter(path).cells
+        if cell.cell_type == "code"
+        for module, _ in imported_names(cell.source)
+        if module.count(".") == 1
+    }
+
+
+def write_student_notebooks(chapters, out_dir, reader=None):
     """Write ``out_dir/notebooks/NAME.ipynb`` for each chapter {name: path}
     and the student build beside them (``notebooks/fashionlib``, which a
-    notebook run there imports); returns the notebooks' paths."""
-    write_student_build(Path(out_dir) / "notebooks" / "fashionlib")
+    notebook run there imports, with the modules these chapters need);
+    returns the notebooks' paths."""
+    write_student_build(
+        Path(out_dir) / "notebooks" / "fashionlib",
+        modules=chapter_modules(chapters),
+    )
+    for old in (Path(out_dir) / "notebooks").glob("*.ipynb"):
+        old.unlink()  # a chapter left out now leaves no notebook behind
     written = []
     for name, path in chapters.items():
         target = Path(out_dir) / "notebooks" / f"{name}.ipynb"
-        write_notebook(student_notebook(path), target)
+        write_notebook(student_notebook(path, reader), target)
         written.append(target)
     return written
 
@@ -218,7 +239,9 @@ def write_student_sources(root, chapters, source_dir):
         source_dir / "book",
         ignore=shutil.ignore_patterns("*.md", "__pycache__"),
     )
-    write_student_build(source_dir / "fashionlib")
+    write_student_build(
+        source_dir / "fashionlib", modules=chapter_modules(chapters)
+    )
     fixed = {page: root / "book" / f"{page}.md" for page in FIXED_PAGES}
     labels = chapter_labels(root)
     kept = {
@@ -285,7 +308,9 @@ def build_warnings(log):
     ]
 
 
-def make_student_edition(root, names=(), out_dir=None, site=True):
+def make_student_edition(
+    root, names=(), out_dir=None, site=True, reader=None
+):
     """Write the student build and notebooks (and build the site) for the
     chapters ``names`` (all when empty) of the book in ``root``, into
     ``out_dir`` (default ``root/_build/student``).
@@ -296,7 +321,9 @@ def make_student_edition(root, names=(), out_dir=None, site=True):
     """
     chapters = select_chapters(list(names), root)
     out_dir = Path(root) / STUDENT_DIR if out_dir is None else out_dir
-    notebooks = write_student_notebooks(chapters, out_dir)
+    notebooks = write_student_notebooks(
+        chapters, out_dir, reader or load_reader(root)
+    )
     if not site:
         return {"notebooks": notebooks, "site": None, "warnings": []}
     status, log = build_student_site(chapters, out_dir, root)

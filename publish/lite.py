@@ -1,8 +1,10 @@
 """Build the JupyterLite site behind "Run this chapter in your browser".
 
 Usage, in the book's folder:
-``python -m publish.lite OUT [--edition book|student] [--wheel PATH]``
-(``make lite`` writes ``_build/html/_lite``).
+``python -m publish.lite OUT [--edition book|student] [--wheel PATH]
+[--build BUILD]`` (``make lite`` writes ``_build/html/_lite``; ``BUILD``
+is the book's build folder, ``_build`` by default, whose record renders
+the notebooks: :mod:`publish.render`).
 
 The site holds, for every chapter that is a notebook (``_toc.yml``, minus
 ``lite_exclude`` in ``_config.yml``):
@@ -26,6 +28,7 @@ site so that it works offline.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -40,13 +43,16 @@ import nbformat
 import numpy as np
 
 from publish.notebook import chapter_notebook
-from publish.sources import notebook_docnames, read_config
+from publish.render import load_reader
+from publish.sources import PublishError, notebook_docnames, read_config
+from publish.stamp import stamp_markdown
 
 #: Training images in the compact data set served with the site.
 TRAIN_ITEMS = 10000
 
 #: Where ``python -m fashionlib student`` writes the student build.
-STUDENT_PACKAGE = Path("_build") / "student" / "notebooks" / "fashionlib"
+STUDENT_NOTEBOOKS = Path("_build") / "student" / "notebooks"
+STUDENT_PACKAGE = STUDENT_NOTEBOOKS / "fashionlib"
 #: The kernel JupyterLite starts for the notebooks.
 KERNELSPEC = {
     "name": "python",
@@ -58,6 +64,8 @@ KERNELSPEC = {
 #: installs it and it is not in Pyodide's lock).
 EXTRA_WHEELS = ("tqdm", "comm")
 KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
+#: The browser storage's name, before the build's key.
+STORAGE_PREFIX = "fashion-mnist-from-scratch"
 KERNEL_EXTENSION = (
     Path(sys.prefix)
     / "share/jupyter/labextensions/@jupyterlite/pyodide-kernel-extension"
@@ -70,8 +78,16 @@ this page, nothing installed on your computer. Run the cells from the top
 (Run > Run All Cells). The first cell installs `fashionlib` and loads a
 compact copy of Fashion-MNIST served by this site: the first {train_items:,}
 training images (instead of 50,000) and the whole validation and test
-splits, so numbers can differ from the book's. Your changes stay in this
-browser only; download the notebook (File > Download) to keep them."""
+splits, so numbers can differ from the book's.
+
+**Your copy.** Your changes stay in this browser until the site is rebuilt
+(a new build opens fresh notebooks); download the notebook (File >
+Download) to keep them. To get the book's version back, delete your copy
+(right-click it in the file browser > Delete) and reload the page.
+
+**This notebook is the book of this build:**
+
+{stamp}"""
 
 SETUP = '''\
 # Set-up for the browser only (the book itself needs none of this).
@@ -92,6 +108,9 @@ SITE = next(
 )
 await micropip.install(SITE + "/pypi/{tqdm_wheel}")
 await piplite.install("fashionlib")
+import tqdm  # noqa: E402
+
+tqdm.tqdm.monitor_interval = 0  # its monitor thread: no threads here
 
 os.environ["FASHIONLIB_DATA"] = "/tmp/fashionlib-data"
 os.makedirs(os.environ["FASHIONLIB_DATA"], exist_ok=True)
@@ -149,22 +168,35 @@ class LiteBuildError(RuntimeError):
     """The lite site cannot be built; the message says why."""
 
 
-def lite_chapters(root):
+def lite_chapters(root, edition="book", student_notebooks=None):
     """Docnames (``book/data``) of the chapters run in the browser: the
-    notebooks of ``_toc.yml`` but those in ``lite_exclude``."""
+    notebooks of ``_toc.yml`` but those in ``lite_exclude``; for the
+    student edition, only those the student build has a notebook of in
+    ``student_notebooks`` (default: where ``python -m fashionlib student``
+    writes them for the chapters it was given)."""
     config = read_config(root)
     excluded = config["sphinx"]["config"].get("lite_exclude", [])
-    return [d for d in notebook_docnames(root) if d not in excluded]
+    chapters = [d for d in notebook_docnames(root) if d not in excluded]
+    if edition == "student":
+        folder = student_notebooks or Path(root) / STUDENT_NOTEBOOKS
+        made = {p.stem for p in Path(folder).glob("*.ipynb")}
+        chapters = [d for d in chapters if Path(d).name in made]
+    return chapters
 
 
-def browser_notebook(root, docname, edition, tqdm_wheel):
+def browser_notebook(root, docname, edition, tqdm_wheel, reader=None):
     """The chapter ``docname`` of the book in ``root`` as the browser's
-    notebook: no claim cells, the browser's set-up cells first."""
+    notebook: no claim cells, the browser's set-up cells first, the
+    first saying which build of the book it is."""
+    reader = reader or load_reader(root)
     notebook = chapter_notebook(
-        Path(root) / f"{docname}.md", edition, claims=False
+        Path(root) / f"{docname}.md", edition, claims=False, reader=reader
+    )
+    stamp = stamp_markdown(
+        reader.data["stamp"], reader.data["seeds"].get(docname, [])
     )
     intro = nbformat.v4.new_markdown_cell(
-        INTRO.format(train_items=TRAIN_ITEMS)
+        INTRO.format(train_items=TRAIN_ITEMS, stamp=stamp)
     )
     setup = nbformat.v4.new_code_cell(
         SETUP.format(tqdm_wheel=tqdm_wheel, train_items=TRAIN_ITEMS)
@@ -266,13 +298,28 @@ def wheels(folder, root, package_wheel, package_dir=None):
     return sorted(folder.glob("*.whl"))
 
 
-def lite_config():
-    """jupyter-lite.json of the site: no PyPI fallback (works offline)."""
+def build_key(folders):
+    """A hash of every file under ``folders`` (names and bytes): what a
+    reader's browser would get from this build."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+            digest.update(path.relative_to(folder).as_posix().encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+def lite_config(key):
+    """jupyter-lite.json of the site: no PyPI fallback (works offline);
+    the browser's storage named after the build's ``key``, so that a new
+    build opens fresh notebooks while a reader's edits stay until then."""
     settings = {KERNEL_PLUGIN: {"disablePyPIFallback": True}}
     return {
         "jupyter-lite-schema-version": 0,
         "jupyter-config-data": {
             "appName": "Fashion-MNIST from scratch",
+            "contentsStorageName": f"{STORAGE_PREFIX} contents {key}",
+            "settingsStorageName": f"{STORAGE_PREFIX} settings {key}",
             "exposeAppInBrowser": True,  # window.jupyterapp, for the test
             "litePluginSettings": settings,
         },
@@ -286,6 +333,7 @@ def build(
     package_wheel=None,
     pyodide_dir=None,
     package_dir=None,
+    build_dir=None,
 ):
     """Build the lite site of the book in ``root`` into ``out``; return the
     notebooks' names.
@@ -311,9 +359,11 @@ def build(
         tqdm_wheel = next(
             w.name for w in all_wheels if w.name.startswith("tqdm")
         )
-        names = []
-        for docname in lite_chapters(root):
-            notebook = browser_notebook(root, docname, edition, tqdm_wheel)
+        names, reader = [], load_reader(root, build_dir)
+        for docname in lite_chapters(root, edition):
+            notebook = browser_notebook(
+                root, docname, edition, tqdm_wheel, reader
+            )
             name = Path(docname).name + ".ipynb"
             nbformat.write(notebook, contents / name)
             names.append(name)
@@ -327,8 +377,9 @@ def build(
                     "assemble it with `make lite-runtime`"
                 )
             shutil.copytree(pyodide_dir, work / "static" / "pyodide")
+        key = build_key([contents, work / "wheels"])
         (work / "jupyter-lite.json").write_text(
-            json.dumps(lite_config(), indent=1)
+            json.dumps(lite_config(key), indent=1)
         )
         (work / "jupyter_lite_config.json").write_text(
             json.dumps(
@@ -373,18 +424,26 @@ def main(argv=None):
         help="the fashionlib wheel to serve (default: built from this "
         "tree's package; for the student edition, from its student build)",
     )
+    parser.add_argument(
+        "--build", type=Path, help="the book's build folder (default _build)"
+    )
     args = parser.parse_args(argv)
     pyodide_dir = os.environ.get("PYODIDE_DIR") or None
     try:
         names = build(
-            Path.cwd(), args.out, args.edition, args.wheel, pyodide_dir
+            Path.cwd(),
+            args.out,
+            args.edition,
+            args.wheel,
+            pyodide_dir,
+            build_dir=args.build,
         )
-    except LiteBuildError as error:
+    except (LiteBuildError, PublishError) as error:
         sys.exit(f"lite build failed: {error}")
-    source = f"self-hosted from {pyodide_dir}" if pyodide_dir else "its CDN"
+    source = f"self-hosted in {pyodide_dir}" if pyodide_dir else "its CDN"
     print(
         f"JupyterLite site with {len(names)} chapters in {args.out}"
-        f" (Pyodide from {source})"
+        f" (Pyodide: {source})"
     )
 
 

@@ -328,6 +328,33 @@ def earlier_cell(names, chapter):
     return new_cell("code", source, ["earlier"])
 
 
+#: Engine modules whose code computes graded quantities.
+ENGINES = ("fashionlib.batch",)
+
+
+def engine_note(chapter):
+    """What the student notebook says when the chapter's code uses an
+    engine module (which computes graded quantities): calling it from a
+    graded function scores 0."""
+    used = sorted(
+        {
+            module
+            for cell in chapter.cells
+            if cell.cell_type == "code"
+            for module, _ in imported_names(cell.source)
+            if module in ENGINES
+        }
+    )
+    if not used:
+        return ""
+    return (
+        f"\n\n**Your functions must not call {', '.join(used)}.** This "
+        "chapter's given code uses it, so it ships with your fashionlib, "
+        "but the grader gives 0 to a graded function that calls it: write "
+        "each exercise from the chapter's own mathematics."
+    )
+
+
 def student_cells(chapter, name):
     """The cells of the student notebook of ``chapter`` (a notebook read
     from the MyST source of the chapter called ``name``)."""
@@ -342,7 +369,8 @@ def student_cells(chapter, name):
             "folder `fashionlib` that came with it. Run the notebook from "
             "the top: each cell tagged `verify` checks your work and stops "
             "with a message naming the function to fix."
-        ),
+        )
+        + engine_note(chapter),
         [],
     )
     own = {n for n in STUBBED if n in hidden}

@@ -100,7 +100,8 @@ def built_book(tmp_path_factory):
     log = ""
     for command in (
         ["publish.book", "--out", str(out)],
-        ["publish.lite", str(out / "_build" / "html" / "_lite")],
+        ["publish.lite", str(out / "_build" / "html" / "_lite")]
+        + ["--build", str(out / "_build")],
     ):
         result = subprocess.run(
             [sys.executable, "-m", *command],
@@ -118,6 +119,26 @@ def built_book(tmp_path_factory):
         returncode=result.returncode,
         log=log,
     )
+
+
+@pytest.fixture(scope="session")
+def book_record(built_book):
+    """The built book's record for its notebooks (:mod:`publish.render`):
+    a test that uses it renders real chapters, so it is marked book."""
+    from publish.render import load_reader
+
+    assert built_book.returncode == 0, (
+        "book build failed:\n" + built_book.log[-8000:]
+    )
+    return load_reader(ROOT, built_book.build)
+
+
+def pytest_collection_modifyitems(items):
+    """Tests of notebooks rendered from the built book are book tests."""
+    for item in items:
+        if "book_record" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.book)
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -117,10 +117,12 @@ def leaks(secrets, haystack):
 
 
 @pytest.fixture(scope="module")
-def student_dir(tmp_path_factory):
+def student_dir(tmp_path_factory, book_record):
     """The student notebooks of every chapter (no site), made once."""
     out = tmp_path_factory.mktemp("student")
-    made = edition.make_student_edition(ROOT, out_dir=out, site=False)
+    made = edition.make_student_edition(
+        ROOT, out_dir=out, site=False, reader=book_record
+    )
     assert [p.stem for p in made["notebooks"]] == list(CHAPTERS)
     return out
 
@@ -451,10 +453,12 @@ def test_core_package_imports_nothing_of_teaching():
 
 
 @pytest.fixture(scope="module")
-def student_site(tmp_path_factory):  # slow: builds and executes 4 chapters
+def student_site(tmp_path_factory, book_record):  # slow: builds 4 chapters
     """The student site of SITE_CHAPTERS, built (executed) once."""
     out = tmp_path_factory.mktemp("student-site")
-    made = edition.make_student_edition(ROOT, SITE_CHAPTERS, out_dir=out)
+    made = edition.make_student_edition(
+        ROOT, SITE_CHAPTERS, out_dir=out, reader=book_record
+    )
     return made
 
 
@@ -521,3 +525,68 @@ def test_instructors_chapter_documents_every_teaching_module():
     assert documented == modules
     api = (ROOT / "book" / "api.md").read_text()
     assert "teaching" not in api
+
+
+def spelled(expression):
+    """An expression as a docstring may spell it: no spaces, no ``*``."""
+    return re.sub(r"[\s*]", "", expression)
+
+
+def package_formulas(package=contracts.PACKAGE):
+    """Each product, quotient or power of names that a function of the
+    package returns or computes in its return value, spelled."""
+    found = set()
+    for path in contracts.core_modules(package).values():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Return) and node.value is not None:
+                found |= {
+                    spelled(ast.unparse(part))
+                    for part in ast.walk(node.value)
+                    if isinstance(part, ast.BinOp)
+                    and type(part.op).__name__
+                    in {"Mult", "MatMult", "Div", "Pow"}
+                    and any(isinstance(n, ast.Name) for n in ast.walk(part))
+                }
+    return found
+
+
+def docstring_code(folder):
+    """(file, code span) for each ``code`` of every docstring under
+    ``folder``, spelled."""
+    spans = []
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)):
+                docstring = ast.get_docstring(node) or ""
+                spans += [
+                    (path.name, spelled(span))
+                    for span in re.findall(r"``(.+?)``", docstring, re.S)
+                ]
+    return spans
+
+
+def test_no_student_docstring_spells_out_a_computed_formula(tmp_path):
+    target = build.write_student_build(tmp_path / "fashionlib")
+    formulas = package_formulas()
+    # the engine's affine layer and l2's gradient, for two
+    assert {"X_h@W.T", "2(Y-T)/Y.dtype.type(len(Y))"} <= formulas
+    found = sorted(
+        (name, span, formula)
+        for name, span in docstring_code(target)
+        for formula in formulas
+        if formula in span
+    )
+    assert found == []
+
+
+def test_student_build_ships_the_engine_only_with_a_chapter_using_it(
+    tmp_path,
+):
+    chapters = edition.chapter_files(ROOT)
+    for names, engine in ((["warmup", "network"], False), (["beyond"], True)):
+        modules = edition.chapter_modules({n: chapters[n] for n in names})
+        target = build.write_student_build(
+            tmp_path / "-".join(names) / "fashionlib", modules=modules
+        )
+        assert (target / "batch.py").exists() == engine, names
+        assert (target / "activations.py").exists()  # __init__ needs it

@@ -62,10 +62,10 @@ def write_branch(out, *options):
 
 
 @pytest.fixture(scope="module")
-def branch(tmp_path_factory):
+def branch(tmp_path_factory, book_record):
     """The notebooks branch's files, as the workflow publishes them."""
     out = tmp_path_factory.mktemp("launch") / "notebooks"
-    return out, write_branch(out)
+    return out, write_branch(out, "--build", str(book_record.build))
 
 
 @pytest.mark.slow  # writes the whole notebooks branch
@@ -140,11 +140,19 @@ def test_every_launch_url_opens_a_notebook_of_the_branch(site, branch):
 
 
 @pytest.mark.slow
-def test_first_cells_run_offline_in_a_fresh_environment(tmp_path):
+def test_first_cells_run_offline_in_a_fresh_environment(
+    tmp_path, book_record
+):
     """Colab's path (clone, install, fetch the data), then Binder's."""
     origin = tmp_path / "origin"
     written = write_branch(
-        origin, "--repository", f"file://{origin}", "--branch", BRANCH
+        origin,
+        "--repository",
+        f"file://{origin}",
+        "--branch",
+        BRANCH,
+        "--build",
+        str(book_record.build),
     )
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
     subprocess.run(

@@ -49,9 +49,11 @@ def test_a_claim_is_a_code_cell_tagged_claim():
     assert not is_claim(nbformat.v4.new_markdown_cell("a claim"))
 
 
-def test_browser_notebook_starts_with_the_setup_and_drops_claims(root):
+def test_browser_notebook_starts_with_the_setup_and_drops_claims(
+    root, book_record
+):
     notebook = build.browser_notebook(
-        root, "book/data", "book", "tqdm-1-py3-none-any.whl"
+        root, "book/data", "book", "tqdm-1-py3-none-any.whl", book_record
     )
     first_code = next(c for c in notebook.cells if c.cell_type == "code")
     assert "browser-setup" in first_code.metadata["tags"]
@@ -122,7 +124,8 @@ def lite_site(site, root):
     settings = config["jupyter-config-data"]["litePluginSettings"]
     if settings[build.KERNEL_PLUGIN].get("pyodideUrl") != SELF_HOSTED_URL:
         result = subprocess.run(
-            [sys.executable, "-m", "publish.lite", str(site.html / "_lite")],
+            [sys.executable, "-m", "publish.lite", str(site.html / "_lite")]
+            + ["--build", str(site.build)],
             capture_output=True,
             text=True,
             cwd=root,
@@ -194,6 +197,8 @@ def test_chapters_run_in_jupyterlite_offline(lite_site, tmp_path):
             o for c in cells for o in c["outputs"] if "image/png" in o["mime"]
         ]
         assert figures, f"{name}: no figure rendered"
+        streams = [o["text"] or "" for c in cells for o in c["outputs"]]
+        assert not any("TqdmMonitorWarning" in s for s in streams), name
         assert chapter["requests"]["local"] > 0
         assert not chapter["requests"]["nonLocal"], chapter["requests"]
     assert result.returncode == 0, result.stdout + result.stderr

@@ -10,7 +10,8 @@
   keep ``role="doc-biblioentry"``.
 * On a phone a long display equation made the page wider than the screen.
   ``static/page_width.css`` lets wide equations, code and tables scroll
-  inside their own box.
+  inside their own box (``static/math_scroll.js`` shades the side of an
+  equation that hides more), and inline math scroll instead of clipping.
 """
 
 from pathlib import Path
@@ -47,9 +48,11 @@ def fix_page(app, pagename, templatename, context, doctree):
 
 
 def add_stylesheet(app):
-    """Serve ``static/page_width.css`` and link it on every page."""
+    """Serve ``static/page_width.css`` and ``static/math_scroll.js`` (the
+    cue on display equations that scroll) and link them on every page."""
     app.config.html_static_path.append(str(STATIC))
     app.add_css_file("page_width.css")
+    app.add_js_file("math_scroll.js", defer="defer")
 
 
 def setup(app):

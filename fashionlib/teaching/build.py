@@ -12,6 +12,7 @@ the given naive version instead. The subpackage ``teaching`` is left out.
 """
 
 import ast
+import re
 import shutil
 from pathlib import Path
 
@@ -129,17 +130,120 @@ def yours_module(package=PACKAGE):
     return YOURS_MODULE.format(chapters=chapters, fallbacks=fallbacks)
 
 
-def write_student_build(target, package=PACKAGE):
+#: Operators that make an expression a formula worth hiding.
+FORMULA_OPERATORS = (ast.Mult, ast.MatMult, ast.Div, ast.Pow)
+#: What a docstring of the student build says instead of a formula.
+HIDDEN_FORMULA = "(see the chapter)"
+
+
+def squeezed(text):
+    """``text`` without whitespace and ``*`` (``2 (x - y)`` matches
+    ``2 * (x - y)``, ``s(1-s)`` matches ``s * (1 - s)``)."""
+    return re.sub(r"[\s*]", "", text)
+
+
+def computed_formulas(sources):
+    """Every product, quotient or power of names that a function of the
+    Python ``sources`` computes in what it returns, squeezed."""
+    found = set()
+    for source in sources:
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Return) and node.value is not None:
+                found |= {
+                    squeezed(ast.unparse(part))
+                    for part in ast.walk(node.value)
+                    if isinstance(part, ast.BinOp)
+                    and isinstance(part.op, FORMULA_OPERATORS)
+                    and any(isinstance(n, ast.Name) for n in ast.walk(part))
+                }
+    return found
+
+
+def without_formulas(source, formulas):
+    """``source`` with each ``code`` span of a docstring that spells out
+    one of ``formulas`` replaced by :data:`HIDDEN_FORMULA`."""
+    lines = source.splitlines(keepends=True)
+    for node in ast.walk(ast.parse(source)):
+        body = getattr(node, "body", None)
+        if not (
+            isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef))
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            continue
+        first, last = body[0].lineno - 1, body[0].end_lineno
+        text = "".join(lines[first:last])
+        hidden = re.sub(
+            r"``(.+?)``",
+            lambda m: HIDDEN_FORMULA
+            if any(f in squeezed(m[1]) for f in formulas)
+            else m[0],
+            text,
+            flags=re.S,
+        )
+        lines[first:last] = [hidden] + [""] * (last - first - 1)
+    return "".join(lines)
+
+
+def imported_modules(path):
+    """The core modules that the Python file ``path`` imports
+    (``from fashionlib.X import``, ``from fashionlib import X``)."""
+    found = set()
+    for node in ast.walk(ast.parse(Path(path).read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == "fashionlib":
+                found |= {alias.name for alias in node.names}
+            elif node.module.startswith("fashionlib."):
+                found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found |= {
+                a.name.split(".")[1]
+                for a in node.names
+                if a.name.startswith("fashionlib.")
+            }
+    return found
+
+
+def shipped_modules(modules, package=PACKAGE):
+    """The core modules a student build needs: ``modules`` (those its
+    chapters import), what the package's ``__init__`` imports, and what
+    each of these imports in turn."""
+    core = core_modules(package)
+    todo = set(modules) | imported_modules(Path(package) / "__init__.py")
+    shipped = set()
+    while todo:
+        name = todo.pop()
+        if name in core and name not in shipped:
+            shipped.add(name)
+            todo |= imported_modules(core[name])
+    return shipped
+
+
+def write_student_build(target, package=PACKAGE, modules=None):
     """Write the student build of ``package`` into the folder ``target``.
 
     ``target`` becomes an importable ``fashionlib`` (put its parent on the
-    path). Returns ``target``. The old folder is replaced.
+    path). ``modules``: the core modules the chosen chapters import (all
+    when None); the build ships only those and what they need
+    (:func:`shipped_modules`), so that engine code computing graded
+    quantities (``batch``) reaches the students only with a chapter that
+    uses it. No docstring spells out a formula the package computes
+    (:func:`without_formulas`). Returns ``target``. The old folder is
+    replaced.
     """
     target = Path(target)
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    for name, path in core_modules(package).items():
-        (target / f"{name}.py").write_text(stubbed_module(path.read_text()))
+    core = core_modules(package)
+    keep = set(core) if modules is None else shipped_modules(modules, package)
+    formulas = computed_formulas(path.read_text() for path in core.values())
+    for name, path in core.items():
+        if name in keep:
+            (target / f"{name}.py").write_text(
+                without_formulas(stubbed_module(path.read_text()), formulas)
+            )
     init = (Path(package) / "__init__.py").read_text()
     (target / "__init__.py").write_text(
         init + "\nfrom fashionlib._yours import use  # noqa: E402\n"

@@ -10,7 +10,9 @@
 // at a desktop (1280 px) and a phone (390 px) viewport: the page is not wider than the
 // viewport, and no code block (`pre`) is wider than its container (a long line scrolls
 // inside its own box); at 1280 px, a code block of lines of at most 79 characters does not
-// scroll at all.  At the end every internal link (and its #anchor) must resolve.  The report lists problems per page; the exit code is 1
+// scroll at all.  Math at both widths: no inline formula is clipped (wider than it shows
+// without scrolling); a display equation wider than its box fails at 1280 px, and at 390 px
+// must scroll with its cue (math_scroll.js's shadow).  At the end every internal link (and its #anchor) must resolve.  The report lists problems per page; the exit code is 1
 // if there is any, 2 if the browser cannot be started.
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -137,7 +139,30 @@ async function measureWidths(page) {
         box: pre.clientWidth,
         text: pre.textContent.trim().slice(0, 50),
       }));
-    return { viewport: root.clientWidth, page: root.scrollWidth, overflowing, scrolling };
+    // Math: an inline formula is clipped when it, or a box up to its span.math, is wider
+    // than it shows and cannot scroll; a display equation is measured against its box.
+    const scrolls = (el) => ["auto", "scroll"].includes(getComputedStyle(el).overflowX);
+    const wider = (el) => el.scrollWidth > el.clientWidth + 1;
+    const shown = (el) => el.getClientRects().length && el.getBoundingClientRect().width > 0;
+    const clippedInline = [...document.querySelectorAll("span.math")]
+      .filter((span) => shown(span) && !span.closest("mjx-container[display='true']"))
+      .filter((span) => [span, ...span.querySelectorAll("mjx-container, mjx-math")]
+        .some((el) => wider(el) && !scrolls(el)))
+      .map((span) => ({
+        formula: Math.round(span.querySelector("mjx-math")?.getBoundingClientRect().width ?? 0),
+        box: Math.round(span.getBoundingClientRect().width),
+        text: span.querySelector("mjx-assistive-mml")?.textContent.trim().slice(0, 50) ?? "",
+      }));
+    const displayWide = [...document.querySelectorAll('mjx-container[jax="CHTML"][display="true"]')]
+      .filter((box) => shown(box) && wider(box))
+      .map((box) => ({
+        formula: box.scrollWidth,
+        box: box.clientWidth,
+        scrolls: scrolls(box),
+        cue: box.classList.contains("math-more-right") || box.classList.contains("math-more-left"),
+        text: box.querySelector("mjx-assistive-mml")?.textContent.trim().slice(0, 50) ?? "",
+      }));
+    return { viewport: root.clientWidth, page: root.scrollWidth, overflowing, scrolling, clippedInline, displayWide };
   });
 }
 
@@ -155,6 +180,16 @@ async function checkWidths(page, problems) {
     }
     for (const box of measured.overflowing) {
       problems.push(`${at} a code block is ${box.pre} px wide in a ${box.container} px container: ${JSON.stringify(box.text)}`);
+    }
+    for (const math of measured.clippedInline) {
+      problems.push(`${at} an inline formula is clipped (${math.formula} px in a ${math.box} px box): ${JSON.stringify(math.text)}`);
+    }
+    for (const math of measured.displayWide) {
+      if (viewport.width >= DESKTOP_WIDTH) {
+        problems.push(`${at} a display equation is ${math.formula} px wide in a ${math.box} px box: ${JSON.stringify(math.text)}`);
+      } else if (!math.scrolls || !math.cue) {
+        problems.push(`${at} a display equation is ${math.formula} px wide in a ${math.box} px box and ${math.scrolls ? "shows no cue that it scrolls" : "cannot scroll"}: ${JSON.stringify(math.text)}`);
+      }
     }
     if (viewport.width >= DESKTOP_WIDTH) {
       for (const box of measured.scrolling) {

@@ -1,6 +1,7 @@
 // Runs chapters of the built book in JupyterLite, in headless Debian Chromium, as a reader would.
 //
 //   node run_lite.mjs --base http://127.0.0.1:PORT/ --chapters book/data,book/activations --report report.json
+//                     [--screenshots DIR]
 //
 // For each chapter: open its page, follow the "Run this chapter in your browser" button, wait
 // for the notebook and its Pyodide kernel, run all cells (the app's own "run all" command), and
@@ -20,6 +21,7 @@ const { values: args } = parseArgs({
     report: { type: "string" },
     chromium: { type: "string", default: "/usr/bin/chromium" },
     timeout: { type: "string", default: "600" },
+    screenshots: { type: "string" },
   },
 });
 const base = new URL(args.base);
@@ -83,6 +85,11 @@ async function runChapter(context, chapter, requests) {
     await page.goto(target);
     const timings = {};
     const cells = await runAllCells(page, timings, () => (Date.now() - started) / 1000);
+    if (args.screenshots) {  // the notebook's top, as a reader sees it after running it
+      await page.evaluate(() => window.jupyterapp.shell.currentWidget.content.activeCellIndex = 0);
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: `${args.screenshots}/${chapter.split("/").pop()}-lite.png` });
+    }
     return { chapter, target, cells, seconds: (Date.now() - started) / 1000, timings, consoleErrors, requests };
   } catch (error) {
     return { chapter, error: error.message, seconds: (Date.now() - started) / 1000, consoleErrors, requests };
