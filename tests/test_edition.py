@@ -532,11 +532,11 @@ def spelled(expression):
     return re.sub(r"[\s*]", "", expression)
 
 
-def package_formulas(package=contracts.PACKAGE):
+def package_formulas(package=library.PACKAGE):
     """Each product, quotient or power of names that a function of the
     package returns or computes in its return value, spelled."""
     found = set()
-    for path in contracts.core_modules(package).values():
+    for path in library.core_modules(package).values():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Return) and node.value is not None:
                 found |= {
