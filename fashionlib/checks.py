@@ -1176,57 +1176,52 @@ def numerical_conv_gradients(U, K, b, G, padding, stride):
     return G_U, G_K
 
 
-@verifies("backprop_conv2d_U")
-def check_backprop_conv2d_U(backprop_conv2d_U):
-    """dE/dU for E = sum(G * conv2d(U, K, b)), against finite differences
-    of the definition."""
+def expect_conv_gradient(name, backprop, which, hint):
+    """Check ``backprop`` (``name``) on every case of CONV_CASES against
+    finite differences: ``which`` is "U" (arguments G, K, U.shape) or "K"
+    (arguments G, U, K)."""
     rng = np.random.default_rng(RNG_SEED)
     for case in CONV_CASES:
         U, K, b, G = conv_case(case, rng)
         padding, stride = case[3:]
+        given = (G, K, U.shape) if which == "U" else (G, U, K)
+        names = ("G", "K", "U.shape") if which == "U" else ("G", "U", "K")
         expect_close(
-            conv_label("backprop_conv2d_U", case, "G", "K", "U.shape"),
-            expect_unchanged(
-                "backprop_conv2d_U",
-                backprop_conv2d_U,
-                G,
-                K,
-                U.shape,
-                padding,
-                stride,
-            ),
-            numerical_conv_gradients(U, K, b, G, padding, stride)[0],
+            conv_label(name, case, *names),
+            expect_unchanged(name, backprop, *given, padding, stride),
+            numerical_conv_gradients(U, K, b, G, padding, stride)[
+                which == "K"
+            ],
             tol=1e-5,
-            hint="the full correlation of G (spread out by the stride) with"
-            " the flipped kernel, without the padding's pixels; input pixels"
-            " in no window get 0",
+            hint=hint,
         )
+
+
+@verifies("backprop_conv2d_U")
+def check_backprop_conv2d_U(backprop_conv2d_U):
+    """dE/dU for E = sum(G * conv2d(U, K, b)), against finite differences
+    of the definition."""
+    expect_conv_gradient(
+        "backprop_conv2d_U",
+        backprop_conv2d_U,
+        "U",
+        hint="the full correlation of G (spread out by the stride) with"
+        " the flipped kernel, without the padding's pixels; input pixels"
+        " in no window get 0",
+    )
 
 
 @verifies("backprop_conv2d_K")
 def check_backprop_conv2d_K(backprop_conv2d_K):
     """dE/dK for E = sum(G * conv2d(U, K, b)), against finite differences
     of the definition."""
-    rng = np.random.default_rng(RNG_SEED)
-    for case in CONV_CASES:
-        U, K, b, G = conv_case(case, rng)
-        padding, stride = case[3:]
-        expect_close(
-            conv_label("backprop_conv2d_K", case, "G", "U", "K"),
-            expect_unchanged(
-                "backprop_conv2d_K",
-                backprop_conv2d_K,
-                G,
-                U,
-                K,
-                padding,
-                stride,
-            ),
-            numerical_conv_gradients(U, K, b, G, padding, stride)[1],
-            tol=1e-5,
-            hint="dK[o, q, u, v] sums G[o, i, j] times the padded "
-            "U[q, stride i + u, stride j + v] over the output pixels",
-        )
+    expect_conv_gradient(
+        "backprop_conv2d_K",
+        backprop_conv2d_K,
+        "K",
+        hint="dK[o, q, u, v] sums G[o, i, j] times the padded "
+        "U[q, stride i + u, stride j + v] over the output pixels",
+    )
 
 
 @verifies("max_pool")

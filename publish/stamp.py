@@ -8,12 +8,13 @@ the date); :func:`page_seeds` reads the seeds a chapter's code sets.
 
 import ast
 import datetime
-import hashlib
 import html
 import subprocess
 from pathlib import Path
 
 import jupytext
+
+from publish.lite_runtime import sha256
 
 
 def commit(root):
@@ -33,15 +34,6 @@ def commit(root):
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
     return head + (" + uncommitted changes" if dirty else "")
-
-
-def sha256(path):
-    """The SHA-256 of the file at ``path`` (hex)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def data_digests():

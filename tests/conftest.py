@@ -195,3 +195,18 @@ def fake_cache(monkeypatch):
         return digests
 
     return write
+
+
+@pytest.fixture
+def tiny_data(tmp_path, fake_cache):
+    """A data folder holding 300/100/100 synthetic images whose class shows
+    as a bright row."""
+    rng = np.random.default_rng(0)
+    splits = {}
+    for split, count in (("train", 300), ("validation", 100), ("test", 100)):
+        labels = rng.integers(0, 10, count).astype(np.uint8)
+        images = rng.integers(0, 60, (count, 28, 28)).astype(np.uint8)
+        images[np.arange(count), 2 * labels + 4, :] = 255
+        splits[split] = images, labels
+    fake_cache(tmp_path, splits)
+    return tmp_path

@@ -426,19 +426,6 @@ def test_the_digests_are_those_of_the_real_cache():
 # --- 9, 12: failing output streams and every ending signal ---------------
 
 
-@pytest.fixture
-def tiny_data(tmp_path, fake_cache):
-    """A data folder of 300/100/100 synthetic images."""
-    rng = np.random.default_rng(0)
-    splits = {}
-    for split, count in (("train", 300), ("validation", 100), ("test", 100)):
-        labels = rng.integers(0, 10, count).astype(np.uint8)
-        images = rng.integers(0, 60, (count, 28, 28)).astype(np.uint8)
-        images[np.arange(count), 2 * labels + 4, :] = 255
-        splits[split] = images, labels
-    fake_cache(tmp_path, splits)
-    return tmp_path
-
 
 #: The train command in a fresh process that accepts the tiny data.
 TRAIN = """
