@@ -242,8 +242,9 @@ def report_failures(folder, failures):
         report.write_text(error)
 
 
-def sphinx(root, out, config):
-    """``jupyter-book build`` of every page with ``config``; exit status."""
+def sphinx(root, out, config, every_page=True):
+    """``jupyter-book build`` with ``config`` (``-W -n``; every page, or
+    only the changed ones); its exit status."""
     command = [
         str(Path(sys.executable).parent / "jupyter-book"),
         "build",
@@ -252,9 +253,8 @@ def sphinx(root, out, config):
         str(out),
         "--config",
         str(config),
-        "--all",
         *FLAGS,
-    ]
+    ] + (["--all"] if every_page else [])
     return subprocess.run(command).returncode
 
 

@@ -14,16 +14,14 @@ they execute every chapter (``force``).
 
 import hashlib
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-from publish.book import config_with
+from publish.book import config_with, sphinx
 
 #: Where the preview is built, in the book's folder.
 PREVIEW = Path("_build") / "preview"
 STAMP = "fashionlib.sha256"
-FLAGS = ["-W", "-n", "--keep-going"]
 
 
 def package_hash(package):
@@ -66,17 +64,7 @@ def main():
     fresh = prepare(preview, root / "fashionlib")
     if fresh:
         print("fashionlib changed (or first preview): every chapter executes")
-    command = [
-        str(Path(sys.executable).parent / "jupyter-book"),
-        "build",
-        str(root),
-        "--path-output",
-        str(preview),
-        "--config",
-        str(preview_config(root, preview)),
-        *FLAGS,
-    ] + (["--all"] if fresh else [])
-    status = subprocess.run(command).returncode
+    status = sphinx(root, preview, preview_config(root, preview), fresh)
     if status == 0:
         print(f"The preview is at {preview / '_build/html/index.html'}")
     return status
