@@ -44,6 +44,7 @@ ACTIVATIONS = {
 #: The side of the input images, and their channels.
 IMAGE_SHAPE = (28, 28, 1)
 
+#: How layer tokens are written, for error messages and the help.
 TOKEN_SYNTAX = (
     "conv<C>x<k>[p<pad>][s<stride>], pool<p>, dense<m>, relu, sigmoid, "
     "identity, dropout<fraction>, flip"
