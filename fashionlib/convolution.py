@@ -118,7 +118,7 @@ def conv_matrix(K, input_shape, padding=0, stride=1):
     It is the Jacobian of ``conv2d`` with respect to ``U``.
     """
     K = np.asarray(K, dtype=float)
-    C_out, C_in, k, _ = K.shape
+    C_out, C_in, k = K.shape[:3]
     _, n_h, n_w = input_shape
     rows = output_size(n_h, k, padding, stride)
     columns = output_size(n_w, k, padding, stride)
