@@ -738,10 +738,20 @@ def available_memory(meminfo="/proc/meminfo"):
         if found
         else float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     )
-    limit = resource.getrlimit(resource.RLIMIT_AS)[0]
-    if limit != resource.RLIM_INFINITY:
+    limit = address_space_limit()
+    if limit is not None:
         free = min(free, float(limit - address_space()))
     return free
+
+
+def address_space_limit():
+    """The address-space limit (``ulimit -v``) in bytes, or None: no limit,
+    or no way to read one (Pyodide's ``resource`` has no ``getrlimit``)."""
+    try:
+        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    except (AttributeError, OSError, ValueError):
+        return None
+    return None if limit == resource.RLIM_INFINITY else limit
 
 
 def address_space():

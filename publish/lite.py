@@ -28,6 +28,7 @@ site so that it works offline.
 """
 
 import argparse
+import functools
 import hashlib
 import json
 import os
@@ -133,8 +134,9 @@ with warnings.catch_warnings():  # tqdm: no progress-bar widgets here
     warnings.simplefilter("ignore")
     import fashionlib
     import fashionlib.data
-# load() checks each split's size: here the training split is the compact one
+# load() checks each split's size and SHA-256: here, the compact copy's
 fashionlib.data.SPLIT_SIZES["train"] = {train_items}
+fashionlib.data.SPLIT_SHA256.update({digests!r})
 print("fashionlib", fashionlib.__version__, "ready")'''
 
 
@@ -150,7 +152,7 @@ BROWSER_NOTES = {
     ),
 }
 #: Chapters that read the stored models (``models/`` beside the package).
-NEEDS_MODELS = ("book/beyond",)
+NEEDS_MODELS = ("book/beyond", "book/cnn")
 MODELS_SETUP = """\
 # The stored models, where the chapter looks for them (beside fashionlib).
 from pathlib import Path
@@ -199,7 +201,11 @@ def browser_notebook(root, docname, edition, tqdm_wheel, reader=None):
         INTRO.format(train_items=TRAIN_ITEMS, stamp=stamp)
     )
     setup = nbformat.v4.new_code_cell(
-        SETUP.format(tqdm_wheel=tqdm_wheel, train_items=TRAIN_ITEMS)
+        SETUP.format(
+            tqdm_wheel=tqdm_wheel,
+            train_items=TRAIN_ITEMS,
+            digests=compact_digests(),
+        )
     )
     setup.metadata["tags"] = ["browser-setup"]
     added = [intro, setup]
@@ -218,18 +224,37 @@ def browser_notebook(root, docname, edition, tqdm_wheel, reader=None):
     return notebook
 
 
-def write_compact_data(folder):
-    """Write the compact uint8 npz files of the splits into ``folder``."""
+@functools.lru_cache(maxsize=1)
+def compact_splits():
+    """The compact data set, ``{split: (images, labels)}``: the first
+    ``TRAIN_ITEMS`` training images, the whole other splits (uint8)."""
     from fashionlib import data
 
-    folder.mkdir(parents=True, exist_ok=True)
+    splits = {}
     for split in data.SPLITS:
         stored = data.load(split)
         items = TRAIN_ITEMS if split == "train" else len(stored["labels"])
+        splits[split] = stored["images"][:items], stored["labels"][:items]
+    return splits
+
+
+def compact_digests():
+    """``{split: SHA-256}`` of the compact splits, as ``data.load`` checks
+    them (the browser's set-up cell gives them to fashionlib)."""
+    from fashionlib import data
+
+    return {
+        split: data.split_digest({"images": images, "labels": labels})
+        for split, (images, labels) in compact_splits().items()
+    }
+
+
+def write_compact_data(folder):
+    """Write the compact uint8 npz files of the splits into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for split, (images, labels) in compact_splits().items():
         np.savez_compressed(
-            folder / f"mnist_fashion_{split}.npz",
-            images=stored["images"][:items],
-            labels=stored["labels"][:items],
+            folder / f"mnist_fashion_{split}.npz", images=images, labels=labels
         )
 
 
