@@ -36,21 +36,13 @@ from tqdm.auto import tqdm
 from fashionlib import _validate, cnn
 from fashionlib._files import atomic_files, sweep
 from fashionlib._npz import read_npz
-from fashionlib.activations import identity_array, relu_array, sigmoid_array
-from fashionlib.backprop import (
-    backprop_affine_x,
-    backprop_relu_array,
-    backprop_sigmoid_array,
-)
+from fashionlib.backprop import backprop_affine_x
 from fashionlib.data import NUM_CLASSES, one_hot, whiten
 from fashionlib.network import he_matrix, make_rng, random_matrix
 
-#: Activation name -> (forward, backward), element-wise on arrays of any shape.
-ACTIVATIONS = {
-    "relu": (relu_array, backprop_relu_array),
-    "identity": (identity_array, lambda G, X: G),
-    "sigmoid": (sigmoid_array, backprop_sigmoid_array),
-}
+#: Activation name -> (forward, backward), element-wise on arrays of any
+#: shape; the CNN's layers use the same table.
+ACTIVATIONS = cnn.ACTIVATIONS
 
 
 # --- data ------------------------------------------------------------------
