@@ -27,18 +27,18 @@ def as_vector(x):
     return x
 
 
-def relu_array(X):
-    """``max(0, X)`` element-wise, any shape; keeps the dtype of ``X``."""
-    return np.maximum(X, X.dtype.type(0))
+def relu_array(Z):
+    """``max(0, Z)`` element-wise, any shape; keeps the dtype of ``Z``."""
+    return np.maximum(Z, Z.dtype.type(0))
 
 
-def identity_array(X):
-    """A copy of ``X``, any shape and dtype."""
-    return np.array(X)
+def identity_array(Z):
+    """A copy of ``Z``, any shape and dtype."""
+    return np.array(Z)
 
 
-def sigmoid_array(X):
-    """``1 / (1 + exp(-X))`` element-wise, any shape.
+def sigmoid_array(Z):
+    """``1 / (1 + exp(-Z))`` element-wise, any shape.
 
     ``scipy.special.expit`` never overflows.
     """
@@ -46,7 +46,7 @@ def sigmoid_array(X):
     # most chapters never call a sigmoid
     import scipy.special
 
-    return scipy.special.expit(X)
+    return scipy.special.expit(Z)
 
 
 def relu(x):

@@ -83,20 +83,20 @@ def backprop_affine_W_naive(Jx_E, x, W):
 # --- fast: exploit the structure, build no Jacobian ------------------------
 
 
-def backprop_relu_array(G, X):
+def backprop_relu_array(G, Z):
     """dE/d(input) of relu for any shape (a batch ``(B, m)`` too).
 
-    ``G`` where the pre-activation ``X > 0``, else 0; the shape of ``G``.
+    ``G`` where the pre-activation ``Z > 0``, else 0; the shape of ``G``.
     """
-    return G * (X > 0)
+    return G * (Z > 0)
 
 
-def backprop_sigmoid_array(G, X):
+def backprop_sigmoid_array(G, Z):
     """dE/d(input) of sigmoid for any shape: ``G * s (1 - s)``.
 
-    Here ``s = sigmoid(X)`` of the pre-activation ``X``.
+    Here ``s = sigmoid(Z)`` of the pre-activation ``Z``.
     """
-    s = sigmoid_array(X)
+    s = sigmoid_array(Z)
     return G * (s * (1 - s))
 
 
@@ -217,17 +217,17 @@ def backprop_nn_W(
         W_list=W_list, h_list=h_list, back_h_list=back_h_list
     )
     # forward pass, k = 1, ..., L
-    inputs, pre_activations = [], []
+    x_in_list, Wx_list = [], []
     for W, h in zip(W_list, h_list, strict=True):
-        inputs.append(x)  # x_{k-1}
-        pre_activations.append(affine(x, W))  # i_k = W_k [x_{k-1}; 1]
-        x = h(pre_activations[-1])  # x_k = h_k(i_k); at the end x_L
+        x_in_list.append(x)  # x_{k-1}
+        Wx_list.append(affine(x, W))  # i_k = W_k [x_{k-1}; 1]
+        x = h(Wx_list[-1])  # x_k = h_k(i_k); at the end x_L
 
     # (a) g_L = 2 (x_L - y)^T
     Jx_E = d_l2_d_x(x, label)
 
     # backward pass, k = L, ..., 1: x_in = x_{k-1}, Wx = i_k, W = W_k
-    layers = zip(inputs, pre_activations, W_list, back_h_list, strict=True)
+    layers = zip(x_in_list, Wx_list, W_list, back_h_list, strict=True)
     JW_E_list = []
     for x_in, Wx, W, back_h in reversed(list(layers)):
         # (b) delta_k = g_k * h_k'(i_k)^T

@@ -157,18 +157,19 @@ def backprop_batch_W(G, cache, W_list, activations):
 
     ``G`` is the gradient with respect to the output.  Walks the layers
     backwards like :func:`fashionlib.backprop.backprop_nn_W`, with no
-    Jacobian built: returns a list of matrices shaped like ``W_list``.
+    Jacobian built: returns the list ``dW_list`` of matrices shaped like
+    ``W_list``.  ``G`` holds the rows g_k, ``D`` the error rows delta_k.
     """
-    grads = []
+    dW_list = []
     for i in reversed(range(len(W_list))):
         X_h, Z, mask = cache[i]
         if mask is not None:
             G = G * mask
-        G = ACTIVATIONS[activations[i]][1](G, Z)
-        grads.append(backprop_affine_W_batch(G, X_h))
+        D = ACTIVATIONS[activations[i]][1](G, Z)
+        dW_list.append(backprop_affine_W_batch(D, X_h))
         if i > 0:
-            G = backprop_affine_x(G, W_list[i])
-    return grads[::-1]
+            G = backprop_affine_x(D, W_list[i])
+    return dW_list[::-1]
 
 
 # --- losses: mean over the batch of the per-sample loss --------------------
@@ -243,7 +244,7 @@ LOSSES = {
 class SGD:
     """Gradient descent with momentum ``mu`` (``mu = 0``: plain SGD).
 
-    ``V = mu V + G``, then ``W -= learning_rate V``.
+    ``V = mu V + dW``, then ``W -= learning_rate V``.
     """
 
     def __init__(self, W_list, momentum=0.0):
@@ -252,24 +253,24 @@ class SGD:
             [np.zeros_like(W) for W in W_list] if momentum else None
         )
 
-    def step(self, W_list, grads, learning_rate):
-        """Move every ``W`` in place against its gradient in ``grads``."""
-        for i, (W, G) in enumerate(zip(W_list, grads, strict=True)):
+    def step(self, W_list, dW_list, learning_rate):
+        """Move every ``W`` in place against its gradient in ``dW_list``."""
+        for i, (W, dW) in enumerate(zip(W_list, dW_list, strict=True)):
             if self.momentum:
                 self.velocity[i] *= self.momentum
-                self.velocity[i] += G
-                G = self.velocity[i]
-            W -= W.dtype.type(learning_rate) * G
+                self.velocity[i] += dW
+                dW = self.velocity[i]
+            W -= W.dtype.type(learning_rate) * dW
 
 
-def adam_step(W, G, m, v, t, learning_rate, beta1=0.9, beta2=0.999,
+def adam_step(W, dW, m, v, t, learning_rate, beta1=0.9, beta2=0.999,
               eps=1e-8):
     """Step ``t`` (from 1) of Adam (Kingma and Ba, 2015) on weights ``W``
-    with gradient ``G`` and running means ``m``, ``v`` (all one shape).
+    with gradient ``dW`` and running means ``m``, ``v`` (all one shape).
 
     Returns the new ``(W, m, v)``."""
-    m = beta1 * m + (1 - beta1) * G
-    v = beta2 * v + (1 - beta2) * G**2
+    m = beta1 * m + (1 - beta1) * dW
+    v = beta2 * v + (1 - beta2) * dW**2
     m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
     return W - learning_rate * m_hat / (np.sqrt(v_hat) + eps), m, v
 
@@ -277,7 +278,7 @@ def adam_step(W, G, m, v, t, learning_rate, beta1=0.9, beta2=0.999,
 class Adam:
     """Adam (Kingma and Ba, 2015): per-entry step sizes.
 
-    Running means of ``G`` and ``G**2``, bias-corrected: :func:`adam_step`
+    Running means of ``dW`` and ``dW**2``, bias-corrected: :func:`adam_step`
     computed in place, without temporaries per step.
     """
 
@@ -289,7 +290,7 @@ class Adam:
             np.empty_like(W) for W in W_list
         ]  # in-place work: no temporaries per step
 
-    def step(self, W_list, grads, learning_rate):
+    def step(self, W_list, dW_list, learning_rate):
         """``W -= learning_rate m_hat / (sqrt(v_hat) + eps)``, in place."""
         self.t += 1
         scale = (
@@ -297,16 +298,16 @@ class Adam:
             * math.sqrt(1 - self.beta2**self.t)
             / (1 - self.beta1**self.t)
         )
-        for W, G, m, v, work in zip(
-            W_list, grads, self.m, self.v, self.scratch, strict=True
+        for W, dW, m, v, work in zip(
+            W_list, dW_list, self.m, self.v, self.scratch, strict=True
         ):
             m *= self.beta1
-            np.multiply(G, 1 - self.beta1, out=work)
-            m += work  # m = beta1 m + (1 - beta1) G
+            np.multiply(dW, 1 - self.beta1, out=work)
+            m += work  # m = beta1 m + (1 - beta1) dW
             v *= self.beta2
-            np.multiply(G, G, out=work)
+            np.multiply(dW, dW, out=work)
             work *= 1 - self.beta2
-            v += work  # v = beta2 v + (1 - beta2) G**2
+            v += work  # v = beta2 v + (1 - beta2) dW**2
             np.sqrt(v, out=work)
             work += self.eps * math.sqrt(1 - self.beta2**self.t)
             np.divide(m, work, out=work)
@@ -551,11 +552,11 @@ def train_step(X, T, W_list, config, optimiser, learning_rate, rng):
     """
     loss, d_loss = LOSSES[config.loss]
     output, cache = network_forward(X, W_list, config, rng)
-    grads = network_backward(d_loss(output, T), cache, W_list, config)
+    dW_list = network_backward(d_loss(output, T), cache, W_list, config)
     if config.weight_decay:
-        for W, G in zip(W_list, grads, strict=True):
-            G[:, :-1] += W.dtype.type(config.weight_decay) * W[:, :-1]
-    optimiser.step(W_list, grads, learning_rate)
+        for W, dW in zip(W_list, dW_list, strict=True):
+            dW[:, :-1] += W.dtype.type(config.weight_decay) * W[:, :-1]
+    optimiser.step(W_list, dW_list, learning_rate)
     return loss(output, T)
 
 

@@ -374,24 +374,24 @@ def backward(G, cache, W_list, tokens):
     and not computed."""
     layers, _ = parse_layers(tokens)
     first = next(i for i, layer in enumerate(layers) if layer.has_weights)
-    grads, w = [], len(W_list)
+    dW_list, w = [], len(W_list)
     for i in reversed(range(first, len(layers))):
         layer, (shape, saved) = layers[i], cache[i]
         if layer.kind == "conv":
             w -= 1
             G, dW = conv_backward(G, saved, W_list[w], shape, layer, i > first)
-            grads.append(dW)
+            dW_list.append(dW)
         elif layer.kind == "dense":
             w -= 1
             G, dW = dense_backward(G, saved, W_list[w], shape, i > first)
-            grads.append(dW)
+            dW_list.append(dW)
         elif layer.kind == "pool":
             G = pool_backward(G, saved)
         elif layer.kind == "activation":
             G = ACTIVATIONS[layer.name][1](G, saved)
         elif layer.kind == "dropout" and saved is not None:
             G = G * saved
-    return grads[::-1]
+    return dW_list[::-1]
 
 
 #: Rows per chunk of :func:`predict_scores` (window matrices are large).

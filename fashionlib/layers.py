@@ -17,7 +17,7 @@ from fashionlib.activations import as_vector
 
 def homogeneous(x):
     """The extended input ``x~ = [x; 1]``: ``(m,) -> (m + 1,)``."""
-    return np.append(as_vector(x), 1.0)
+    return np.concatenate([as_vector(x), [1.0]])
 
 
 def as_weights(W, m_in):

@@ -170,20 +170,20 @@ def stacked_gradients(X, Y, stacked, activations):
     on arrays.  Network j computes what ``l2`` and ``backprop_nn_W`` give
     for ``X[j]``; the gradients have the shapes of ``stacked``.
     """
-    inputs, pre_activations, x = [], [], X
+    X_h_list, Z_list = [], []  # [x_{k-1}; 1] and i_k, one row per network
     for W, (h, _) in zip(stacked, activations, strict=True):
-        inputs.append(np.concatenate([x, np.ones((len(x), 1))], axis=1))
-        pre_activations.append(np.matmul(W, inputs[-1][:, :, None])[:, :, 0])
-        x = h(pre_activations[-1])  # x_k = h_k(i_k), one row per network
-    residual = x - Y
-    Jx_E = 2.0 * residual  # g_L, one row per network
-    layers = zip(inputs, pre_activations, stacked, activations, strict=True)
-    gradients = []
-    for x_h, Wx, W, (_, back_h) in reversed(list(layers)):
-        Jx_E = back_h(Jx_E, Wx)  # delta_k
-        gradients.append(Jx_E[:, :, None] * x_h[:, None, :])
-        Jx_E = np.matmul(Jx_E[:, None, :], W[:, :, :-1])[:, 0, :]  # g_k-1
-    return np.einsum("ki,ki->k", residual, residual), gradients[::-1]
+        X_h_list.append(np.concatenate([X, np.ones((len(X), 1))], axis=1))
+        Z_list.append(np.matmul(W, X_h_list[-1][:, :, None])[:, :, 0])
+        X = h(Z_list[-1])  # x_k = h_k(i_k)
+    residual = X - Y
+    G = 2.0 * residual  # the rows g_L
+    layers = zip(X_h_list, Z_list, stacked, activations, strict=True)
+    dW_list = []
+    for X_h, Z, W, (_, back_h) in reversed(list(layers)):
+        D = back_h(G, Z)  # the error rows delta_k
+        dW_list.append(D[:, :, None] * X_h[:, None, :])
+        G = np.matmul(D[:, None, :], W[:, :, :-1])[:, 0, :]  # the rows g_k-1
+    return np.einsum("ki,ki->k", residual, residual), dW_list[::-1]
 
 
 #: Each of fashionlib's activations, with its backward functions (fast and
