@@ -33,6 +33,14 @@ from fashionlib.batch import (
 )
 
 
+def says(error, *parts):
+    """The message of the raised ``error`` holds each of ``parts``: what
+    was wrong and what to do, whatever words surround them."""
+    message = str(error.value)
+    missing = [part for part in parts if part not in message]
+    assert not missing, f"{message!r} does not say {missing}"
+
+
 def blobs(n=80, m=4, k=3, seed=0):
     """``n`` rows of ``m`` features whose label ``0..k-1`` is learnable."""
     rng = np.random.default_rng(seed)
@@ -517,20 +525,16 @@ def test_sigterm_and_sighup_save_what_ctrl_c_saves(
 def test_checked_data_names_what_is_not_a_pair(data):
     with pytest.raises(ValueError) as error:
         batch.checked_data(data, (4, 3), "training data")
-    assert str(error.value) == (
-        "training data must be a pair (X, y) of images (N, 4) and labels "
-        f"(N,), got {type(data).__name__}"
-    )
+    says(error, "training data", "pair (X, y)", "(N, 4)",
+         f"got {type(data).__name__}")
 
 
-def test_checked_data_messages_in_full():
+def test_checked_data_messages_say_what_is_wrong_and_what_to_do():
     X, y = blobs(20)
     with pytest.raises(ValueError) as error:
         batch.checked_data((X, y), (5, 3), "training data")
-    assert str(error.value) == (
-        "training data: X has shape (20, 4), expected (N, 5), one image per "
-        "row (design_matrix makes it)"
-    )
+    says(error, "training data", "(20, 4)", "expected (N, 5)",
+         "design_matrix")
     with pytest.raises(ValueError, match="^validation data: labels must be"):
         batch.checked_data((X[:2], [0, 3]), (4, 3), "validation data")
     W_list = tiny_result().W_list  # 3 outputs, 5 columns
@@ -543,20 +547,13 @@ def test_divergence_and_memory_messages_in_full():
     config = TrainingConfig(network_shape=[4, 3, 1], learning_rate=0.5)
     with pytest.raises(FloatingPointError) as error:
         batch.check_finite_weights(W_list, config, "epoch 2, step 7")
-    assert str(error.value) == (
-        "training diverged in epoch 2, step 7: W_2 holds nan or inf after "
-        "the update, with learning rate 0.5: try a learning rate 10 times "
-        "smaller"
-    )
+    says(error, "diverged in epoch 2, step 7", "W_2", "learning rate 0.5",
+         "10 times smaller")
     needed = batch.memory_estimate(config)
     with pytest.raises(MemoryError) as error:
         batch.check_memory(config, available=needed / 2)
-    assert str(error.value) == (
-        "training [4, 3, 1] with adam, batches of 128 and float32 needs "
-        f"about {needed / 10**9:.3g} GB (weights, optimiser state, one "
-        f"batch) but {needed / 2e9:.3g} GB are available: use narrower or "
-        "fewer layers, or a smaller batch"
-    )
+    says(error, "[4, 3, 1]", f"about {needed / 10**9:.3g} GB",
+         f"{needed / 2e9:.3g} GB are available", "smaller batch")
 
 
 def test_available_memory_falls_back_and_heeds_the_soft_limit(
@@ -622,13 +619,10 @@ def test_a_download_reads_no_more_than_the_limit(tmp_path, monkeypatch):
     assert "more than a gzip file of 100 bytes" in messages[-1]
 
 
-def test_relative_error_message_in_full():
+def test_relative_error_says_what_is_not_finite():
     with pytest.raises(ValueError) as error:
         relative_error([np.nan, 1.0, np.inf], [1.0, 1.0, 1.0])
-    assert str(error.value) == (
-        "the analytic gradient holds 2 nan or inf entries: a relative error "
-        "needs finite numbers"
-    )
+    says(error, "analytic gradient", "2 nan or inf", "finite numbers")
 
 
 @pytest.mark.parametrize("rate", [0.0, -1.0, np.inf, np.nan])
@@ -636,19 +630,15 @@ def test_per_sample_training_refuses_each_bad_rate_in_full(rate):
     one = {"images": np.ones((1, 2, 2)), "labels": np.eye(3)[[1]]}
     with pytest.raises(ValueError) as error:
         training.train(one, architecture([4, 3]), rate)
-    assert str(error.value) == (
-        f"learning rate {rate}: give a finite number > 0, e.g. 0.001"
-    )
+    says(error, f"learning rate {rate}", "finite number > 0")
 
 
-def test_per_sample_blow_up_message_in_full():
+def test_per_sample_blow_up_says_where_and_what_to_try():
     one = {"images": np.ones((1, 2, 2)), "labels": np.eye(3)[[1]]}
     with pytest.raises(FloatingPointError) as error:
         training.train(one, architecture([4, 3]), 1e308)
-    assert str(error.value) == (
-        "training diverged in step 1: W_1 holds nan or inf after its update "
-        "with learning rate 1e+308: try a learning rate 10 times smaller"
-    )
+    says(error, "diverged in step 1", "W_1", "learning rate 1e+308",
+         "10 times smaller")
 
 
 def test_idx_sizes_and_the_model_size_limit(tmp_path):
@@ -659,48 +649,34 @@ def test_idx_sizes_and_the_model_size_limit(tmp_path):
     assert batch.read_limited(path, 10) == bytes(10)  # at the limit
     with pytest.raises(ValueError) as error:
         batch.read_limited(path, 9)
-    assert str(error.value) == (
-        f"{path} holds 10 bytes, more than the 9 a model may have: it is "
-        "not a model of this package"
-    )
+    says(error, str(path), "10 bytes", "the 9 a model may have")
 
 
 @pytest.mark.parametrize("shape", [[4], [4, 0], [4, 1]])
-def test_load_model_messages_in_full(tmp_path, shape):
+def test_load_model_names_the_file_and_the_fix(tmp_path, shape):
     npz, json_path, stored = saved_pair(tmp_path)
     stored["config"]["network_shape"] = shape
     json_path.write_text(json.dumps(stored))
     if shape == [4, 1]:  # a valid shape the weights contradict
         with pytest.raises(ValueError) as error:
             load_model(npz)
-        assert str(error.value) == (
-            f"{npz}: W_1 is float32 (3, 5), expected floats of shape (1, 5)"
-        )
+        says(error, str(npz), "W_1", "(3, 5)", "shape (1, 5)")
         return
     with pytest.raises(ValueError) as error:
         load_model(npz)
-    assert str(error.value) == (
-        f"{json_path} is not a model description (network_shape {shape}): "
-        "save the model again with save_model or `python -m fashionlib "
-        "train`"
-    )
+    says(error, str(json_path), f"network_shape {shape}",
+         "save the model again")
 
 
-def test_load_model_digest_and_weights_messages_in_full(tmp_path):
+def test_load_model_says_which_pair_does_not_match(tmp_path):
     npz, json_path, stored = saved_pair(tmp_path)
     npz.write_bytes(b"not a zip")
     with pytest.raises(ValueError) as error:
         load_model(npz)
-    assert str(error.value) == (
-        f"{npz} does not match the SHA-256 that {json_path} records: the two "
-        "are not from one save (a run stopped while saving, or a file "
-        "changed since); train and save the model again"
-    )
+    says(error, str(npz), f"SHA-256 that {json_path} records",
+         "save the model again")
     stored.pop("weights_sha256")
     json_path.write_text(json.dumps(stored))
     with pytest.raises(ValueError) as error:
         load_model(npz)
-    assert str(error.value) == (
-        f"{npz} does not hold the weights W0, W1, ... of a model (File is "
-        "not a zip file): save the model again"
-    )
+    says(error, str(npz), "weights W0, W1", "save the model again")

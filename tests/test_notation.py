@@ -241,27 +241,30 @@ def test_extended_input_is_stacked_not_a_row(chapter):
     )
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS_CHECKED)
-def test_chapter_uses_only_defined_symbols(chapter):
-    undefined = undefined_symbols(chapter)
-    assert not undefined, (
-        f"book/{chapter}.md uses {undefined}, which book/notation.md does "
-        "not define: add them to the notation page, use the book's symbol, "
-        "or (for a symbol defined and used only there) declare them in a "
-        "note 'In this chapter' ({admonition} In this chapter, one bullet "
-        "'- $S$: meaning' per symbol)"
-    )
+#: What a chapter may not do with a symbol: the finder, and what to do.
+SYMBOL_RULES = {
+    "uses a symbol the notation page does not define": (
+        undefined_symbols,
+        "add them to the notation page, use the book's symbol, or (for a "
+        "symbol defined and used only there) declare them in a note 'In "
+        "this chapter' ({admonition} In this chapter, one bullet '- $S$: "
+        "meaning' per symbol)",
+    ),
+    "gives a listed symbol another meaning": (
+        meaning_clashes,
+        "these (symbol, form) pairs never occur on the notation page: use "
+        "its symbol, or declare the local meaning in a note 'In this "
+        "chapter' (one bullet '- $S$: meaning')",
+    ),
+}
 
 
+@pytest.mark.parametrize("rule", SYMBOL_RULES)
 @pytest.mark.parametrize("chapter", CHAPTERS_CHECKED)
-def test_chapter_gives_no_listed_symbol_another_meaning(chapter):
-    clashes = meaning_clashes(chapter)
-    assert not clashes, (
-        f"book/{chapter}.md writes {clashes}: (symbol, form) pairs that "
-        "book/notation.md never uses, so the symbol means something else "
-        "there. Use the notation page's symbol, or declare the local "
-        "meaning in a note 'In this chapter' (one bullet '- $S$: meaning')"
-    )
+def test_chapter_symbols_follow_the_notation_page(chapter, rule):
+    finder, advice = SYMBOL_RULES[rule]
+    found = finder(chapter)
+    assert not found, f"book/{chapter}.md {rule}: {found}; {advice}"
 
 
 def test_notation_page_defines_the_core_symbols():
