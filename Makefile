@@ -17,14 +17,16 @@ book: data
 	$(MAKE) --no-print-directory lite
 	@echo "The book is at _build/html/index.html"
 
-test: lint book browser-deps lite-runtime  # the tests read the book this run built
-	FASHIONLIB_BUILT_BOOK=_build PYODIDE_DIR="$(PYODIDE_RUNTIME)" $(BIN)/python -m pytest
+# The tests read the book this run built; a worker per core, a test file per worker
+test: lint book browser-deps lite-runtime
+	FASHIONLIB_BUILT_BOOK=_build PYODIDE_DIR="$(PYODIDE_RUNTIME)" \
+		$(BIN)/python -m pytest -n auto --dist loadfile
 
 quick: lint  # the library tests alone, in seconds, on every core
 	$(BIN)/python -m pytest -n auto -m "not slow and not book"
 
 unit-tests: lint
-	$(BIN)/python -m pytest -m "not book"
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not book"
 
 lint: venv  # ruff: the rules and the 79-column limit of pyproject.toml
 	$(BIN)/ruff check fashionlib tests bench book/_ext publish
