@@ -8,8 +8,8 @@ Headless Chromium, downloads, launch buttons, API reference.
 The site is the one built by the session fixture ``built_book`` (built once per
 session) and served on 127.0.0.1 by ``site``.  The browser checks run in
 tests/browser/check_site.mjs (playwright-core driving Debian's
-/usr/bin/chromium, axe-core for accessibility); full-page screenshots of the
-chapters land in _build/screenshots/.
+/usr/bin/chromium, axe-core for accessibility); a screenshot of each
+chapter's first screen lands in _build/screenshots/.
 """
 
 import ast
@@ -133,7 +133,7 @@ def test_every_page_renders_cleanly_in_chromium(browser_report, site):
             assert not measured["overflowing"], (page["path"], width)
 
 
-def test_one_full_page_screenshot_per_chapter(browser_report):
+def test_one_screenshot_per_chapter(browser_report):
     for docname in toc_docnames(ROOT):
         shot = SCREENSHOTS / (Path(docname).name + ".png")
         assert shot.is_file() and shot.stat().st_size > 10_000, (

@@ -2,6 +2,7 @@
 functions and which names each function mentions."""
 
 import ast
+import functools
 import threading
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def graded_functions(package=PACKAGE):
     """Every function the student build stubs: {name: module name}."""
     return {
         name: module
-        for name, (module, _) in core_functions(package).items()
+        for module, name, _ in function_summaries(package)
         if name in STUBBED
     }
 
@@ -68,6 +69,27 @@ def referenced(tree):
 def call_graph(package=PACKAGE):
     """Each core function -> the names its body mentions."""
     return {
-        name: referenced(node)
-        for name, (_, node) in core_functions(package).items()
+        name: set(names) for _, name, names in function_summaries(package)
     }
+
+
+def function_summaries(package=PACKAGE):
+    """``(module name, function name, names it mentions)`` for every
+    top-level function of the core modules, in their order."""
+    return [
+        (module, name, names)
+        for module, path in core_modules(package).items()
+        for name, names in module_summary(path.read_text())
+    ]
+
+
+@functools.lru_cache(maxsize=64)
+def module_summary(source):
+    """``((function name, frozenset of the names it mentions), ...)`` for
+    the top-level functions of a module's ``source``, parsed once per
+    source text (the student edition asks for every chapter)."""
+    return tuple(
+        (node.name, frozenset(referenced(node)))
+        for node in parse(source).body
+        if isinstance(node, ast.FunctionDef)
+    )
