@@ -16,6 +16,8 @@ from fashionlib.batch import (
     load_model,
     memory_estimate,
     network_accuracy,
+    network_forward,
+    network_init,
     save_model,
     targets,
 )
@@ -140,6 +142,27 @@ def test_fit_trains_a_small_cnn_above_chance():
     result = fit((X, labels), config, validation=(X, labels))
     assert network_accuracy(X, labels, result.W_list, config) > 90.0
     assert config.network_shape == [784, 2]
+
+
+def test_the_engine_runs_a_config_with_layers_through_the_cnn():
+    config = TrainingConfig(layers=TOKENS, seed=4, dtype="float64")
+    W_list = network_init(config, np.float64)
+    same = cnn.init_weights(TOKENS, seed=4, dtype=np.float64)
+    assert all(W.dtype == np.float64 for W in W_list)
+    for W, V in zip(W_list, same, strict=True):
+        np.testing.assert_array_equal(W, V)
+    other = network_init(TrainingConfig(layers=TOKENS, seed=5), np.float32)
+    assert not np.array_equal(W_list[0], other[0])
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 784))
+    # training mode (dropout, flips) with a Generator, prediction without
+    trained, _ = network_forward(X, W_list, config, np.random.default_rng(1))
+    expected, _ = cnn.forward(X, W_list, TOKENS, np.random.default_rng(1))
+    np.testing.assert_array_equal(trained, expected)
+    scores = cnn.forward(X, W_list, TOKENS)[0]
+    y = scores.argmax(axis=1)
+    y[:12] = (y[:12] + 1) % 10  # 18 of 30 right
+    assert network_accuracy(X, y, W_list, config) == pytest.approx(60.0)
 
 
 def test_cnn_parameters_and_flops_count_conv_and_dense_layers():
