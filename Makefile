@@ -17,10 +17,10 @@ book: data
 	$(MAKE) --no-print-directory lite
 	@echo "The book is at _build/html/index.html"
 
-# The tests read the book this run built; a worker per core, a test file per worker
-test: lint book browser-deps lite-runtime
-	FASHIONLIB_BUILT_BOOK=_build PYODIDE_DIR="$(PYODIDE_RUNTIME)" \
-		$(BIN)/python -m pytest -n auto --dist loadfile
+# Tests read this run's book (JupyterLite on the self-hosted Pyodide); a file per core
+test: export PYODIDE_DIR := $(PYODIDE_RUNTIME)
+test: lint lite-runtime book browser-deps
+	FASHIONLIB_BUILT_BOOK=_build $(BIN)/python -m pytest -n auto --dist loadfile
 
 quick: lint  # the library tests alone, in seconds, on every core
 	$(BIN)/python -m pytest -n auto -m "not slow and not book"
