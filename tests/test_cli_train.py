@@ -235,10 +235,10 @@ def test_ctrl_c_without_output_says_nothing_was_saved(
     assert "nothing saved (no --output given)" in capsys.readouterr().err
 
 
-#: A train command in a fresh process that accepts the tiny data.
-# Ctrl-C in a terminal reaches a command whose SIGINT is the default; a
-# process started by a pytest-xdist worker inherited it ignored (SigIgn in
-# /proc/PID/status, seen in two parallel runs), so the child sets it first
+#: A train command in a fresh process that accepts the tiny data.  It sets
+#: SIGINT to Python's default first, as a terminal's foreground command has
+#: it: started by a pytest-xdist worker, it once inherited SIGINT ignored
+#: (SigIgn in /proc/PID/status), as a background job does.
 SIGINT_RUN = """
 import signal
 import sys
