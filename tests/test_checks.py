@@ -198,6 +198,20 @@ def test_check_rejects_wrong_implementation(name):
         getattr(checks, name)(CASES[name][1])
 
 
+@pytest.mark.parametrize(
+    "name", ["check_backprop_conv2d_U", "check_backprop_conv2d_K"]
+)
+def test_conv_gradient_checks_reject_a_gradient_one_percent_off(name):
+    reference = CASES[name][0]
+
+    def one_percent_off(*arguments):
+        return 1.01 * reference(*arguments)
+
+    called = r"^backprop_conv2d_\w\(G, .* returned"
+    with pytest.raises(AssertionError, match=called):
+        getattr(checks, name)(one_percent_off)
+
+
 def test_check_messages_name_the_function():
     with pytest.raises(AssertionError, match=r"relu\(\[-1, 0, 1\]\)"):
         checks.check_relu(CASES["check_relu"][1])
